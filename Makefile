@@ -1,0 +1,110 @@
+# pktlens - build, test, demo, bench. Out-of-tree: everything goes to build/.
+# `make V=1` shows the commands.
+
+BUILD    ?= build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+INCLUDES := -Iinclude -Iinclude/parse -I$(BUILD)
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE
+LDLIBS   := -lbpf -lelf -lz -lpcap
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ $(WARN) \
+	-Wno-unused-function $(INCLUDES) -Ibpf
+
+BPF_PROGS := pktlens bench_pass
+BPF_OBJS  := $(patsubst %,$(BUILD)/%.bpf.o,$(BPF_PROGS))
+SKELS     := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_PROGS))
+HEADERS   := $(wildcard include/*.h include/parse/*.h bpf/*.h src/*.h tests/*.h)
+
+LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c
+APP_SRCS  := src/main.c src/cmd_check.c $(LIB_SRCS)
+
+.PHONY: all deps test test-unit test-bpf test-fuzz test-diff demo bench fuzz clean
+all: $(BUILD)/pktlens
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+$(BUILD):
+	$(Q)mkdir -p $@ $@/san $@/fuzz
+
+# vmlinux.h from the running kernel's BTF (CO-RE: the object runs on others).
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(HEADERS) $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.raw.o
+	$(Q)$(BPFTOOL) gen object $@ $@.raw.o && rm -f $@.raw.o
+
+$(BUILD)/bench_pass.bpf.o: bench/bench_pass.bpf.c $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.raw.o
+	$(Q)$(BPFTOOL) gen object $@ $@.raw.o && rm -f $@.raw.o
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/pktlens: $(APP_SRCS) $(HEADERS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(APP_SRCS) -o $@ $(LDLIBS)
+
+# --- tests ---------------------------------------------------------------
+# Native parser tests and the differential run under ASan+UBSan.
+$(BUILD)/san/test_parser: tests/unit/test_parser.c $(HEADERS) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $< -o $@ -lcmocka
+
+$(BUILD)/san/test_bpf: tests/bpf/test_bpf.c $(LIB_SRCS) $(HEADERS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) tests/bpf/test_bpf.c $(LIB_SRCS) -o $@ -lcmocka $(LDLIBS)
+
+$(BUILD)/san/pl-diff: tests/diff/pl_diff.c tests/diff/truth.c $(LIB_SRCS) $(HEADERS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) tests/diff/pl_diff.c tests/diff/truth.c $(LIB_SRCS) -o $@ $(LDLIBS)
+
+$(BUILD)/fuzz/fuzz_parser: tests/fuzz/fuzz_parser.c $(HEADERS) | $(BUILD)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 $(WARN) $(INCLUDES) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $< -o $@
+
+PCAPS     ?= ../shared/pcaps
+FUZZ_SECS ?= 30
+
+test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_bpf \
+		$(BUILD)/san/pl-diff $(BUILD)/fuzz/fuzz_parser
+	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(FUZZ_SECS)"
+
+fuzz: $(BUILD)/fuzz/fuzz_parser
+	$(Q)mkdir -p $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz_parser -max_total_time=$${FUZZ_SECS:-600} -max_len=4096 \
+		-print_final_stats=1 $(BUILD)/fuzz/corpus tests/fuzz/corpus
+
+demo: deps $(BUILD)/pktlens
+	$(Q)$(BUILD)/pktlens check --pcaps "$(PCAPS)"
+
+$(BUILD)/pl-bench: bench/pl_bench.c $(LIB_SRCS) $(HEADERS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) bench/pl_bench.c $(LIB_SRCS) -o $@ $(LDLIBS)
+
+bench: deps $(BUILD)/pl-bench
+	$(Q)$(BUILD)/pl-bench
+
+clean:
+	$(Q)rm -rf $(BUILD)

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* events.h - what goes to userspace over the ring buffer: only what is new
+ * (a flow, an L7 record), never one event per packet. A full ring buffer is
+ * a counted loss; the datapath never waits. */
+#ifndef PL_BPF_EVENTS_H
+#define PL_BPF_EVENTS_H
+
+#include "maps.h"
+
+static __always_inline void pl_emit_flow(struct pl_counters *c,
+					 const struct pl_flow_key *k,
+					 const struct pl_meta *m, __u64 now)
+{
+	struct pl_ev_flow *e = bpf_ringbuf_reserve(&pl_events, sizeof(*e), 0);
+
+	if (!e) {
+		c->events_lost++;
+		return;
+	}
+	e->h.type = PL_EV_FLOW_NEW;
+	e->h.size = sizeof(*e);
+	e->h.pad = 0;
+	e->h.ts_ns = now;
+	e->h.key = *k;
+	__builtin_memcpy(e->eth_src, m->eth_src, 6);
+	__builtin_memcpy(e->eth_dst, m->eth_dst, 6);
+	e->tcp_flags = m->tcp_flags;
+	e->ttl = m->ttl;
+	e->tos = m->tos;
+	e->frame_len = m->frame_len;
+	e->flags = m->flags;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void pl_emit_l7(struct pl_counters *c,
+				       const struct pl_flow_key *k,
+				       const struct pl_meta *m, __u64 now)
+{
+	struct pl_ev_l7 *e = bpf_ringbuf_reserve(&pl_events, sizeof(*e), 0);
+
+	if (!e) {
+		c->events_lost++;
+		return;
+	}
+	e->h.type = PL_EV_L7;
+	e->h.size = sizeof(*e);
+	e->h.pad = 0;
+	e->h.ts_ns = now;
+	e->h.key = *k;
+	e->kind = m->l7_kind;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	e->tcp_seq = m->tcp_seq;
+	e->pad2 = 0;
+	__builtin_memcpy(&e->l7, &m->l7, sizeof(e->l7));
+	bpf_ringbuf_submit(e, 0);
+}
+
+#endif /* PL_BPF_EVENTS_H */

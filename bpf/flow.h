@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* flow.h - the flow table and the per-source table: one lookup each per
+ * packet, an insert (and a new-flow event) only on a miss. */
+#ifndef PL_BPF_FLOW_H
+#define PL_BPF_FLOW_H
+
+#include "maps.h"
+#include "events.h"
+
+static __always_inline void pl_flow_key_from(struct pl_flow_key *k,
+					     const struct pl_meta *m, __u32 ifindex)
+{
+	__builtin_memcpy(k->src, m->src, 16);
+	__builtin_memcpy(k->dst, m->dst, 16);
+	if (m->flags & PL_F_L4) {
+		if (m->l4_proto == 1 || m->l4_proto == 58) {
+			k->sport = m->icmp_type;
+			k->dport = m->icmp_code;
+		} else {
+			k->sport = m->sport;
+			k->dport = m->dport;
+		}
+	} else {
+		k->sport = 0;
+		k->dport = 0;
+	}
+	k->proto = m->l4_proto;
+	k->ip_version = m->ip_version;
+	k->vlan = m->n_vlans > 0 ? m->vlan_ids[0] : 0;
+	k->inner_vlan = m->n_vlans > 1 ? m->vlan_ids[1] : 0;
+	k->pad = 0;
+	k->ifindex = ifindex;
+}
+
+static __always_inline void pl_flow_touch(struct pl_flow_val *v,
+					  const struct pl_meta *m, __u32 len,
+					  __u64 now)
+{
+	if (v->packets == 0) {          /* first packet on this CPU */
+		v->first_ns = now;
+		v->ttl_min = m->ttl;
+		v->ttl_max = m->ttl;
+	}
+	v->packets++;
+	v->bytes += len;
+	v->ip_bytes += m->ip_total_len;
+	v->payload_bytes += m->payload_len;
+	v->last_ns = now;
+	v->tcp_flags |= m->tcp_flags;
+	if (m->ttl < v->ttl_min)
+		v->ttl_min = m->ttl;
+	if (m->ttl > v->ttl_max)
+		v->ttl_max = m->ttl;
+	if (m->l7_kind)
+		v->l7_kind = m->l7_kind;
+}
+
+static __always_inline void pl_flow_update(struct pl_counters *c,
+					   const struct pl_flow_key *k,
+					   const struct pl_meta *m, __u32 len,
+					   __u64 now)
+{
+	struct pl_flow_val *v = bpf_map_lookup_elem(&pl_flows, k);
+	struct pl_flow_val nv = {};
+
+	if (v) {
+		pl_flow_touch(v, m, len, now);
+		return;
+	}
+	pl_flow_touch(&nv, m, len, now);
+	/* NOEXIST: when two CPUs see a new flow at once, one event only. */
+	if (bpf_map_update_elem(&pl_flows, k, &nv, BPF_NOEXIST)) {
+		v = bpf_map_lookup_elem(&pl_flows, k);
+		if (v)
+			pl_flow_touch(v, m, len, now);
+		else
+			c->flow_insert_fail++;
+		return;
+	}
+	c->flows_new++;
+	pl_emit_flow(c, k, m, now);
+}
+
+/* Linear counting: one bit per hash bucket, estimated in userspace. */
+static __always_inline void pl_sketch_set(__u64 *bits, __u32 h)
+{
+	h = h * 2654435761u;            /* Knuth's multiplicative hash */
+	bits[(h >> 31) & 1] |= 1ULL << ((h >> 25) & 63);
+}
+
+static __always_inline void pl_src_touch(struct pl_src_val *v,
+					 const struct pl_meta *m, __u32 len,
+					 __u64 now)
+{
+	__u32 d;
+
+	if (v->packets == 0)
+		v->first_ns = now;
+	v->packets++;
+	v->bytes += len;
+	v->last_ns = now;
+	if ((m->tcp_flags & 0x12) == 0x02)      /* SYN without ACK */
+		v->syns++;
+	if (m->flags & PL_F_L4)
+		pl_sketch_set(v->dport_sketch, m->dport);
+	__builtin_memcpy(&d, m->dst + 12, 4);
+	pl_sketch_set(v->dst_sketch, d ^ m->dst[0] ^ m->dst[7]);
+}
+
+static __always_inline void pl_source_update(const struct pl_meta *m, __u32 len,
+					     __u64 now)
+{
+	struct pl_src_key k;
+	struct pl_src_val *v, nv = {};
+
+	__builtin_memcpy(k.addr, m->src, 16);
+	v = bpf_map_lookup_elem(&pl_sources, &k);
+	if (v) {
+		pl_src_touch(v, m, len, now);
+		return;
+	}
+	pl_src_touch(&nv, m, len, now);
+	bpf_map_update_elem(&pl_sources, &k, &nv, BPF_NOEXIST);
+}
+
+#endif /* PL_BPF_FLOW_H */

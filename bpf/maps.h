@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* maps.h - every map of the XDP program, in one place. max_entries here are
+ * defaults: the loader sets the real sizes before loading (bpf_map__set_max_entries). */
+#ifndef PL_BPF_MAPS_H
+#define PL_BPF_MAPS_H
+
+#include "pl_abi.h"
+
+/* Parser output: too large for the BPF stack, so one slot per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_meta);
+} pl_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_counters);
+} pl_stats SEC(".maps");
+
+/* Per-CPU values: no atomic operations on the per-packet path. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, PL_DEFAULT_FLOWS);
+	__type(key, struct pl_flow_key);
+	__type(value, struct pl_flow_val);
+} pl_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, PL_DEFAULT_SOURCES);
+	__type(key, struct pl_src_key);
+	__type(value, struct pl_src_val);
+} pl_sources SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, PL_DEFAULT_RINGBUF);
+} pl_events SEC(".maps");
+
+#endif /* PL_BPF_MAPS_H */

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* pktlens.bpf.c - the XDP inspector: parse every frame with the shared
+ * parser, count it, keep flow and source state, report what is new, decide a
+ * verdict, and count that verdict at the single exit. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#include "pl_abi.h"
+#include "parse/pl_parse.h"
+#include "maps.h"
+#include "stats.h"
+#include "events.h"
+#include "flow.h"
+
+/* Load-time settings (rodata), set by the loader before load. */
+/* Offline replay: read timestamp and original length from data_meta. */
+const volatile __u8 cfg_replay = 0;
+/* Send L7 records (DNS, TLS, HTTP) to userspace. */
+const volatile __u8 cfg_l7_events = 1;
+
+/* The rules, bans and rate limits decide here; until they exist every
+ * packet passes. Malformed packets pass too: the stack judges them again. */
+static __always_inline int pl_verdict(const struct pl_meta *m)
+{
+	(void)m;
+	return XDP_PASS;
+}
+
+SEC("xdp.frags")
+int pktlens_xdp(struct xdp_md *ctx)
+{
+	const __u8 *data = (const __u8 *)(long)ctx->data;
+	const __u8 *end = (const __u8 *)(long)ctx->data_end;
+	struct pl_pkt pk = { .data = data, .end = end };
+	struct pl_flow_key key;
+	struct pl_counters *c;
+	struct pl_meta *m;
+	__u32 zero = 0, ifindex = ctx->ingress_ifindex;
+	__u64 now = 0;
+	int verdict = XDP_PASS;
+
+	m = bpf_map_lookup_elem(&pl_scratch, &zero);
+	c = bpf_map_lookup_elem(&pl_stats, &zero);
+	if (!m || !c)
+		return XDP_PASS;        /* cannot happen: arrays of one slot */
+
+	pk.pkt_len = (__u32)(end - data);
+	pk.ctx = ctx;
+	if (cfg_replay) {
+		const struct pl_replay_md *md = (const void *)(long)ctx->data_meta;
+
+		if ((const __u8 *)(md + 1) <= data && md->magic == PL_REPLAY_MAGIC) {
+			now = md->ts_ns;
+			ifindex = md->ifindex;
+			if (md->wire_len > pk.pkt_len)
+				pk.pkt_len = md->wire_len;
+		}
+	} else {
+		now = bpf_ktime_get_ns();
+		pk.pkt_len = (__u32)bpf_xdp_get_buff_len(ctx);
+	}
+
+	pl_parse_frame(&pk, m);
+	pl_count_packet(c, m, pk.pkt_len);
+
+	if (m->flags & PL_F_IP) {
+		pl_flow_key_from(&key, m, ifindex);
+		pl_flow_update(c, &key, m, pk.pkt_len, now);
+		pl_source_update(m, pk.pkt_len, now);
+		if (m->l7_kind && cfg_l7_events)  /* never set on a malformed packet */
+			pl_emit_l7(c, &key, m, now);
+	}
+
+	verdict = pl_verdict(m);
+	if ((__u32)verdict < PL_VERDICT__COUNT)
+		c->verdict[verdict]++;
+	return verdict;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

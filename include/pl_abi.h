@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pl_abi.h - what the XDP program and userspace exchange: map keys and
+ * values, global counters, ring-buffer events and the per-packet replay
+ * metadata. Shared by both sides; fixed-width fields, explicit padding. */
+#ifndef PL_ABI_H
+#define PL_ABI_H
+
+#include "pl_meta.h"
+#include "pl_reasons.h"
+
+/* Default map sizes; userspace may set others before loading. */
+#define PL_DEFAULT_FLOWS   131072
+#define PL_DEFAULT_SOURCES 65536
+#define PL_DEFAULT_RINGBUF (1 << 22)    /* bytes */
+
+/* A unidirectional flow. IPv4 addresses are IPv4-mapped. ICMP puts type and
+ * code in the port fields, as Zeek does; non-first fragments have port 0. */
+struct pl_flow_key {
+	__u8 src[16];
+	__u8 dst[16];
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+	__u8 ip_version;
+	__u16 vlan;             /* outermost VLAN id, 0 if untagged */
+	__u16 inner_vlan;       /* second tag of QinQ, 0 if none */
+	__u16 pad;
+	__u32 ifindex;
+};
+
+/* Per CPU: userspace sums packets/bytes, ORs flags and takes min/max. A CPU
+ * slot that has seen no packet of the flow is all zero. */
+struct pl_flow_val {
+	__u64 packets;
+	__u64 bytes;            /* frame bytes on the wire */
+	__u64 ip_bytes;         /* IP total length */
+	__u64 payload_bytes;    /* L4 payload */
+	__u64 first_ns;
+	__u64 last_ns;
+	__u16 tcp_flags;        /* union of all segments' flags */
+	__u8 ttl_min;
+	__u8 ttl_max;
+	__u8 l7_kind;           /* enum pl_l7_kind seen on this flow, last wins */
+	__u8 pad[3];
+};
+
+#define PL_SKETCH_BITS 128      /* linear-counting bitmap width */
+
+struct pl_src_key {
+	__u8 addr[16];
+};
+
+struct pl_src_val {
+	__u64 packets;
+	__u64 bytes;
+	__u64 syns;             /* SYN without ACK: connection attempts */
+	__u64 first_ns;
+	__u64 last_ns;
+	__u64 dport_sketch[PL_SKETCH_BITS / 64]; /* distinct destination ports */
+	__u64 dst_sketch[PL_SKETCH_BITS / 64];   /* distinct destination hosts */
+};
+
+/* Buckets of the per-EtherType counter. */
+enum pl_eth_class {
+	PL_ETHC_IPV4,
+	PL_ETHC_IPV6,
+	PL_ETHC_ARP,
+	PL_ETHC_LLDP,
+	PL_ETHC_8023,           /* 802.3 length field, LLC/SNAP */
+	PL_ETHC_OTHER,
+	PL_ETHC_NONE,           /* no EtherType: frame too short */
+	PL_ETHC__COUNT
+};
+
+#define PL_VERDICT__COUNT 5     /* XDP_ABORTED .. XDP_REDIRECT */
+
+/* One per CPU, in a single-slot array: one lookup per packet. */
+struct pl_counters {
+	__u64 packets;
+	__u64 bytes;
+	__u64 ethertype[PL_ETHC__COUNT];
+	__u64 l4_proto[256];
+	__u64 malformed[PL_MAL__COUNT];
+	__u64 verdict[PL_VERDICT__COUNT];
+	__u64 l7[PL_L7__COUNT];
+	__u64 snapped;          /* packets only partly visible */
+	__u64 vlan_tagged;
+	__u64 fragments;
+	__u64 flows_new;
+	__u64 flow_insert_fail; /* LRU full of entries being updated */
+	__u64 events_lost;      /* ring buffer full: counted, never waited for */
+};
+
+enum pl_event_type {
+	PL_EV_FLOW_NEW = 1,
+	PL_EV_L7 = 2,
+};
+
+struct pl_event_hdr {
+	__u16 type;             /* enum pl_event_type */
+	__u16 size;             /* of the whole event */
+	__u32 pad;
+	__u64 ts_ns;
+	struct pl_flow_key key;
+};
+
+struct pl_ev_flow {
+	struct pl_event_hdr h;
+	__u8 eth_src[6];
+	__u8 eth_dst[6];
+	__u16 tcp_flags;
+	__u8 ttl;
+	__u8 tos;
+	__u16 frame_len;
+	__u16 flags;            /* PL_F_* of the first packet */
+	__u8 pad[6];
+};
+
+struct pl_ev_l7 {
+	struct pl_event_hdr h;
+	__u8 kind;              /* enum pl_l7_kind */
+	__u8 pad[7];
+	__u32 tcp_seq;          /* to order what userspace reassembles */
+	__u32 pad2;
+	union {
+		struct pl_dns dns;
+		struct pl_tls tls;
+		struct pl_http http;
+	} l7;
+};
+
+/* Offline replay puts this in front of the frame (XDP data_meta), so each
+ * packet carries its capture timestamp and original length. */
+#define PL_REPLAY_MAGIC 0x706c6d64      /* "plmd" */
+struct pl_replay_md {
+	__u64 ts_ns;
+	__u32 wire_len;
+	__u32 ifindex;
+	__u32 magic;
+	__u32 pad;
+};
+
+#endif /* PL_ABI_H */
