@@ -17,7 +17,7 @@
 #include "pl_cursor.h"
 
 #define PL_HTTP_HOST_SCAN 1024
-#define PL_HTTP_LINE_SCAN 1024  /* request line bytes looked at for its end */
+#define PL_HTTP_LINE_SCAN 512   /* request line bytes looked at for its end */
 
 #define PL_W3(a, b, c) ((__u64)(a) << 16 | (__u64)(b) << 8 | (c))
 #define PL_W4(a, b, c, d) (PL_W3(a, b, c) << 8 | (d))
@@ -104,6 +104,10 @@ PL_INLINE int pl_http_host(const struct pl_pkt *pk, struct pl_meta *m, __u32 o,
 	return 0;
 }
 
+/* Its own subprogram: the verifier then checks the header scan once, not
+ * once for each place the request-line scan may end. */
+PL_SUBPROG(pl_sub_http_host, pl_http_host(pk, m, a, b))
+
 PL_INLINE int pl_parse_http(const struct pl_pkt *pk, struct pl_meta *m)
 {
 	struct pl_http *h = &m->l7.http;
@@ -149,7 +153,7 @@ PL_INLINE int pl_parse_http(const struct pl_pkt *pk, struct pl_meta *m)
 	}
 	h->path_len = (__u16)n;
 	/* the rest of the request line, then the headers */
-	return pl_http_host(pk, m, o, end);
+	return PL_CALL(pl_sub_http_host, pk, m, o, end);
 }
 
 PL_SUBPROG(pl_sub_http, pl_parse_http(pk, m))
