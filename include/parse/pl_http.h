@@ -16,8 +16,8 @@
 
 #include "pl_cursor.h"
 
-#define PL_HTTP_HOST_SCAN 640
-#define PL_HTTP_LINE_SCAN 512   /* request line bytes looked at for its end */
+#define PL_HTTP_HOST_SCAN 512
+#define PL_HTTP_LINE_SCAN 320   /* request line bytes looked at for its end */
 
 #define PL_W3(a, b, c) ((__u64)(a) << 16 | (__u64)(b) << 8 | (c))
 #define PL_W4(a, b, c, d) (PL_W3(a, b, c) << 8 | (d))
