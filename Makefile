@@ -59,7 +59,7 @@ $(BUILD)/bench_pass.bpf.o: bench/bench_pass.bpf.c $(BUILD)/vmlinux.h
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/pktlens: $(APP_SRCS) $(HEADERS) $(SKELS)
 	$(call msg,CC,$@)

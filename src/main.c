@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* main.c - pktlens: one binary, subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+int cmd_check(int argc, char **argv);
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} commands[] = {
+	{ "check", cmd_check, "parse bundled captures natively and in the XDP program; compare with tshark" },
+};
+
+static void usage(FILE *o)
+{
+	fprintf(o, "usage: pktlens COMMAND [OPTIONS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(o, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(o, "\n`pktlens COMMAND --help` for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "pktlens: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* names.c - the malformed reasons' names, from the one list in pl_reasons.h. */
+#include "names.h"
+
+static const char *const names[] = {
+#define PL_REASON_NAME(id, name, doc) [PL_MAL_##id] = name,
+	PL_MALFORMED_REASONS(PL_REASON_NAME)
+#undef PL_REASON_NAME
+};
+
+const char *pl_malformed_name(unsigned reason)
+{
+	return reason < PL_MAL__COUNT ? names[reason] : "unknown";
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pcap_frames.c - capture files in, Ethernet frames out.
+ *
+ * XDP sees Ethernet frames, so captures of other link types get a synthetic
+ * Ethernet header: raw IP (101, 228, 229) gets zero MACs and the EtherType
+ * from the IP version; Linux cooked captures (SLL 113, SLL2 276) keep their
+ * protocol field as EtherType and the sender address as source MAC. The
+ * parser then runs unchanged on every capture. */
+#include "pcap_frames.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define LT_ETHERNET 1
+#define LT_RAW 101
+#define LT_SLL 113
+#define LT_IPV4 228
+#define LT_IPV6 229
+#define LT_SLL2 276
+
+int pl_capture_open(struct pl_capture *c, const char *path)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+
+	memset(c, 0, sizeof(*c));
+	c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, eb);
+	if (!c->p) {
+		snprintf(c->err, sizeof(c->err), "%s: %s", path, eb);
+		return -1;
+	}
+	c->linktype = pcap_datalink(c->p);
+	switch (c->linktype) {
+	case DLT_EN10MB:
+	case DLT_RAW:
+	case LT_RAW:
+	case LT_IPV4:
+	case LT_IPV6:
+	case DLT_LINUX_SLL:
+	case LT_SLL2:
+		return 0;
+	default:
+		snprintf(c->err, sizeof(c->err),
+			 "%s: link type %d (%s) is not supported; supported: Ethernet, raw IP, Linux SLL/SLL2",
+			 path, c->linktype, pcap_datalink_val_to_name(c->linktype) ?: "unknown");
+		pcap_close(c->p);
+		c->p = NULL;
+		return -1;
+	}
+}
+
+static void put_eth(uint8_t *d, const uint8_t *src_mac, uint16_t proto)
+{
+	memset(d, 0, 12);
+	if (src_mac)
+		memcpy(d + 6, src_mac, 6);
+	d[12] = (uint8_t)(proto >> 8);
+	d[13] = (uint8_t)proto;
+}
+
+int pl_capture_next(struct pl_capture *c, struct pl_frame *f)
+{
+	struct pcap_pkthdr *h;
+	const uint8_t *b;
+	uint32_t skip = 0, add = 0;
+	int r = pcap_next_ex(c->p, &h, &b);
+
+	if (r == PCAP_ERROR_BREAK)
+		return 0;
+	if (r != 1) {
+		FILE *fp = pcap_file(c->p);
+
+		snprintf(c->err, sizeof(c->err), "after packet %llu, at byte offset %ld: %s",
+			 (unsigned long long)c->count, fp ? ftell(fp) : -1L, pcap_geterr(c->p));
+		return -1;
+	}
+	c->count++;
+	f->number = c->count;
+	f->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+	switch (c->linktype) {
+	case DLT_EN10MB:
+		break;
+	case DLT_RAW:
+	case LT_RAW:
+	case LT_IPV4:
+	case LT_IPV6:
+		add = 14;
+		put_eth(f->data, NULL, h->caplen && (b[0] >> 4) == 6 ? 0x86dd : 0x0800);
+		break;
+	case DLT_LINUX_SLL:
+		if (h->caplen < 16)
+			return pl_capture_next(c, f);
+		skip = 16;
+		add = 14;
+		put_eth(f->data, b + 6, (uint16_t)(b[14] << 8 | b[15]));
+		break;
+	case LT_SLL2:
+		if (h->caplen < 20)
+			return pl_capture_next(c, f);
+		skip = 20;
+		add = 14;
+		put_eth(f->data, b + 12, (uint16_t)(b[0] << 8 | b[1]));
+		break;
+	}
+	f->caplen = h->caplen - skip;
+	if (f->caplen + add > PL_FRAME_MAX)
+		f->caplen = PL_FRAME_MAX - add;
+	memcpy(f->data + add, b + skip, f->caplen);
+	f->caplen += add;
+	f->wirelen = h->len - skip + add;
+	if (f->wirelen < f->caplen)
+		f->wirelen = f->caplen;
+	return 1;
+}
+
+void pl_capture_close(struct pl_capture *c)
+{
+	if (c->p)
+		pcap_close(c->p);
+	c->p = NULL;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pcap_frames.h - read pcap/pcapng files as Ethernet frames. */
+#ifndef PL_PCAP_FRAMES_H
+#define PL_PCAP_FRAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <pcap/pcap.h>
+
+#define PL_FRAME_MAX 65600
+
+struct pl_frame {
+	uint64_t ts_ns;
+	uint32_t caplen;        /* bytes in data (with any synthetic header) */
+	uint32_t wirelen;       /* original length, same adjustment */
+	uint64_t number;        /* 1-based frame number */
+	uint8_t data[PL_FRAME_MAX];
+};
+
+struct pl_capture {
+	pcap_t *p;
+	int linktype;
+	uint64_t count;
+	char err[512];
+};
+
+int pl_capture_open(struct pl_capture *c, const char *path);
+/* 1: a frame, 0: end of file, -1: damaged file (c->err says where). */
+int pl_capture_next(struct pl_capture *c, struct pl_frame *f);
+void pl_capture_close(struct pl_capture *c);
+
+#endif
