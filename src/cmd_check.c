@@ -114,9 +114,14 @@ static int check_file(struct pl_replay *rp, const char *dir, const char *name,
 		frames++;
 		if (!memcmp(&nm, &bm, sizeof(nm)))
 			same++;
-		else if (verbose)
-			printf("  %s frame %llu: native and BPF parsers differ\n", name,
-			       (unsigned long long)f.number);
+		else if (verbose) {
+			size_t at = 0;
+
+			while (((uint8_t *)&nm)[at] == ((uint8_t *)&bm)[at])
+				at++;
+			printf("  %s frame %llu: native and BPF parsers differ from byte %zu of pl_meta\n",
+			       name, (unsigned long long)f.number, at);
+		}
 
 		int retrans = !strcmp(col[36], "1");
 		int truth_err = !strcmp(col[35], "1");

@@ -64,7 +64,7 @@ void pl_meta_column(const struct pl_meta *m, int col, char *b, size_t n)
 		break;
 	case PL_COL_SPORT: if (tcp || udp) snprintf(b, n, "%u", m->sport); break;
 	case PL_COL_DPORT: if (tcp || udp) snprintf(b, n, "%u", m->dport); break;
-	case PL_COL_TCP_FLAGS: if (tcp) snprintf(b, n, "0x%03x", m->tcp_flags); break;
+	case PL_COL_TCP_FLAGS: if (tcp) snprintf(b, n, "0x%04x", m->tcp_flags); break;
 	case PL_COL_TCP_SEQ: if (tcp) snprintf(b, n, "%u", m->tcp_seq); break;
 	case PL_COL_TCP_ACK: if (tcp) snprintf(b, n, "%u", m->tcp_ack); break;
 	case PL_COL_TCP_WIN: if (tcp) snprintf(b, n, "%u", m->tcp_win); break;
@@ -136,6 +136,7 @@ void pl_meta_canon(struct pl_meta *m)
 
 		memset(&m->l7, 0, sizeof(m->l7));
 		memcpy(&m->l7.dns, &d, offsetof(struct pl_dns, qname));
+		memset(m->l7.dns.pad, 0, sizeof(m->l7.dns.pad));
 		memcpy(m->l7.dns.qname, d.qname, d.qname_len < sizeof(d.qname) ? d.qname_len : sizeof(d.qname));
 		break;
 	}
