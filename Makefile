@@ -15,7 +15,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-INCLUDES := -Iinclude -Iinclude/parse -I$(BUILD)
+INCLUDES := -Iinclude -Iinclude/parse -Isrc -I$(BUILD)
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE
@@ -33,7 +33,7 @@ HEADERS   := $(wildcard include/*.h include/parse/*.h bpf/*.h src/*.h tests/*.h)
 LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c
 APP_SRCS  := src/main.c src/cmd_check.c $(LIB_SRCS)
 
-.PHONY: all deps test test-unit test-bpf test-fuzz test-diff demo bench fuzz clean
+.PHONY: all deps test demo fuzz clean
 all: $(BUILD)/pktlens
 
 deps:
@@ -47,7 +47,7 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(HEADERS) $(BUILD)/vmlinux.h
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(HEADERS) $(BUILD)/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.raw.o
 	$(Q)$(BPFTOOL) gen object $@ $@.raw.o && rm -f $@.raw.o
@@ -61,7 +61,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/pktlens: $(APP_SRCS) $(HEADERS) $(SKELS)
+$(BUILD)/pktlens: $(APP_SRCS) $(HEADERS) $(SKELS) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(APP_SRCS) -o $@ $(LDLIBS)
 
@@ -75,9 +75,10 @@ $(BUILD)/san/test_bpf: tests/bpf/test_bpf.c $(LIB_SRCS) $(HEADERS) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) tests/bpf/test_bpf.c $(LIB_SRCS) -o $@ -lcmocka $(LDLIBS)
 
-$(BUILD)/san/pl-diff: tests/diff/pl_diff.c tests/diff/truth.c $(LIB_SRCS) $(HEADERS) $(SKELS)
+# The differential check itself, sanitized.
+$(BUILD)/san/pktlens: $(APP_SRCS) $(HEADERS) $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN) tests/diff/pl_diff.c tests/diff/truth.c $(LIB_SRCS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $(APP_SRCS) -o $@ $(LDLIBS)
 
 $(BUILD)/fuzz/fuzz_parser: tests/fuzz/fuzz_parser.c $(HEADERS) | $(BUILD)
 	$(call msg,FUZZ,$@)
@@ -88,7 +89,7 @@ PCAPS     ?= ../shared/pcaps
 FUZZ_SECS ?= 30
 
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_bpf \
-		$(BUILD)/san/pl-diff $(BUILD)/fuzz/fuzz_parser
+		$(BUILD)/san/pktlens $(BUILD)/fuzz/fuzz_parser
 	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(FUZZ_SECS)"
 
 fuzz: $(BUILD)/fuzz/fuzz_parser
@@ -99,12 +100,6 @@ fuzz: $(BUILD)/fuzz/fuzz_parser
 demo: deps $(BUILD)/pktlens
 	$(Q)$(BUILD)/pktlens check --pcaps "$(PCAPS)"
 
-$(BUILD)/pl-bench: bench/pl_bench.c $(LIB_SRCS) $(HEADERS) $(SKELS)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) bench/pl_bench.c $(LIB_SRCS) -o $@ $(LDLIBS)
-
-bench: deps $(BUILD)/pl-bench
-	$(Q)$(BUILD)/pl-bench
 
 clean:
 	$(Q)rm -rf $(BUILD)

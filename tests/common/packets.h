@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* packets.h - hand-built packet vectors shared by the native and BPF tests. */
+#ifndef PL_TEST_PACKETS_H
+#define PL_TEST_PACKETS_H
+#include <stdint.h>
+#include <string.h>
+
+struct pkt { uint8_t b[1600]; uint32_t len; };
+
+static inline void pk_eth(struct pkt *p, uint16_t proto)
+{
+	static const uint8_t dst[6] = { 0x02, 0, 0, 0, 0, 1 }, src[6] = { 0x02, 0, 0, 0, 0, 2 };
+	memcpy(p->b, dst, 6);
+	memcpy(p->b + 6, src, 6);
+	p->b[12] = (uint8_t)(proto >> 8);
+	p->b[13] = (uint8_t)proto;
+	p->len = 14;
+}
+
+/* IPv4 header with total length covering `payload` bytes after it. */
+static inline void pk_ipv4(struct pkt *p, uint8_t proto, uint32_t payload)
+{
+	uint8_t *h = p->b + p->len;
+	uint32_t tl = 20 + payload;
+
+	memset(h, 0, 20);
+	h[0] = 0x45;
+	h[2] = (uint8_t)(tl >> 8);
+	h[3] = (uint8_t)tl;
+	h[8] = 64;
+	h[9] = proto;
+	h[12] = 10; h[15] = 1;
+	h[16] = 10; h[19] = 2;
+	p->len += 20;
+}
+
+static inline void pk_udp(struct pkt *p, uint16_t sport, uint16_t dport, uint32_t payload)
+{
+	uint8_t *h = p->b + p->len;
+	uint32_t l = 8 + payload;
+
+	h[0] = (uint8_t)(sport >> 8); h[1] = (uint8_t)sport;
+	h[2] = (uint8_t)(dport >> 8); h[3] = (uint8_t)dport;
+	h[4] = (uint8_t)(l >> 8); h[5] = (uint8_t)l;
+	h[6] = h[7] = 0;
+	p->len += 8;
+}
+
+static inline void pk_tcp(struct pkt *p, uint16_t sport, uint16_t dport, uint8_t flags)
+{
+	uint8_t *h = p->b + p->len;
+
+	memset(h, 0, 20);
+	h[0] = (uint8_t)(sport >> 8); h[1] = (uint8_t)sport;
+	h[2] = (uint8_t)(dport >> 8); h[3] = (uint8_t)dport;
+	h[4] = 0x11; h[5] = 0x22; h[6] = 0x33; h[7] = 0x44;     /* seq */
+	h[12] = 5 << 4;
+	h[13] = flags;
+	h[14] = 0xfa; h[15] = 0xf0;                             /* window 64240 */
+	p->len += 20;
+}
+
+static inline void pk_bytes(struct pkt *p, const void *d, uint32_t n)
+{
+	memcpy(p->b + p->len, d, n);
+	p->len += n;
+}
+
+/* A DNS query for www.example.com, type A. */
+static const uint8_t dns_query[] = {
+	0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0,
+	3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+	0x00, 0x01, 0x00, 0x01 };
+
+static inline void pk_dns_query(struct pkt *p)
+{
+	pk_eth(p, 0x0800);
+	pk_ipv4(p, 17, 8 + sizeof(dns_query));
+	pk_udp(p, 40000, 53, sizeof(dns_query));
+	pk_bytes(p, dns_query, sizeof(dns_query));
+}
+
+static const char http_get[] = "GET /index.html?q=1 HTTP/1.1\r\nUser-Agent: t\r\nHost: example.org\r\n\r\n";
+
+static inline void pk_http_get(struct pkt *p)
+{
+	pk_eth(p, 0x0800);
+	pk_ipv4(p, 6, 20 + sizeof(http_get) - 1);
+	pk_tcp(p, 40000, 80, 0x18);
+	pk_bytes(p, http_get, sizeof(http_get) - 1);
+}
+
+/* TLS 1.3 ClientHello with server_name "a.example" and supported_versions. */
+static inline uint32_t tls_client_hello(uint8_t *o)
+{
+	static const uint8_t sni[] = { 0x00, 0x00, 0x00, 0x0e, 0x00, 0x0c, 0x00, 0x00, 0x09,
+				       'a', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e' };
+	static const uint8_t sv[] = { 0x00, 0x2b, 0x00, 0x05, 0x04, 0x03, 0x04, 0x03, 0x03 };
+	uint8_t body[256];
+	uint32_t n = 0, ext = sizeof(sni) + sizeof(sv), hl, rl;
+
+	body[n++] = 0x03; body[n++] = 0x03;                     /* legacy_version */
+	memset(body + n, 0xab, 32); n += 32;                    /* random */
+	body[n++] = 0;                                          /* session id */
+	body[n++] = 0; body[n++] = 2; body[n++] = 0x13; body[n++] = 0x01;
+	body[n++] = 1; body[n++] = 0;                           /* compression */
+	body[n++] = (uint8_t)(ext >> 8); body[n++] = (uint8_t)ext;
+	memcpy(body + n, sni, sizeof(sni)); n += sizeof(sni);
+	memcpy(body + n, sv, sizeof(sv)); n += sizeof(sv);
+	hl = n;
+	rl = hl + 4;
+	o[0] = 22; o[1] = 3; o[2] = 1; o[3] = (uint8_t)(rl >> 8); o[4] = (uint8_t)rl;
+	o[5] = 1; o[6] = 0; o[7] = (uint8_t)(hl >> 8); o[8] = (uint8_t)hl;
+	memcpy(o + 9, body, n);
+	return 9 + n;
+}
+
+static inline void pk_tls_ch(struct pkt *p)
+{
+	uint8_t ch[300];
+	uint32_t n = tls_client_hello(ch);
+
+	pk_eth(p, 0x0800);
+	pk_ipv4(p, 6, 20 + n);
+	pk_tcp(p, 40000, 443, 0x18);
+	pk_bytes(p, ch, n);
+}
+
+#endif

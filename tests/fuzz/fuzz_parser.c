@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* fuzz_parser.c - libFuzzer over the shared parser (ASan + UBSan). The first
+ * byte picks how much of the input counts as "captured", so the snapped
+ * paths are fuzzed as well. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse/pl_parse.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pl_meta m;
+	struct pl_pkt pk;
+	uint8_t *copy;
+	size_t cut;
+
+	if (size < 1 || size > 65535)
+		return 0;
+	cut = data[0] & 1 ? size - 1 : (size - 1) * data[0] / 255;
+	copy = malloc(size - 1 ? size - 1 : 1);    /* exact size: ASan sees overreads */
+	memcpy(copy, data + 1, size - 1);
+	pk.data = copy;
+	pk.end = copy + cut;
+	pk.pkt_len = (uint32_t)(size - 1);
+	pl_parse_frame(&pk, &m);
+	free(copy);
+	return 0;
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# run-all.sh BUILD PCAPS FUZZ_SECS - every test suite, then one closing line.
+# Each suite counts as one test here; their own output shows the details.
+set -u
+build=$1 pcaps=$2 fuzz_secs=$3
+passed=0 failed=0
+
+run() {
+	local name=$1; shift
+	echo "=== $name"
+	if "$@"; then
+		passed=$((passed + 1)); echo "=== $name: ok"
+	else
+		failed=$((failed + 1)); echo "=== $name: FAILED"
+	fi
+}
+
+run "parser unit tests (native, ASan+UBSan)" "$build/san/test_parser"
+run "XDP program under BPF_PROG_TEST_RUN" "$build/san/test_bpf"
+run "differential: native vs BPF vs tshark, every capture" \
+	"$build/san/pktlens" check --pcaps "$pcaps" --strict
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+run "fuzz the parser for ${fuzz_secs}s (libFuzzer, ASan+UBSan)" \
+	"$build/fuzz/fuzz_parser" -max_total_time="$fuzz_secs" -max_len=4096 \
+	-print_final_stats=0 "$corpus" tests/fuzz/corpus
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

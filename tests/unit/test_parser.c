@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test_parser.c - the shared parser, natively, on hand-built packets. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "parse/pl_parse.h"
+#include "../common/packets.h"
+
+static struct pl_meta m;
+
+static int parse(const struct pkt *p)
+{
+	struct pl_pkt pk = { p->b, p->b + p->len, p->len };
+
+	return pl_parse_frame(&pk, &m);
+}
+
+static void test_dns_query(void **s)
+{
+	struct pkt p;
+
+	(void)s;
+	pk_dns_query(&p);
+	assert_int_equal(parse(&p), 0);
+	assert_int_equal(m.malformed, PL_MAL_NONE);
+	assert_int_equal(m.ip_version, 4);
+	assert_int_equal(m.ttl, 64);
+	assert_int_equal(m.l4_proto, 17);
+	assert_int_equal(m.sport, 40000);
+	assert_int_equal(m.dport, 53);
+	assert_int_equal(m.l7_kind, PL_L7_DNS);
+	assert_int_equal(m.l7.dns.id, 0x1234);
+	assert_int_equal(m.l7.dns.qtype, 1);
+	assert_int_equal(m.l7.dns.qname_len, 15);
+	assert_memory_equal(m.l7.dns.qname, "www.example.com", 15);
+}
+
+static void test_dns_label_overflow(void **s)
+{
+	struct pkt p;
+
+	(void)s;
+	pk_dns_query(&p);
+	p.b[14 + 20 + 8 + 12 + 4] = 60;         /* "example" claims 60 bytes */
+	assert_int_equal(parse(&p), -1);
+	assert_int_equal(m.malformed, PL_MAL_DNS_LABEL_OVERFLOW);
+	assert_int_equal(m.l7_kind, PL_L7_NONE);
+}
+
+static void test_dns_bad_label_type(void **s)
+{
+	struct pkt p;
+
+	(void)s;
+	pk_dns_query(&p);
+	p.b[14 + 20 + 8 + 12] = 0x43;
+	assert_int_equal(parse(&p), -1);
+	assert_int_equal(m.malformed, PL_MAL_DNS_BAD_LABEL_TYPE);
+}
+
+static void test_http_get(void **s)
+{
+	struct pkt p;
+
+	(void)s;
+	pk_http_get(&p);
+	assert_int_equal(parse(&p), 0);
+	assert_int_equal(m.l7_kind, PL_L7_HTTP);
+	assert_int_equal(m.l7.http.method_len, 3);
+	assert_memory_equal(m.l7.http.method, "GET", 3);
+	assert_int_equal(m.l7.http.path_len, 15);
+	assert_memory_equal(m.l7.http.path, "/index.html?q=1", 15);
+	assert_true(m.l7.http.flags & PL_HTTP_HAS_HOST);
+	assert_int_equal(m.l7.http.host_len, 11);
+	assert_memory_equal(m.l7.http.host, "example.org", 11);
+	assert_int_equal(m.tcp_flags, 0x18);
+	assert_int_equal(m.tcp_win, 64240);
+	assert_int_equal(m.tcp_seq, 0x11223344);
+}
+
+static void test_tls_client_hello(void **s)
+{
+	struct pkt p;
+
+	(void)s;
+	pk_tls_ch(&p);
+	assert_int_equal(parse(&p), 0);
+	assert_int_equal(m.l7_kind, PL_L7_TLS);
+	assert_true(m.l7.tls.flags & PL_TLS_COMPLETE);
+	assert_true(m.l7.tls.flags & PL_TLS_HAS_SNI);
+	assert_int_equal(m.l7.tls.sni_len, 9);
+	assert_memory_equal(m.l7.tls.sni, "a.example", 9);
+	assert_int_equal(m.l7.tls.n_versions, 2);
+	assert_int_equal(m.l7.tls.versions[0], 0x0304);
+	assert_int_equal(m.l7.tls.hello_version, 0x0303);
+}
+
+static void test_tls_split_hello(void **s)
+{
+	struct pkt p;
+
+	(void)s;
+	pk_tls_ch(&p);
+	p.len -= 20;                            /* the rest is in the next segment */
+	p.b[16] = (uint8_t)((p.len - 14) >> 8);
+	p.b[17] = (uint8_t)(p.len - 14);
+	assert_int_equal(parse(&p), 0);
+	assert_int_equal(m.l7_kind, PL_L7_TLS);
+	assert_false(m.l7.tls.flags & PL_TLS_COMPLETE);
+	assert_int_equal(m.malformed, PL_MAL_NONE);
+}
+
+static void test_ipv4_bad_ihl(void **s)
+{
+	struct pkt p;
+
+	(void)s;
+	pk_dns_query(&p);
+	p.b[14] = 0x44;
+	assert_int_equal(parse(&p), -1);
+	assert_int_equal(m.malformed, PL_MAL_IPV4_BAD_IHL);
+	assert_false(m.flags & PL_F_IP);
+}
+
+static void test_ipv4_len_gt_frame(void **s)
+{
+	struct pkt p;
+
+	(void)s;
+	pk_dns_query(&p);
+	p.b[16] = 0x05;                         /* total length 1280+ */
+	assert_int_equal(parse(&p), -1);
+	assert_int_equal(m.malformed, PL_MAL_IPV4_LEN_GT_FRAME);
+}
+
+static void test_tcp_bad_doff(void **s)
+{
+	struct pkt p;
+
+	(void)s;
+	pk_http_get(&p);
+	p.b[14 + 20 + 12] = 3 << 4;
+	assert_int_equal(parse(&p), -1);
+	assert_int_equal(m.malformed, PL_MAL_TCP_BAD_DOFF);
+	assert_false(m.flags & PL_F_L4);
+}
+
+static void test_udp_bad_len(void **s)
+{
+	struct pkt p;
+
+	(void)s;
+	pk_dns_query(&p);
+	p.b[14 + 20 + 5] = 5;
+	p.b[14 + 20 + 4] = 0;
+	assert_int_equal(parse(&p), -1);
+	assert_int_equal(m.malformed, PL_MAL_UDP_BAD_LEN);
+}
+
+static void test_eth_truncated(void **s)
+{
+	struct pkt p = { .len = 10 };
+
+	(void)s;
+	assert_int_equal(parse(&p), -1);
+	assert_int_equal(m.malformed, PL_MAL_ETH_TRUNCATED);
+}
+
+static void test_qinq(void **s)
+{
+	struct pkt p, q;
+
+	(void)s;
+	pk_dns_query(&p);
+	memcpy(q.b, p.b, 12);
+	q.b[12] = 0x88; q.b[13] = 0xa8; q.b[14] = 0x00; q.b[15] = 100;
+	q.b[16] = 0x81; q.b[17] = 0x00; q.b[18] = 0x00; q.b[19] = 200;
+	memcpy(q.b + 20, p.b + 12, p.len - 12);
+	q.len = p.len + 8;
+	assert_int_equal(parse(&q), 0);
+	assert_int_equal(m.n_vlans, 2);
+	assert_int_equal(m.vlan_ids[0], 100);
+	assert_int_equal(m.vlan_ids[1], 200);
+	assert_true(m.flags & PL_F_8021AD);
+	assert_int_equal(m.l7_kind, PL_L7_DNS);
+}
+
+static void test_ipv6_ext_chain(void **s)
+{
+	struct pkt p;
+	uint8_t *h;
+	int i;
+
+	(void)s;
+	pk_eth(&p, 0x86dd);
+	h = p.b + 14;
+	memset(h, 0, 40 + 9 * 8 + 8);
+	h[0] = 0x60;
+	h[5] = 9 * 8 + 8;                       /* payload length */
+	h[6] = 60;                              /* destination options ... */
+	h[7] = 64;
+	for (i = 0; i < 9; i++)                 /* ... nine of them: too many */
+		h[40 + i * 8] = i < 8 ? 60 : 59;
+	p.len = 14 + 40 + 9 * 8 + 8;
+	assert_int_equal(parse(&p), -1);
+	assert_int_equal(m.malformed, PL_MAL_IPV6_EXT_CHAIN_TOO_LONG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dns_query),
+		cmocka_unit_test(test_dns_label_overflow),
+		cmocka_unit_test(test_dns_bad_label_type),
+		cmocka_unit_test(test_http_get),
+		cmocka_unit_test(test_tls_client_hello),
+		cmocka_unit_test(test_tls_split_hello),
+		cmocka_unit_test(test_ipv4_bad_ihl),
+		cmocka_unit_test(test_ipv4_len_gt_frame),
+		cmocka_unit_test(test_tcp_bad_doff),
+		cmocka_unit_test(test_udp_bad_len),
+		cmocka_unit_test(test_eth_truncated),
+		cmocka_unit_test(test_qinq),
+		cmocka_unit_test(test_ipv6_ext_chain),
+	};
+
+	return cmocka_run_group_tests_name("parser", tests, NULL, NULL);
+}
