@@ -63,25 +63,30 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 
 $(BUILD)/pktlens: $(APP_SRCS) $(HEADERS) $(SKELS) | $(BUILD)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(APP_SRCS) -o $@ $(LDLIBS)
 
 # --- tests ---------------------------------------------------------------
 # Native parser tests and the differential run under ASan+UBSan.
 $(BUILD)/san/test_parser: tests/unit/test_parser.c $(HEADERS) | $(BUILD)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $< -o $@ -lcmocka
 
 $(BUILD)/san/test_bpf: tests/bpf/test_bpf.c $(LIB_SRCS) $(HEADERS) $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) tests/bpf/test_bpf.c $(LIB_SRCS) -o $@ -lcmocka $(LDLIBS)
 
 # The differential check itself, sanitized.
 $(BUILD)/san/pktlens: $(APP_SRCS) $(HEADERS) $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $(APP_SRCS) -o $@ $(LDLIBS)
 
 $(BUILD)/fuzz/fuzz_parser: tests/fuzz/fuzz_parser.c $(HEADERS) | $(BUILD)
 	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O1 $(WARN) $(INCLUDES) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $< -o $@
 
