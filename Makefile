@@ -19,7 +19,7 @@ INCLUDES := -Iinclude -Iinclude/parse -Isrc -I$(BUILD)
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE
-LDLIBS   := -lbpf -lelf -lz -lpcap
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ $(WARN) \
@@ -30,10 +30,12 @@ BPF_OBJS  := $(patsubst %,$(BUILD)/%.bpf.o,$(BPF_PROGS))
 SKELS     := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_PROGS))
 HEADERS   := $(wildcard include/*.h include/parse/*.h bpf/*.h src/*.h tests/*.h)
 
-LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c
-APP_SRCS  := src/main.c src/cmd_check.c $(LIB_SRCS)
+LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
+	src/records.c src/sink.c src/reasm.c src/collector.c src/counters.c \
+	src/summary.c src/options.c
+APP_SRCS  := src/main.c src/cmd_check.c src/cmd_analyze.c src/cmd_run.c $(LIB_SRCS)
 
-.PHONY: all deps test demo fuzz clean
+.PHONY: all deps test demo fuzz bench clean
 all: $(BUILD)/pktlens
 
 deps:
@@ -52,7 +54,7 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(HEADERS) $(BUILD)/vmlinux.h | $(BUILD)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.raw.o
 	$(Q)$(BPFTOOL) gen object $@ $@.raw.o && rm -f $@.raw.o
 
-$(BUILD)/bench_pass.bpf.o: bench/bench_pass.bpf.c $(BUILD)/vmlinux.h
+$(BUILD)/bench_%.bpf.o: bench/bench_%.bpf.c $(HEADERS) $(BUILD)/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.raw.o
 	$(Q)$(BPFTOOL) gen object $@ $@.raw.o && rm -f $@.raw.o
@@ -104,6 +106,21 @@ fuzz: $(BUILD)/fuzz/fuzz_parser
 
 demo: deps $(BUILD)/pktlens
 	$(Q)$(BUILD)/pktlens check --pcaps "$(PCAPS)"
+
+# --- bench ---------------------------------------------------------------
+# ns/packet of the XDP program beside a bare program and xdp-filter; needs
+# root. `make bench BENCH_ARGS="--rounds 11"` passes options through.
+BENCH_SKELS := $(BUILD)/bench_parse.skel.h
+BENCH_ARGS  ?=
+
+$(BUILD)/bench_xdp: bench/bench_xdp.c bench/packets_bench.h tests/common/packets.h \
+		$(HEADERS) $(SKELS) $(BENCH_SKELS) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ -lbpf -lelf -lz -lpthread
+
+bench: deps $(BUILD)/bench_xdp
+	$(Q)$(BUILD)/bench_xdp $(BENCH_ARGS)
 
 
 clean:

@@ -56,4 +56,67 @@ static __always_inline void pl_emit_l7(struct pl_counters *c,
 	bpf_ringbuf_submit(e, 0);
 }
 
+static __always_inline void pl_emit_malformed(struct pl_counters *c,
+					      const struct pl_flow_key *k,
+					      const struct pl_meta *m, __u64 now)
+{
+	struct pl_ev_malformed *e = bpf_ringbuf_reserve(&pl_events, sizeof(*e), 0);
+
+	if (!e) {
+		c->events_lost++;
+		return;
+	}
+	e->h.type = PL_EV_MALFORMED;
+	e->h.size = sizeof(*e);
+	e->h.pad = 0;
+	e->h.ts_ns = now;
+	e->h.key = *k;
+	e->reason = m->malformed;
+	e->pad[0] = 0;
+	e->flags = m->flags;
+	e->eth_proto = m->eth_proto;
+	e->frame_len = m->frame_len;
+	e->wire_len = m->wire_len;
+	__builtin_memcpy(e->eth_src, m->eth_src, 6);
+	__builtin_memcpy(e->eth_dst, m->eth_dst, 6);
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* The payload is read with bpf_xdp_load_bytes: it may sit in a fragment of
+ * a multi-buffer frame, beyond what direct packet access reaches. */
+static __always_inline void pl_emit_payload(struct xdp_md *ctx, struct pl_counters *c,
+					    const struct pl_flow_key *k,
+					    const struct pl_meta *m, __u64 now)
+{
+	struct pl_ev_payload *e;
+	__u32 len = m->payload_len;
+
+	if (len > PL_PAYLOAD_MAX)
+		len = PL_PAYLOAD_MAX;
+	if (len == 0)
+		return;
+	e = bpf_ringbuf_reserve(&pl_events, sizeof(*e), 0);
+	if (!e) {
+		c->events_lost++;
+		return;
+	}
+	if (bpf_xdp_load_bytes(ctx, m->payload_off, e->data, len)) {
+		bpf_ringbuf_discard(e, 0);
+		c->events_lost++;
+		return;
+	}
+	e->h.type = PL_EV_PAYLOAD;
+	e->h.size = sizeof(*e);
+	e->h.pad = 0;
+	e->h.ts_ns = now;
+	e->h.key = *k;
+	e->tcp_seq = m->tcp_seq;
+	e->len = (__u16)len;
+	e->payload_len = m->payload_len;
+	e->tcp_flags = m->tcp_flags;
+	e->l7_kind = m->l7_kind;
+	e->pad[0] = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
 #endif /* PL_BPF_EVENTS_H */

@@ -32,9 +32,37 @@ static __always_inline void pl_flow_key_from(struct pl_flow_key *k,
 	k->ifindex = ifindex;
 }
 
-static __always_inline void pl_flow_touch(struct pl_flow_val *v,
-					  const struct pl_meta *m, __u32 len,
-					  __u64 now)
+/* An L7 record that this segment starts but does not finish. */
+static __always_inline int pl_l7_incomplete(const struct pl_meta *m)
+{
+	if (m->l7_kind == PL_L7_TLS)
+		return !(m->l7.tls.flags & PL_TLS_COMPLETE);
+	if (m->l7_kind == PL_L7_HTTP)
+		return !(m->l7.http.flags & PL_HTTP_HAS_HOST);
+	return 0;
+}
+
+/* Whether this segment's payload goes to userspace for reassembly: the
+ * incomplete start and the segments after it, at most PL_REASM_SEGS. */
+static __always_inline int pl_flow_wants_payload(struct pl_flow_val *v,
+						 const struct pl_meta *m)
+{
+	if (m->l4_proto != 6 || m->payload_len == 0 || v->reasm_used >= PL_REASM_SEGS)
+		return 0;
+	if (pl_l7_incomplete(m))
+		v->reasm_left = PL_REASM_SEGS - 1;
+	else if (v->reasm_left)
+		v->reasm_left--;
+	else
+		return 0;
+	v->reasm_used++;
+	return 1;
+}
+
+/* Returns whether the segment's payload is wanted in userspace. */
+static __always_inline int pl_flow_touch(struct pl_flow_val *v,
+					 const struct pl_meta *m, __u32 len,
+					 __u64 now)
 {
 	if (v->packets == 0) {          /* first packet on this CPU */
 		v->first_ns = now;
@@ -53,32 +81,33 @@ static __always_inline void pl_flow_touch(struct pl_flow_val *v,
 		v->ttl_max = m->ttl;
 	if (m->l7_kind)
 		v->l7_kind = m->l7_kind;
+	return pl_flow_wants_payload(v, m);
 }
 
-static __always_inline void pl_flow_update(struct pl_counters *c,
-					   const struct pl_flow_key *k,
-					   const struct pl_meta *m, __u32 len,
-					   __u64 now)
+/* Returns whether the segment's payload is wanted in userspace. */
+static __always_inline int pl_flow_update(struct pl_counters *c,
+					  const struct pl_flow_key *k,
+					  const struct pl_meta *m, __u32 len,
+					  __u64 now)
 {
 	struct pl_flow_val *v = bpf_map_lookup_elem(&pl_flows, k);
 	struct pl_flow_val nv = {};
+	int want;
 
-	if (v) {
-		pl_flow_touch(v, m, len, now);
-		return;
-	}
-	pl_flow_touch(&nv, m, len, now);
+	if (v)
+		return pl_flow_touch(v, m, len, now);
+	want = pl_flow_touch(&nv, m, len, now);
 	/* NOEXIST: when two CPUs see a new flow at once, one event only. */
 	if (bpf_map_update_elem(&pl_flows, k, &nv, BPF_NOEXIST)) {
 		v = bpf_map_lookup_elem(&pl_flows, k);
 		if (v)
-			pl_flow_touch(v, m, len, now);
-		else
-			c->flow_insert_fail++;
-		return;
+			return pl_flow_touch(v, m, len, now);
+		c->flow_insert_fail++;
+		return 0;
 	}
 	c->flows_new++;
 	pl_emit_flow(c, k, m, now);
+	return want;
 }
 
 /* Linear counting: one bit per hash bucket, estimated in userspace. */

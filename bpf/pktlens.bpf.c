@@ -15,7 +15,8 @@
 /* Load-time settings (rodata), set by the loader before load. */
 /* Offline replay: read timestamp and original length from data_meta. */
 const volatile __u8 cfg_replay = 0;
-/* Send L7 records (DNS, TLS, HTTP) to userspace. */
+/* Send L7 records (DNS, TLS, HTTP), payload for reassembly and malformed
+ * packets to userspace. Off only for tools that read the parse directly. */
 const volatile __u8 cfg_l7_events = 1;
 
 /* The rules, bans and rate limits decide here; until they exist every
@@ -64,12 +65,23 @@ int pktlens_xdp(struct xdp_md *ctx)
 	pl_count_packet(c, m, pk.pkt_len);
 
 	if (m->flags & PL_F_IP) {
+		int want_payload;
+
 		pl_flow_key_from(&key, m, ifindex);
-		pl_flow_update(c, &key, m, pk.pkt_len, now);
+		want_payload = pl_flow_update(c, &key, m, pk.pkt_len, now);
 		pl_source_update(m, pk.pkt_len, now);
-		if (m->l7_kind && cfg_l7_events)  /* never set on a malformed packet */
-			pl_emit_l7(c, &key, m, now);
+		if (cfg_l7_events) {
+			if (m->l7_kind)         /* never set on a malformed packet */
+				pl_emit_l7(c, &key, m, now);
+			if (want_payload)
+				pl_emit_payload(ctx, c, &key, m, now);
+		}
+	} else {
+		__builtin_memset(&key, 0, sizeof(key));
+		key.ifindex = ifindex;
 	}
+	if (m->malformed && cfg_l7_events)
+		pl_emit_malformed(c, &key, m, now);
 
 	verdict = pl_verdict(m);
 	if ((__u32)verdict < PL_VERDICT__COUNT)

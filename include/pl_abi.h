@@ -41,8 +41,17 @@ struct pl_flow_val {
 	__u8 ttl_min;
 	__u8 ttl_max;
 	__u8 l7_kind;           /* enum pl_l7_kind seen on this flow, last wins */
-	__u8 pad[3];
+	__u8 reasm_used;        /* payload events sent for this flow (this CPU) */
+	__u8 reasm_left;        /* segments still wanted after an incomplete L7 start */
+	__u8 pad;
 };
+
+/* An L7 record whose first segment does not hold all of it (a ClientHello
+ * split over segments, a request whose Host comes later) sends that segment
+ * and up to PL_REASM_SEGS - 1 following ones to userspace, which puts them
+ * together. Bounded per flow; a segment is cut at PL_PAYLOAD_MAX bytes. */
+#define PL_REASM_SEGS   4
+#define PL_PAYLOAD_MAX  1536
 
 #define PL_SKETCH_BITS 128      /* linear-counting bitmap width */
 
@@ -94,6 +103,8 @@ struct pl_counters {
 enum pl_event_type {
 	PL_EV_FLOW_NEW = 1,
 	PL_EV_L7 = 2,
+	PL_EV_MALFORMED = 3,
+	PL_EV_PAYLOAD = 4,
 };
 
 struct pl_event_hdr {
@@ -127,6 +138,32 @@ struct pl_ev_l7 {
 		struct pl_tls tls;
 		struct pl_http http;
 	} l7;
+};
+
+/* A packet with a malformed reason, for the weird log. The key holds what
+ * could be read: addresses if PL_F_IP, ports if PL_F_L4, else zeros. */
+struct pl_ev_malformed {
+	struct pl_event_hdr h;
+	__u8 reason;            /* enum pl_malformed */
+	__u8 pad[1];
+	__u16 flags;            /* PL_F_* */
+	__u16 eth_proto;
+	__u16 frame_len;
+	__u32 wire_len;
+	__u8 eth_src[6];
+	__u8 eth_dst[6];
+};
+
+/* The start of a TCP segment's payload, for reassembly in userspace. */
+struct pl_ev_payload {
+	struct pl_event_hdr h;
+	__u32 tcp_seq;
+	__u16 len;              /* bytes in data (payload cut at PL_PAYLOAD_MAX) */
+	__u16 payload_len;      /* payload bytes of the segment */
+	__u16 tcp_flags;
+	__u8 l7_kind;           /* what the kernel made of this segment */
+	__u8 pad[1];
+	__u8 data[PL_PAYLOAD_MAX];
 };
 
 /* Offline replay puts this in front of the frame (XDP data_meta), so each

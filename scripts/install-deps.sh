@@ -6,7 +6,7 @@ set -euo pipefail
 
 # build: compiler, BPF toolchain and libraries
 pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
-      libpcap-dev libcmocka-dev libclang-rt-14-dev
+      libpcap-dev libcmocka-dev libclang-rt-14-dev libjson-c-dev uthash-dev libinih-dev
 # tests and demo: real peers and real plumbing
       tshark tcpreplay iproute2 xdp-tools)
 

@@ -4,12 +4,16 @@
 #include <string.h>
 
 int cmd_check(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 	const char *help;
 } commands[] = {
+	{ "run", cmd_run, "attach to interfaces and write records of what arrives (the daemon)" },
+	{ "analyze", cmd_analyze, "the same records from a pcap or pcapng file" },
 	{ "check", cmd_check, "parse bundled captures natively and in the XDP program; compare with tshark" },
 };
 

@@ -12,3 +12,14 @@ const char *pl_malformed_name(unsigned reason)
 {
 	return reason < PL_MAL__COUNT ? names[reason] : "unknown";
 }
+
+static const char *const texts[] = {
+#define PL_REASON_TEXT(id, name, doc) [PL_MAL_##id] = doc,
+	PL_MALFORMED_REASONS(PL_REASON_TEXT)
+#undef PL_REASON_TEXT
+};
+
+const char *pl_malformed_text(unsigned reason)
+{
+	return reason < PL_MAL__COUNT ? texts[reason] : "unknown reason";
+}

@@ -3,4 +3,6 @@
 #define PL_NAMES_H
 #include "pl_reasons.h"
 const char *pl_malformed_name(unsigned reason);
+/* One line saying what is wrong, for people. */
+const char *pl_malformed_text(unsigned reason);
 #endif

@@ -8,6 +8,8 @@
  * parser then runs unchanged on every capture. */
 #include "pcap_frames.h"
 
+#include <pcap/pcap.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -117,4 +119,11 @@ void pl_capture_close(struct pl_capture *c)
 	if (c->p)
 		pcap_close(c->p);
 	c->p = NULL;
+}
+
+long pl_capture_tell(struct pl_capture *c)
+{
+	FILE *f = c->p ? pcap_file(c->p) : NULL;
+
+	return f ? ftell(f) : -1;
 }

@@ -5,7 +5,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <pcap/pcap.h>
 
 #define PL_FRAME_MAX 65600
 
@@ -17,8 +16,11 @@ struct pl_frame {
 	uint8_t data[PL_FRAME_MAX];
 };
 
+/* libpcap stays inside pcap_frames.c: its bpf.h clashes with libbpf's. */
+struct pcap;
+
 struct pl_capture {
-	pcap_t *p;
+	struct pcap *p;
 	int linktype;
 	uint64_t count;
 	char err[512];
@@ -27,6 +29,8 @@ struct pl_capture {
 int pl_capture_open(struct pl_capture *c, const char *path);
 /* 1: a frame, 0: end of file, -1: damaged file (c->err says where). */
 int pl_capture_next(struct pl_capture *c, struct pl_frame *f);
+/* Byte offset reached in the file, for progress; -1 if unknown. */
+long pl_capture_tell(struct pl_capture *c);
 void pl_capture_close(struct pl_capture *c);
 
 #endif

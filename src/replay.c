@@ -25,6 +25,14 @@ static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 
 int pl_replay_open(struct pl_replay *r, char *err, size_t errlen)
 {
+	struct pl_replay_opts o = { 0 };
+
+	return pl_replay_open_opts(r, &o, err, errlen);
+}
+
+int pl_replay_open_opts(struct pl_replay *r, const struct pl_replay_opts *o,
+			char *err, size_t errlen)
+{
 	cpu_set_t set;
 	int e;
 
@@ -46,7 +54,9 @@ int pl_replay_open(struct pl_replay *r, char *err, size_t errlen)
 		return -1;
 	}
 	r->skel->rodata->cfg_replay = 1;
-	r->skel->rodata->cfg_l7_events = 0;     /* nobody polls the ring here */
+	r->skel->rodata->cfg_l7_events = o->events ? 1 : 0;
+	if (o->flows_max)
+		bpf_map__set_max_entries(r->skel->maps.pl_flows, o->flows_max);
 	e = pktlens_bpf__load(r->skel);
 	if (e) {
 		snprintf(err, errlen,

@@ -22,7 +22,15 @@ struct pl_replay {
 	void *percpu;           /* buffer for one per-CPU map value */
 };
 
+struct pl_replay_opts {
+	int events;             /* program sends ring-buffer events (analyze) */
+	uint32_t flows_max;     /* flow table size; 0 keeps the default */
+};
+
+/* pl_replay_open: no events, default sizes (the parse is read directly). */
 int pl_replay_open(struct pl_replay *r, char *err, size_t errlen);
+int pl_replay_open_opts(struct pl_replay *r, const struct pl_replay_opts *o,
+			char *err, size_t errlen);
 /* Run one frame; the parser's output for it lands in *meta. */
 int pl_replay_run(struct pl_replay *r, const uint8_t *frame, uint32_t caplen,
 		  uint32_t wirelen, uint64_t ts_ns, int *verdict, struct pl_meta *meta);

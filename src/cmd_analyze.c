@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cmd_analyze.c - `pktlens analyze FILE`: a capture through the real XDP
+ * program (BPF_PROG_TEST_RUN, the capture's clock), then the collector that
+ * `run` uses, so offline records are live records. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "collector.h"
+#include "options.h"
+#include "pcap_frames.h"
+#include "replay.h"
+#include "summary.h"
+#include "pktlens.skel.h"
+
+#define CONSUME_EVERY 16        /* frames between ring-buffer reads: far below its size */
+
+static void usage(FILE *o)
+{
+	fprintf(o,
+"usage: pktlens analyze [OPTIONS] FILE\n"
+"\n"
+"Reads a pcap or pcapng capture (Ethernet, raw IP, Linux cooked SLL/SLL2),\n"
+"runs every frame through pktlens' XDP program in the kernel with the\n"
+"capture's timestamps as its clock, and writes the same Zeek-style records\n"
+"that `pktlens run` writes live: conn, dns, http, ssl, weird.\n"
+"\n"
+"options:\n"
+"  --log-dir DIR         one file per record kind in DIR (conn.log, dns.log, ...)\n"
+"                        instead of JSON lines on stdout\n"
+"  --rotate-mb N         start a new log file after N MiB (0: never; default 0)\n"
+"  --idle-timeout SECS   log a connection after SECS without packets (default %u)\n"
+"  --active-timeout SECS log a long connection every SECS (default %u, 0: never)\n"
+"  --flows N             kernel flow table size (default %u)\n"
+"  --no-progress         no progress bar, even on a terminal\n"
+"  --summary             print a summary (top names, protocols, malformed) at the end\n"
+"\n"
+"A damaged file yields the records up to the damage, then an error naming\n"
+"the packet and byte offset, and exit status 1. Needs root or CAP_BPF and\n"
+"CAP_PERFMON (the program runs in the kernel).\n",
+		PL_DEFAULT_IDLE_S, PL_DEFAULT_ACTIVE_S, PL_ANALYZE_FLOWS);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void progress(struct pl_capture *cap, long size, uint64_t frames, int done)
+{
+	long at = pl_capture_tell(cap);
+	int pct = size > 0 && at >= 0 ? (int)(100.0 * (double)at / (double)size) : 0, i;
+
+	if (done)
+		pct = 100;
+	fprintf(stderr, "\r[");
+	for (i = 0; i < 40; i++)
+		fputc(i < pct * 40 / 100 ? '#' : ' ', stderr);
+	fprintf(stderr, "] %3d%%  %llu frames%s", pct, (unsigned long long)frames,
+		done ? "\n" : "");
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "log-dir", required_argument, 0, 'd' },
+		{ "rotate-mb", required_argument, 0, 'r' },
+		{ "idle-timeout", required_argument, 0, 'i' },
+		{ "active-timeout", required_argument, 0, 'a' },
+		{ "flows", required_argument, 0, 'f' },
+		{ "no-progress", no_argument, 0, 'P' },
+		{ "summary", no_argument, 0, 's' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct pl_options po;
+	struct pl_replay_opts ro = { .events = 1, .flows_max = PL_ANALYZE_FLOWS };
+	struct pl_collector_opts co;
+	struct pl_replay rp;
+	struct pl_capture cap;
+	struct pl_sink sink;
+	struct pl_collector *col = NULL;
+	struct ring_buffer *rb = NULL;
+	struct pl_frame *fr = NULL;
+	struct pl_counters cnt;
+	struct stat st;
+	const char *file;
+	char err[512];
+	int c, r, rc = 1, show_progress, want_summary = 0;
+	uint64_t frames = 0, next_sweep = 0, sweep_every;
+	double last_draw = 0;
+
+	pl_options_defaults(&po);
+	show_progress = isatty(2);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'P': show_progress = 0; break;
+		case 's': want_summary = 1; break;
+		case 'f':
+			if (pl_parse_u32("--flows", optarg, 1024, 1u << 26, &ro.flows_max, err,
+					 sizeof(err)))
+				goto bad;
+			break;
+		case 'h': usage(stdout); return 0;
+		case '?': usage(stderr); return 2;
+		default:
+			if (pl_options_set_flag(&po, opts, c, optarg, err, sizeof(err)))
+				goto bad;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "pktlens analyze: give one capture file\n");
+		usage(stderr);
+		return 2;
+	}
+	file = argv[optind];
+	if (stat(file, &st)) {
+		fprintf(stderr, "pktlens analyze: %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	if (pl_capture_open(&cap, file)) {
+		fprintf(stderr, "pktlens analyze: %s\n", cap.err);
+		return 1;
+	}
+	if (pl_replay_open_opts(&rp, &ro, err, sizeof(err))) {
+		fprintf(stderr, "pktlens analyze: %s\n", err);
+		pl_capture_close(&cap);
+		return 1;
+	}
+	if (pl_sink_open(&sink, po.log_dir, po.rotate_bytes, err, sizeof(err))) {
+		fprintf(stderr, "pktlens analyze: %s\n", err);
+		goto out;
+	}
+	co.idle_timeout_ns = po.idle_timeout_ns;
+	co.active_timeout_ns = po.active_timeout_ns;
+	co.clock_offset_ns = 0;                 /* capture times are epoch times */
+	col = pl_collector_new(&co, &sink, bpf_map__fd(rp.skel->maps.pl_flows));
+	rb = ring_buffer__new(bpf_map__fd(rp.skel->maps.pl_events), pl_collector_on_event,
+			      col, NULL);
+	fr = malloc(sizeof(*fr));
+	if (!col || !rb || !fr) {
+		fprintf(stderr, "pktlens analyze: out of memory\n");
+		goto out;
+	}
+	/* Sweep often enough that idle connections end near their timeout. */
+	sweep_every = po.idle_timeout_ns / 4 ? po.idle_timeout_ns / 4 : 1;
+
+	while ((r = pl_capture_next(&cap, fr)) == 1) {
+		int e = pl_replay_run(&rp, fr->data, fr->caplen, fr->wirelen, fr->ts_ns, NULL, NULL);
+
+		if (e) {
+			fprintf(stderr, "pktlens analyze: running frame %llu failed: %s\n",
+				(unsigned long long)fr->number, strerror(-e));
+			goto out;
+		}
+		frames++;
+		if (frames % CONSUME_EVERY == 0)
+			ring_buffer__consume(rb);
+		if (!next_sweep)
+			next_sweep = fr->ts_ns + sweep_every;
+		if (fr->ts_ns >= next_sweep) {
+			ring_buffer__consume(rb);
+			pl_collector_sweep(col, fr->ts_ns, 0);
+			next_sweep = fr->ts_ns + sweep_every;
+		}
+		if (show_progress && frames % 4096 == 0 && now_s() - last_draw > 0.2) {
+			last_draw = now_s();
+			progress(&cap, st.st_size, frames, 0);
+		}
+	}
+	ring_buffer__consume(rb);
+	pl_collector_sweep(col, 0, 1);
+	if (show_progress && frames >= 4096)
+		progress(&cap, st.st_size, frames, 1);
+	pl_sink_flush(&sink);
+
+	if (!pl_replay_counters(&rp, &cnt)) {
+		if (cnt.events_lost)
+			fprintf(stderr, "pktlens analyze: %llu events lost (ring buffer full); records are incomplete\n",
+				(unsigned long long)cnt.events_lost);
+		if (want_summary)
+			pl_summary_print(stderr, &cnt, col, NULL);
+	}
+	if (r < 0) {
+		fprintf(stderr, "pktlens analyze: %s: %s (records up to there were written)\n",
+			file, cap.err);
+		goto out;
+	}
+	rc = sink.error ? 1 : 0;
+out:
+	free(fr);
+	ring_buffer__free(rb);
+	pl_collector_free(col);
+	pl_sink_close(&sink);
+	pl_replay_close(&rp);
+	pl_capture_close(&cap);
+	return rc;
+bad:
+	fprintf(stderr, "pktlens analyze: %s\n", err);
+	return 2;
+}

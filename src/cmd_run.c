@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cmd_run.c - `pktlens run -i IFACE...`: the daemon. Loads the XDP program,
+ * attaches it through BPF links (so a killed daemon leaves nothing behind,
+ * unless --pin keeps it on purpose), polls the ring buffer, sweeps the flow
+ * table, and on SIGINT/SIGTERM logs every open connection and detaches. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "collector.h"
+#include "counters.h"
+#include "options.h"
+#include "summary.h"
+#include "pktlens.skel.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *o)
+{
+	fprintf(o,
+"usage: pktlens run -i IFACE [-i IFACE...] [OPTIONS]\n"
+"\n"
+"Attaches pktlens' XDP program to each interface and writes Zeek-style\n"
+"records (conn, dns, http, ssl, weird) of what arrives, until SIGINT or\n"
+"SIGTERM; then it logs every open connection and detaches.\n"
+"\n"
+"options (each also a `key = value` line of a config file, key without --;\n"
+"-i is `interface`):\n"
+"  -i, --interface IFACE  interface to watch (repeatable)\n"
+"  --config FILE          read options from FILE first (INI: key = value,\n"
+"                         optional [pktlens] section); flags given here win\n"
+"  --log-dir DIR          one file per record kind in DIR, else JSON lines on stdout\n"
+"  --rotate-mb N          start a new log file after N MiB (0: never)\n"
+"  --mode MODE            auto (native XDP, else generic with a message),\n"
+"                         native (fail without it) or generic. Default auto\n"
+"  --idle-timeout SECS    log a connection idle this long (default %u)\n"
+"  --active-timeout SECS  log a long connection every SECS (default %u; 0: never)\n"
+"  --sweep-interval SECS  how often the flow table is read (default %.1f)\n"
+"  --flows N              kernel flow table entries (default %u)\n"
+"  --sources N            kernel per-source table entries (default %u)\n"
+"  --ringbuf-mb N         event ring buffer size, a power of two (default %u)\n"
+"  --pin DIR              pin maps and links under DIR (in bpffs, e.g.\n"
+"                         /sys/fs/bpf/pktlens): the program stays attached\n"
+"                         after exit and a new daemon resumes from the maps.\n"
+"                         Remove DIR to detach.\n"
+"  --summary SECS         print a summary to stderr every SECS (0: only at exit)\n"
+"\n"
+"Needs root, or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON.\n",
+		PL_DEFAULT_IDLE_S, PL_DEFAULT_ACTIVE_S, PL_DEFAULT_SWEEP_MS / 1000.0,
+		PL_DEFAULT_FLOWS, PL_DEFAULT_SOURCES, PL_DEFAULT_RINGBUF >> 20);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* bpf_ktime_get_ns is CLOCK_MONOTONIC: this turns it into epoch time. */
+static uint64_t epoch_offset(void)
+{
+	struct timespec r;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	return (uint64_t)r.tv_sec * 1000000000ull + (uint64_t)r.tv_nsec - mono_ns();
+}
+
+struct attachment {
+	const char *ifname;
+	int ifindex;
+	int link_fd;
+	const char *mode;
+};
+
+static int pin_maps(struct pktlens_bpf *skel, const char *dir, char *err, size_t errlen)
+{
+	struct bpf_map *m;
+	char path[4096];
+
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create pin folder %s: %s (is it on a bpffs?)", dir,
+			 strerror(errno));
+		return -1;
+	}
+	bpf_object__for_each_map(m, skel->obj) {
+		if (bpf_map__is_internal(m))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
+		bpf_map__set_pin_path(m, path); /* reused if there, pinned if not */
+	}
+	return 0;
+}
+
+static int attach_one(struct pktlens_bpf *skel, const struct pl_options *o,
+		      struct attachment *a, char *err, size_t errlen)
+{
+	int prog = bpf_program__fd(skel->progs.pktlens_xdp), e = 0;
+	char path[512];
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
+
+	a->link_fd = -1;
+	a->ifindex = (int)if_nametoindex(a->ifname);
+	if (!a->ifindex) {
+		snprintf(err, errlen, "no interface named '%s' (in this network namespace)",
+			 a->ifname);
+		return -1;
+	}
+	if (o->pin_dir) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/link-%s", o->pin_dir, a->ifname) >=
+		    sizeof(path)) {
+			snprintf(err, errlen, "pin folder name too long");
+			return -1;
+		}
+		a->link_fd = bpf_obj_get(path);
+		if (a->link_fd >= 0) {
+			a->mode = "pinned, resumed";
+			return 0;
+		}
+	}
+	if (o->mode != PL_MODE_GENERIC) {
+		lo.flags = XDP_FLAGS_DRV_MODE;
+		a->link_fd = bpf_link_create(prog, a->ifindex, BPF_XDP, &lo);
+		e = errno;
+		a->mode = "native";
+		if (a->link_fd < 0 && o->mode == PL_MODE_NATIVE) {
+			snprintf(err, errlen, "%s: native XDP attach failed: %s", a->ifname,
+				 strerror(e));
+			return -1;
+		}
+		if (a->link_fd < 0)
+			fprintf(stderr, "pktlens: %s: native XDP not available (%s); using generic mode, which is slower\n",
+				a->ifname, strerror(e));
+	}
+	if (a->link_fd < 0) {
+		lo.flags = XDP_FLAGS_SKB_MODE;
+		a->link_fd = bpf_link_create(prog, a->ifindex, BPF_XDP, &lo);
+		a->mode = "generic";
+		if (a->link_fd < 0) {
+			e = errno;
+			snprintf(err, errlen, "%s: cannot attach XDP: %s%s", a->ifname, strerror(e),
+				 e == EBUSY || e == EEXIST ?
+				 " (another XDP program is attached; detach it first)" : "");
+			return -1;
+		}
+	}
+	if (o->pin_dir && bpf_obj_pin(a->link_fd, path)) {
+		snprintf(err, errlen, "cannot pin the link at %.512s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int load_options(int argc, char **argv, struct pl_options *o, const struct option *opts)
+{
+	char err[640];
+	int c, i;
+
+	pl_options_defaults(o);
+	/* the config file first, so that flags override it */
+	for (i = 1; i < argc; i++) {
+		const char *f = NULL;
+
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			f = argv[i + 1];
+		else if (!strncmp(argv[i], "--config=", 9))
+			f = argv[i] + 9;
+		if (f && pl_options_load(o, f, err, sizeof(err))) {
+			fprintf(stderr, "pktlens run: %s\n", err);
+			return 2;
+		}
+	}
+	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': usage(stdout); return -1;
+		case 'C': break;        /* read above */
+		case '?': usage(stderr); return 2;
+		case 'i':
+			c = 'I';        /* -i is --interface */
+			/* fall through */
+		default:
+			if (pl_options_set_flag(o, opts, c, optarg, err, sizeof(err))) {
+				fprintf(stderr, "pktlens run: %s\n", err);
+				return 2;
+			}
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pktlens run: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (!o->n_ifaces) {
+		fprintf(stderr, "pktlens run: give at least one interface with -i IFACE\n");
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interface", required_argument, 0, 'I' },
+		{ "config", required_argument, 0, 'C' },
+		{ "log-dir", required_argument, 0, 'd' },
+		{ "rotate-mb", required_argument, 0, 'r' },
+		{ "mode", required_argument, 0, 'm' },
+		{ "idle-timeout", required_argument, 0, 't' },
+		{ "active-timeout", required_argument, 0, 'a' },
+		{ "sweep-interval", required_argument, 0, 'w' },
+		{ "flows", required_argument, 0, 'f' },
+		{ "sources", required_argument, 0, 's' },
+		{ "ringbuf-mb", required_argument, 0, 'b' },
+		{ "pin", required_argument, 0, 'p' },
+		{ "summary", required_argument, 0, 'S' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct attachment at[PL_MAX_IFACES];
+	struct pl_options o;
+	struct pl_collector_opts co;
+	struct pl_collector *col = NULL;
+	struct pktlens_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	struct pl_counters cnt;
+	struct pl_sink sink;
+	struct sigaction sa;
+	uint64_t next_sweep, next_summary = 0;
+	char err[640];
+	int i, e, rc = 1, nat = 0, sources_fd;
+
+	memset(&sink, 0, sizeof(sink));
+	e = load_options(argc, argv, &o, opts);
+	if (e)
+		return e < 0 ? 0 : e;
+	if (geteuid() != 0 && access("/sys/fs/bpf", W_OK))
+		fprintf(stderr, "pktlens run: not root: this needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON\n");
+
+	skel = pktlens_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "pktlens run: cannot open the BPF object: %s\n", strerror(errno));
+		return 1;
+	}
+	skel->rodata->cfg_replay = 0;
+	skel->rodata->cfg_l7_events = 1;
+	if (o.flows)
+		bpf_map__set_max_entries(skel->maps.pl_flows, o.flows);
+	if (o.sources)
+		bpf_map__set_max_entries(skel->maps.pl_sources, o.sources);
+	if (o.ringbuf)
+		bpf_map__set_max_entries(skel->maps.pl_events, o.ringbuf);
+	if (o.pin_dir && pin_maps(skel, o.pin_dir, err, sizeof(err))) {
+		fprintf(stderr, "pktlens run: %s\n", err);
+		goto out;
+	}
+	e = pktlens_bpf__load(skel);
+	if (e) {
+		fprintf(stderr, "pktlens run: cannot load the XDP program: %s%s\n", strerror(-e),
+			e == -EPERM ? " (run as root, or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)" :
+			o.pin_dir ? " (pinned maps from an older, different pktlens? remove the pin folder)" : "");
+		goto out;
+	}
+	for (i = 0; i < o.n_ifaces; i++, nat++) {
+		at[i].ifname = o.ifaces[i];
+		if (attach_one(skel, &o, &at[i], err, sizeof(err))) {
+			fprintf(stderr, "pktlens run: %s\n", err);
+			goto out;
+		}
+	}
+	if (pl_sink_open(&sink, o.log_dir, o.rotate_bytes, err, sizeof(err))) {
+		fprintf(stderr, "pktlens run: %s\n", err);
+		goto out;
+	}
+	co.idle_timeout_ns = o.idle_timeout_ns;
+	co.active_timeout_ns = o.active_timeout_ns;
+	co.clock_offset_ns = epoch_offset();
+	col = pl_collector_new(&co, &sink, bpf_map__fd(skel->maps.pl_flows));
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.pl_events), pl_collector_on_event, col, NULL);
+	if (!col || !rb) {
+		fprintf(stderr, "pktlens run: cannot set up the collector: %s\n", strerror(errno));
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;      /* no SA_RESTART: the poll returns at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (i = 0; i < nat; i++)
+		fprintf(stderr, "pktlens: attached to %s (%s)\n", at[i].ifname, at[i].mode);
+
+	sources_fd = bpf_map__fd(skel->maps.pl_sources);
+	next_sweep = mono_ns() + o.sweep_ns;
+	if (o.summary_s)
+		next_summary = mono_ns() + o.summary_s * 1000000000ull;
+	while (!stop) {
+		uint64_t now;
+
+		e = ring_buffer__poll(rb, 100);
+		if (e < 0 && e != -EINTR) {
+			fprintf(stderr, "pktlens run: reading events failed: %s\n", strerror(-e));
+			break;
+		}
+		now = mono_ns();
+		if (now >= next_sweep) {
+			pl_collector_sweep(col, now, 0);
+			pl_sink_flush(&sink);
+			next_sweep = now + o.sweep_ns;
+		}
+		if (next_summary && now >= next_summary &&
+		    !pl_counters_read(bpf_map__fd(skel->maps.pl_stats), &cnt)) {
+			pl_summary_print(stderr, &cnt, col, &sources_fd);
+			next_summary = now + o.summary_s * 1000000000ull;
+		}
+	}
+	/* stop: what is in the ring, then every open connection */
+	ring_buffer__consume(rb);
+	pl_collector_sweep(col, mono_ns(), 1);
+	if (!pl_counters_read(bpf_map__fd(skel->maps.pl_stats), &cnt)) {
+		pl_summary_print(stderr, &cnt, col, &sources_fd);
+		if (cnt.events_lost)
+			fprintf(stderr, "pktlens run: %llu events were lost (ring buffer full); raise --ringbuf-mb\n",
+				(unsigned long long)cnt.events_lost);
+	}
+	rc = sink.error ? 1 : 0;
+out:
+	for (i = 0; i < nat; i++)
+		if (at[i].link_fd >= 0)
+			close(at[i].link_fd);   /* detaches, unless pinned */
+	if (nat && !o.pin_dir)
+		fprintf(stderr, "pktlens: detached\n");
+	ring_buffer__free(rb);
+	pl_collector_free(col);
+	pl_sink_close(&sink);
+	pktlens_bpf__destroy(skel);
+	return rc;
+}

@@ -1,0 +1,898 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* collector.c - connections, and the records hanging off them.
+ *
+ * The kernel keeps unidirectional flows; a connection here is both
+ * directions of one 5-tuple (+ VLANs + interface), keyed canonically. The
+ * originator is the side of the first packet seen, unless that packet was a
+ * SYN-ACK or came from a low port to a high one (a reply seen first).
+ * Counts come from sweeps of the flow table; L7 events become dns, http and
+ * ssl records as they arrive; malformed-packet events become weird records.
+ * A connection is logged when both directions have been idle for the idle
+ * timeout, every active timeout while it lasts, and at the end. */
+#include "collector.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <uthash.h>
+
+#include "names.h"
+#include "records.h"
+#include "reasm.h"
+
+#define CONN_MAX_FLOWS 4        /* kernel flows folded into one connection */
+
+/* Both directions of a connection look the same here. */
+struct conn_key {
+	uint8_t a[16], b[16];
+	uint16_t pa, pb;
+	uint8_t proto, pad;
+	uint16_t vlan, inner_vlan;
+	uint32_t ifindex;
+};
+
+struct dir_stat {
+	uint64_t pkts, bytes, ip_bytes, payload_bytes, first_ns, last_ns;
+	uint16_t tcp_flags;
+	uint8_t ttl_min, ttl_max;
+};
+
+struct conn_flow {                      /* one kernel flow of the connection */
+	struct pl_flow_key k;
+	struct dir_stat st;             /* its counts at the last sweep */
+	int dir;                        /* 0 orig, 1 resp */
+};
+
+struct dns_query {
+	struct dns_query *next;
+	uint64_t ts;
+	struct pl_flow_key k;           /* as the query went */
+	struct pl_dns q;
+};
+
+struct l7_wait {                        /* an L7 record waiting for more segments */
+	uint8_t kind;
+	uint64_t ts;
+	uint32_t seq;
+	struct pl_flow_key k;
+	struct pl_meta m;               /* what the first segment gave */
+	struct pl_reasm ra;
+};
+
+struct conn {
+	struct conn_key ck;
+	UT_hash_handle hh;
+	struct pl_flow_key orig;        /* orig direction, Zeek's id */
+	struct conn_flow flows[CONN_MAX_FLOWS];
+	int nflows;
+	struct dir_stat logged[2];      /* already in a record (active timeout) */
+	uint64_t start_ns;              /* of the current record */
+	char uid[PL_UID_LEN + 1];
+	uint8_t services;               /* 1 << pl_l7_kind */
+	uint8_t orig_mac[6], resp_mac[6];
+	uint8_t have_mac;
+	uint8_t ssl_logged[2];
+	uint32_t http_seq[2];
+	uint8_t http_seen[2];
+	uint32_t http_depth;
+	struct dns_query *dns;
+	struct l7_wait *wait[2];
+};
+
+struct top_name {
+	char name[PL_DNS_NAME_BUF];
+	uint64_t count;
+	UT_hash_handle hh;
+};
+
+struct pl_collector {
+	struct pl_collector_opts o;
+	struct pl_sink *sink;
+	int flows_fd;
+	int ncpu;
+	struct pl_flow_val *percpu;
+	struct conn *conns;
+	struct top_name *top[PL_TOP__COUNT];
+	struct pl_collector_stats st;
+	uint64_t seq;                   /* uid seeds */
+};
+
+/* ICMP: both directions of an exchange are one connection, keyed by the
+ * request's type (an echo reply belongs with its request). */
+static uint16_t icmp_request_type(uint8_t proto, uint16_t type)
+{
+	if (proto == 1) {
+		switch (type) {
+		case 0: return 8;
+		case 14: return 13;
+		case 16: return 15;
+		case 18: return 17;
+		}
+	} else if (proto == 58) {
+		if (type == 129)
+			return 128;
+	}
+	return type;
+}
+
+static int is_icmp(uint8_t proto)
+{
+	return proto == 1 || proto == 58;
+}
+
+/* Returns 1 if k's source is the canonical `a` side. */
+static int conn_key_of(const struct pl_flow_key *k, struct conn_key *ck)
+{
+	uint16_t ps = k->sport, pd = k->dport;
+	int c, src_is_a;
+
+	memset(ck, 0, sizeof(*ck));
+	if (is_icmp(k->proto))
+		ps = pd = icmp_request_type(k->proto, k->sport);
+	c = memcmp(k->src, k->dst, 16);
+	src_is_a = c < 0 || (c == 0 && ps <= pd);
+	memcpy(ck->a, src_is_a ? k->src : k->dst, 16);
+	memcpy(ck->b, src_is_a ? k->dst : k->src, 16);
+	ck->pa = src_is_a ? ps : pd;
+	ck->pb = src_is_a ? pd : ps;
+	ck->proto = k->proto;
+	ck->vlan = k->vlan;
+	ck->inner_vlan = k->inner_vlan;
+	ck->ifindex = k->ifindex;
+	return src_is_a;
+}
+
+static int same_direction(const struct pl_flow_key *x, const struct pl_flow_key *y)
+{
+	return !memcmp(x->src, y->src, 16) && !memcmp(x->dst, y->dst, 16) &&
+	       (is_icmp(x->proto) || x->sport == y->sport);
+}
+
+static int conn_dir(const struct conn *cn, const struct pl_flow_key *k)
+{
+	return same_direction(&cn->orig, k) ? 0 : 1;
+}
+
+static void reverse_key(const struct pl_flow_key *k, struct pl_flow_key *r)
+{
+	*r = *k;
+	memcpy(r->src, k->dst, 16);
+	memcpy(r->dst, k->src, 16);
+	r->sport = k->dport;
+	r->dport = k->sport;
+}
+
+/* Whether the first packet seen was the answer rather than the question. */
+static int first_is_reply(const struct pl_flow_key *k, uint16_t tcp_flags)
+{
+	if (k->proto == 6 && (tcp_flags & 0x12) == 0x12)
+		return 1;                       /* SYN-ACK */
+	if (k->proto == 6 && (tcp_flags & 0x02))
+		return 0;                       /* SYN */
+	if (is_icmp(k->proto))
+		return icmp_request_type(k->proto, k->sport) != k->sport;
+	if (k->proto == 6 || k->proto == 17)
+		return k->sport < 1024 && k->dport >= 1024;
+	return 0;
+}
+
+static struct conn *conn_get(struct pl_collector *c, const struct pl_flow_key *k,
+			     uint16_t first_flags, uint64_t first_ns)
+{
+	struct conn_key ck;
+	struct conn *cn;
+
+	conn_key_of(k, &ck);
+	HASH_FIND(hh, c->conns, &ck, sizeof(ck), cn);
+	if (cn)
+		return cn;
+	cn = calloc(1, sizeof(*cn));
+	if (!cn)
+		return NULL;
+	cn->ck = ck;
+	if (first_is_reply(k, first_flags)) {
+		reverse_key(k, &cn->orig);
+		if (is_icmp(k->proto)) {
+			cn->orig.sport = icmp_request_type(k->proto, k->sport);
+			cn->orig.dport = 0;
+		}
+	} else {
+		cn->orig = *k;
+	}
+	cn->start_ns = first_ns;
+	pl_uid_make(first_ns ^ (++c->seq << 40) ^ ck.pa ^ ((uint64_t)ck.pb << 16) ^
+		    ((uint64_t)ck.a[15] << 32) ^ ((uint64_t)ck.b[15] << 48), cn->uid);
+	HASH_ADD(hh, c->conns, ck, sizeof(ck), cn);
+	c->st.conns_open++;
+	return cn;
+}
+
+struct pl_collector *pl_collector_new(const struct pl_collector_opts *o,
+				      struct pl_sink *sink, int flows_map_fd)
+{
+	struct pl_collector *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->o = *o;
+	c->sink = sink;
+	c->flows_fd = flows_map_fd;
+	c->ncpu = libbpf_num_possible_cpus();
+	c->percpu = calloc((size_t)c->ncpu, sizeof(struct pl_flow_val));
+	if (!c->percpu) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static uint64_t epoch(const struct pl_collector *c, uint64_t kernel_ns)
+{
+	return kernel_ns + c->o.clock_offset_ns;
+}
+
+static void top_count(struct pl_collector *c, enum pl_top_kind k, const char *s, size_t n)
+{
+	struct top_name *t;
+	char name[PL_DNS_NAME_BUF];
+
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, s, n);
+	name[n] = 0;
+	HASH_FIND_STR(c->top[k], name, t);
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return;
+		memcpy(t->name, name, n + 1);
+		HASH_ADD_STR(c->top[k], name, t);
+	}
+	t->count++;
+}
+
+/* ---- dns ---------------------------------------------------------------- */
+
+static void dns_log(struct pl_collector *c, struct conn *cn, const struct dns_query *q,
+		    const struct pl_dns *resp, uint64_t resp_ts)
+{
+	const struct pl_dns *d = q ? &q->q : resp;
+	struct json_object *o = pl_rec_new("dns");
+	const char *n;
+
+	pl_rec_ts(o, "ts", epoch(c, q ? q->ts : resp_ts));
+	pl_rec_str(o, "uid", cn->uid, PL_UID_LEN);
+	pl_rec_id(o, &cn->orig);
+	json_object_object_add(o, "proto", json_object_new_string(d->tcp ? "tcp" : "udp"));
+	json_object_object_add(o, "trans_id", json_object_new_int(d->id));
+	if (q && resp && resp_ts >= q->ts)
+		pl_rec_secs(o, "rtt", resp_ts - q->ts);
+	if (d->has_question) {
+		pl_rec_str(o, "query", d->qname, d->qname_len);
+		json_object_object_add(o, "qclass", json_object_new_int(d->qclass));
+		if ((n = pl_dns_qclass_name(d->qclass)))
+			json_object_object_add(o, "qclass_name", json_object_new_string(n));
+		json_object_object_add(o, "qtype", json_object_new_int(d->qtype));
+		if ((n = pl_dns_qtype_name(d->qtype)))
+			json_object_object_add(o, "qtype_name", json_object_new_string(n));
+	}
+	if (resp) {
+		json_object_object_add(o, "rcode", json_object_new_int(resp->rcode));
+		if ((n = pl_dns_rcode_name(resp->rcode)))
+			json_object_object_add(o, "rcode_name", json_object_new_string(n));
+		json_object_object_add(o, "AA", json_object_new_boolean(resp->flags & 0x0400));
+		json_object_object_add(o, "TC", json_object_new_boolean(resp->flags & 0x0200));
+		json_object_object_add(o, "RA", json_object_new_boolean(resp->flags & 0x0080));
+		json_object_object_add(o, "ancount", json_object_new_int(resp->ancount));
+	}
+	json_object_object_add(o, "RD", json_object_new_boolean(d->flags & 0x0100));
+	json_object_object_add(o, "rejected",
+			       json_object_new_boolean(resp && resp->rcode == 5));
+	pl_sink_write(c->sink, "dns", o);
+}
+
+static void dns_event(struct pl_collector *c, struct conn *cn, const struct pl_ev_l7 *e)
+{
+	const struct pl_dns *d = &e->l7.dns;
+	struct dns_query **pp, *q;
+
+	if (d->has_question && !d->qr)
+		top_count(c, PL_TOP_DNS, d->qname, d->qname_len);
+	if (!d->qr) {
+		q = calloc(1, sizeof(*q));
+		if (!q)
+			return;
+		q->ts = e->h.ts_ns;
+		q->k = e->h.key;
+		q->q = *d;
+		q->next = cn->dns;
+		cn->dns = q;
+		return;
+	}
+	/* a response: the oldest open query with its id and name */
+	for (pp = &cn->dns, q = NULL; *pp; pp = &(*pp)->next)
+		if ((*pp)->q.id == d->id && (*pp)->q.qname_len == d->qname_len &&
+		    !memcmp((*pp)->q.qname, d->qname, d->qname_len) &&
+		    !same_direction(&(*pp)->k, &e->h.key))
+			q = *pp;
+	if (q) {
+		for (pp = &cn->dns; *pp != q; pp = &(*pp)->next)
+			;
+		*pp = q->next;
+	}
+	dns_log(c, cn, q, d, e->h.ts_ns);
+	free(q);
+}
+
+static void dns_flush(struct pl_collector *c, struct conn *cn)
+{
+	struct dns_query *q;
+
+	/* oldest first: the list is newest first */
+	while (cn->dns) {
+		struct dns_query **pp = &cn->dns;
+
+		while ((*pp)->next)
+			pp = &(*pp)->next;
+		q = *pp;
+		*pp = NULL;
+		dns_log(c, cn, q, NULL, 0);
+		free(q);
+	}
+}
+
+/* ---- http and ssl --------------------------------------------------------- */
+
+static void http_log(struct pl_collector *c, struct conn *cn, int dir, uint64_t ts,
+		     uint32_t seq, const struct pl_http *h)
+{
+	struct json_object *o;
+
+	if (cn->http_seen[dir] && cn->http_seq[dir] == seq)
+		return;                 /* a retransmission of the same request */
+	cn->http_seen[dir] = 1;
+	cn->http_seq[dir] = seq;
+	o = pl_rec_new("http");
+	pl_rec_ts(o, "ts", epoch(c, ts));
+	pl_rec_str(o, "uid", cn->uid, PL_UID_LEN);
+	pl_rec_id(o, &cn->orig);
+	json_object_object_add(o, "trans_depth", json_object_new_int((int)++cn->http_depth));
+	pl_rec_str(o, "method", h->method, h->method_len);
+	if (h->flags & PL_HTTP_HAS_HOST) {
+		pl_rec_str(o, "host", h->host, h->host_len);
+		top_count(c, PL_TOP_HTTP, h->host, h->host_len);
+	}
+	pl_rec_str(o, "uri", h->path, h->path_len);
+	if (h->flags & (PL_HTTP_PATH_TRUNC | PL_HTTP_HOST_TRUNC))
+		json_object_object_add(o, "truncated", json_object_new_boolean(1));
+	pl_sink_write(c->sink, "http", o);
+}
+
+static void ssl_log(struct pl_collector *c, struct conn *cn, int dir, uint64_t ts,
+		    const struct pl_tls *t)
+{
+	struct json_object *o, *vs;
+	const char *v;
+	unsigned i;
+
+	if (cn->ssl_logged[dir])
+		return;                 /* one hello per direction: the rest repeat it */
+	cn->ssl_logged[dir] = 1;
+	o = pl_rec_new("ssl");
+	pl_rec_ts(o, "ts", epoch(c, ts));
+	pl_rec_str(o, "uid", cn->uid, PL_UID_LEN);
+	pl_rec_id(o, &cn->orig);
+	if ((v = pl_tls_version_name(t)))
+		json_object_object_add(o, "version", json_object_new_string(v));
+	if (t->flags & PL_TLS_HAS_SNI) {
+		pl_rec_str(o, "server_name", t->sni, t->sni_len);
+		top_count(c, PL_TOP_SNI, t->sni, t->sni_len);
+	}
+	if (t->n_versions) {
+		vs = json_object_new_array();
+		for (i = 0; i < t->n_versions && i < PL_TLS_MAX_VERSIONS; i++)
+			json_object_array_add(vs, json_object_new_int(t->versions[i]));
+		json_object_object_add(o, "client_versions", vs);
+	}
+	if (!(t->flags & PL_TLS_COMPLETE))
+		json_object_object_add(o, "hello_incomplete", json_object_new_boolean(1));
+	pl_sink_write(c->sink, "ssl", o);
+}
+
+/* l7: the L7 union of a pl_meta or of an event (the same members). */
+static void l7_emit(struct pl_collector *c, struct conn *cn, int dir, uint8_t kind,
+		    uint64_t ts, uint32_t seq, const void *l7)
+{
+	if (kind == PL_L7_HTTP)
+		http_log(c, cn, dir, ts, seq, l7);
+	else if (kind == PL_L7_TLS)
+		ssl_log(c, cn, dir, ts, l7);
+}
+
+static void wait_finish(struct pl_collector *c, struct conn *cn, int dir)
+{
+	struct l7_wait *w = cn->wait[dir];
+
+	if (!w)
+		return;
+	c->st.reasm_gave_up++;
+	l7_emit(c, cn, dir, w->kind, w->ts, w->seq, &w->m.l7);
+	free(w);
+	cn->wait[dir] = NULL;
+}
+
+static int l7_complete(uint8_t kind, const struct pl_meta *m)
+{
+	if (m->l7_kind != kind)
+		return 0;
+	if (kind == PL_L7_TLS)
+		return !!(m->l7.tls.flags & PL_TLS_COMPLETE);
+	if (kind == PL_L7_HTTP)
+		return !!(m->l7.http.flags & PL_HTTP_HAS_HOST);
+	return 1;
+}
+
+static void l7_event(struct pl_collector *c, const struct pl_ev_l7 *e)
+{
+	struct conn *cn = conn_get(c, &e->h.key, 0, e->h.ts_ns);
+	struct l7_wait *w;
+	int dir;
+
+	if (!cn)
+		return;
+	cn->services |= (uint8_t)(1u << e->kind);
+	if (e->kind == PL_L7_DNS) {
+		dns_event(c, cn, e);
+		return;
+	}
+	dir = conn_dir(cn, &e->h.key);
+	if ((e->kind == PL_L7_TLS && (e->l7.tls.flags & PL_TLS_COMPLETE)) ||
+	    (e->kind == PL_L7_HTTP && (e->l7.http.flags & PL_HTTP_HAS_HOST))) {
+		l7_emit(c, cn, dir, e->kind, e->h.ts_ns, e->tcp_seq, &e->l7);
+		return;
+	}
+	/* The rest of it follows in payload events: wait for them. */
+	wait_finish(c, cn, dir);
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return;
+	w->kind = e->kind;
+	w->ts = e->h.ts_ns;
+	w->seq = e->tcp_seq;
+	w->k = e->h.key;
+	w->m.l7_kind = e->kind;
+	memcpy(&w->m.l7, &e->l7, sizeof(e->l7));
+	cn->wait[dir] = w;
+}
+
+static void payload_event(struct pl_collector *c, const struct pl_ev_payload *e)
+{
+	struct conn *cn = conn_get(c, &e->h.key, e->tcp_flags, e->h.ts_ns);
+	struct pl_meta m;
+	struct l7_wait *w;
+	uint32_t have, len = e->len < PL_PAYLOAD_MAX ? e->len : PL_PAYLOAD_MAX;
+	int dir;
+
+	if (!cn)
+		return;
+	dir = conn_dir(cn, &e->h.key);
+	w = cn->wait[dir];
+	if (!w)
+		return;                 /* nothing waits: the record was complete */
+	have = pl_reasm_add(&w->ra, e->tcp_seq, e->data, len);
+	pl_reasm_parse(&w->ra, have, e->h.key.sport, e->h.key.dport, &m);
+	if (l7_complete(w->kind, &m)) {
+		c->st.reasm_done++;
+		l7_emit(c, cn, dir, w->kind, w->ts, w->seq, &m.l7);
+		free(w);
+		cn->wait[dir] = NULL;
+	} else if (w->ra.segs >= PL_REASM_SEGS) {
+		if (m.l7_kind == w->kind)
+			w->m = m;       /* more of it than the first segment had */
+		wait_finish(c, cn, dir);
+	}
+}
+
+/* ---- weird -------------------------------------------------------------- */
+
+static void malformed_event(struct pl_collector *c, const struct pl_ev_malformed *e)
+{
+	struct json_object *o = pl_rec_new("weird");
+	struct conn *cn = NULL;
+
+	pl_rec_ts(o, "ts", epoch(c, e->h.ts_ns));
+	if (e->flags & PL_F_IP) {
+		struct conn_key ck;
+
+		conn_key_of(&e->h.key, &ck);
+		HASH_FIND(hh, c->conns, &ck, sizeof(ck), cn);
+		if (cn)
+			pl_rec_str(o, "uid", cn->uid, PL_UID_LEN);
+		pl_rec_id(o, cn ? &cn->orig : &e->h.key);
+	}
+	json_object_object_add(o, "name", json_object_new_string(pl_malformed_name(e->reason)));
+	json_object_object_add(o, "addl", json_object_new_string(pl_malformed_text(e->reason)));
+	json_object_object_add(o, "notice", json_object_new_boolean(0));
+	json_object_object_add(o, "peer", json_object_new_string("pktlens"));
+	json_object_object_add(o, "source", json_object_new_string("XDP"));
+	pl_sink_write(c->sink, "weird", o);
+}
+
+static void flow_new_event(struct pl_collector *c, const struct pl_ev_flow *e)
+{
+	struct conn *cn = conn_get(c, &e->h.key, e->tcp_flags, e->h.ts_ns);
+	int dir;
+
+	if (!cn)
+		return;
+	dir = conn_dir(cn, &e->h.key);
+	if (!(cn->have_mac & (1u << dir))) {
+		memcpy(dir ? cn->resp_mac : cn->orig_mac, e->eth_src, 6);
+		cn->have_mac |= (uint8_t)(1u << dir);
+	}
+	if (e->h.ts_ns < cn->start_ns)
+		cn->start_ns = e->h.ts_ns;
+}
+
+int pl_collector_on_event(void *ctx, void *data, size_t size)
+{
+	struct pl_collector *c = ctx;
+	const struct pl_event_hdr *h = data;
+
+	if (size < sizeof(*h) || h->size > size)
+		return 0;
+	if (h->type < 8)
+		c->st.events[h->type]++;
+	switch (h->type) {
+	case PL_EV_FLOW_NEW:
+		if (size >= sizeof(struct pl_ev_flow))
+			flow_new_event(c, data);
+		break;
+	case PL_EV_L7:
+		if (size >= sizeof(struct pl_ev_l7))
+			l7_event(c, data);
+		break;
+	case PL_EV_MALFORMED:
+		if (size >= sizeof(struct pl_ev_malformed))
+			malformed_event(c, data);
+		break;
+	case PL_EV_PAYLOAD:
+		if (size >= sizeof(struct pl_ev_payload))
+			payload_event(c, data);
+		break;
+	}
+	return 0;
+}
+
+/* ---- conn records and the sweep ------------------------------------------ */
+
+static void sum_percpu(const struct pl_collector *c, struct dir_stat *s)
+{
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < c->ncpu; i++) {
+		const struct pl_flow_val *v = &c->percpu[i];
+
+		if (!v->packets)
+			continue;
+		if (!s->pkts || v->first_ns < s->first_ns)
+			s->first_ns = v->first_ns;
+		if (v->last_ns > s->last_ns)
+			s->last_ns = v->last_ns;
+		if (!s->pkts || v->ttl_min < s->ttl_min)
+			s->ttl_min = v->ttl_min;
+		if (v->ttl_max > s->ttl_max)
+			s->ttl_max = v->ttl_max;
+		s->pkts += v->packets;
+		s->bytes += v->bytes;
+		s->ip_bytes += v->ip_bytes;
+		s->payload_bytes += v->payload_bytes;
+		s->tcp_flags |= v->tcp_flags;
+	}
+}
+
+static void dir_totals(const struct conn *cn, struct dir_stat d[2])
+{
+	int i;
+
+	memset(d, 0, 2 * sizeof(*d));
+	for (i = 0; i < cn->nflows; i++) {
+		const struct dir_stat *s = &cn->flows[i].st;
+		struct dir_stat *t = &d[cn->flows[i].dir];
+
+		if (!s->pkts)
+			continue;
+		if (!t->pkts || s->first_ns < t->first_ns)
+			t->first_ns = s->first_ns;
+		if (s->last_ns > t->last_ns)
+			t->last_ns = s->last_ns;
+		if (!t->pkts || s->ttl_min < t->ttl_min)
+			t->ttl_min = s->ttl_min;
+		if (s->ttl_max > t->ttl_max)
+			t->ttl_max = s->ttl_max;
+		t->pkts += s->pkts;
+		t->bytes += s->bytes;
+		t->ip_bytes += s->ip_bytes;
+		t->payload_bytes += s->payload_bytes;
+		t->tcp_flags |= s->tcp_flags;
+	}
+}
+
+/* Zeek's connection states, from what each side's flags add up to. */
+static const char *conn_state(uint8_t proto, const struct dir_stat *o, const struct dir_stat *r)
+{
+	uint16_t of = o->tcp_flags, rf = r->tcp_flags;
+	int osyn = of & 0x02, rsyn = (rf & 0x12) == 0x12;
+
+	if (proto != 6)
+		return r->pkts ? (o->pkts ? "SF" : "SHR") : "S0";
+	if (!o->pkts)
+		return "SHR";
+	if (osyn && !r->pkts)
+		return (of & 0x04) ? "RSTOS0" : (of & 0x01) ? "SH" : "S0";
+	if (osyn && !rsyn && (rf & 0x04))
+		return "REJ";
+	if (osyn && rsyn) {
+		if (of & 0x04)
+			return "RSTO";
+		if (rf & 0x04)
+			return "RSTR";
+		if ((of & 0x01) && (rf & 0x01))
+			return "SF";
+		if (of & 0x01)
+			return "S2";
+		if (rf & 0x01)
+			return "S3";
+		return "S1";
+	}
+	if (!osyn && rsyn)
+		return "SHR";
+	return "OTH";
+}
+
+/* History letters Zeek would likely show; from flag unions, so in a fixed
+ * order rather than the order things happened. */
+static void conn_history(const struct dir_stat *o, const struct dir_stat *r, char *h)
+{
+	uint16_t of = o->tcp_flags, rf = r->tcp_flags;
+	int n = 0;
+
+	if (of & 0x02) h[n++] = (of & 0x10) && !(of & 0x02) ? 'H' : 'S';
+	if ((rf & 0x12) == 0x12) h[n++] = 'h';
+	else if (rf & 0x02) h[n++] = 's';
+	if (of & 0x10) h[n++] = 'A';
+	if (o->payload_bytes) h[n++] = 'D';
+	if (rf & 0x10) h[n++] = 'a';
+	if (r->payload_bytes) h[n++] = 'd';
+	if (of & 0x01) h[n++] = 'F';
+	if (rf & 0x01) h[n++] = 'f';
+	if (of & 0x04) h[n++] = 'R';
+	if (rf & 0x04) h[n++] = 'r';
+	h[n] = 0;
+}
+
+static void conn_log(struct pl_collector *c, struct conn *cn)
+{
+	static const char *svc[PL_L7__COUNT] = { NULL, "dns", "ssl", "http" };
+	struct dir_stat d[2], o, r;
+	struct json_object *rec;
+	const char *pn = pl_proto_name(cn->ck.proto);
+	char hist[16], buf[64];
+	uint64_t last;
+	int i, n = 0;
+
+	dir_totals(cn, d);
+	o = d[0];
+	r = d[1];
+	o.pkts -= cn->logged[0].pkts;           /* what earlier records counted */
+	o.bytes -= cn->logged[0].bytes;
+	o.ip_bytes -= cn->logged[0].ip_bytes;
+	o.payload_bytes -= cn->logged[0].payload_bytes;
+	r.pkts -= cn->logged[1].pkts;
+	r.bytes -= cn->logged[1].bytes;
+	r.ip_bytes -= cn->logged[1].ip_bytes;
+	r.payload_bytes -= cn->logged[1].payload_bytes;
+	if (!o.pkts && !r.pkts)
+		return;
+	last = d[0].last_ns > d[1].last_ns ? d[0].last_ns : d[1].last_ns;
+
+	rec = pl_rec_new("conn");
+	pl_rec_ts(rec, "ts", epoch(c, cn->start_ns));
+	pl_rec_str(rec, "uid", cn->uid, PL_UID_LEN);
+	pl_rec_id(rec, &cn->orig);
+	if (pn)
+		json_object_object_add(rec, "proto", json_object_new_string(pn));
+	else {
+		snprintf(buf, sizeof(buf), "%u", cn->ck.proto);
+		json_object_object_add(rec, "proto", json_object_new_string(buf));
+	}
+	for (i = 1; i < PL_L7__COUNT; i++)
+		if (cn->services & (1u << i))
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%s", n ? "," : "", svc[i]);
+	if (n)
+		json_object_object_add(rec, "service", json_object_new_string(buf));
+	pl_rec_secs(rec, "duration", last > cn->start_ns ? last - cn->start_ns : 0);
+	pl_rec_u64(rec, "orig_bytes", o.payload_bytes);
+	pl_rec_u64(rec, "resp_bytes", r.payload_bytes);
+	json_object_object_add(rec, "conn_state",
+			       json_object_new_string(conn_state(cn->ck.proto, &d[0], &d[1])));
+	if (cn->ck.proto == 6) {
+		conn_history(&d[0], &d[1], hist);
+		json_object_object_add(rec, "history", json_object_new_string(hist));
+	}
+	pl_rec_u64(rec, "orig_pkts", o.pkts);
+	pl_rec_u64(rec, "orig_ip_bytes", o.ip_bytes);
+	pl_rec_u64(rec, "resp_pkts", r.pkts);
+	pl_rec_u64(rec, "resp_ip_bytes", r.ip_bytes);
+	/* pktlens extras */
+	pl_rec_u64(rec, "orig_wire_bytes", o.bytes);
+	pl_rec_u64(rec, "resp_wire_bytes", r.bytes);
+	if (cn->ck.vlan)
+		json_object_object_add(rec, "vlan", json_object_new_int(cn->ck.vlan));
+	if (cn->ck.inner_vlan)
+		json_object_object_add(rec, "inner_vlan", json_object_new_int(cn->ck.inner_vlan));
+	if (d[0].pkts) {
+		json_object_object_add(rec, "orig_ttl_min", json_object_new_int(d[0].ttl_min));
+		json_object_object_add(rec, "orig_ttl_max", json_object_new_int(d[0].ttl_max));
+	}
+	if (d[1].pkts) {
+		json_object_object_add(rec, "resp_ttl_min", json_object_new_int(d[1].ttl_min));
+		json_object_object_add(rec, "resp_ttl_max", json_object_new_int(d[1].ttl_max));
+	}
+	if (cn->ck.proto == 6) {
+		snprintf(buf, sizeof(buf), "0x%03x", d[0].tcp_flags);
+		json_object_object_add(rec, "orig_tcp_flags", json_object_new_string(buf));
+		snprintf(buf, sizeof(buf), "0x%03x", d[1].tcp_flags);
+		json_object_object_add(rec, "resp_tcp_flags", json_object_new_string(buf));
+	}
+	for (i = 0; i < 2; i++) {
+		if (cn->have_mac & (1u << i)) {
+			const uint8_t *m = i ? cn->resp_mac : cn->orig_mac;
+
+			snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x",
+				 m[0], m[1], m[2], m[3], m[4], m[5]);
+			json_object_object_add(rec, i ? "resp_l2_addr" : "orig_l2_addr",
+					       json_object_new_string(buf));
+		}
+	}
+	if (cn->ck.ifindex)
+		json_object_object_add(rec, "ifindex", json_object_new_int((int)cn->ck.ifindex));
+	pl_sink_write(c->sink, "conn", rec);
+	c->st.conns_logged++;
+	cn->logged[0] = d[0];
+	cn->logged[1] = d[1];
+	cn->start_ns = last;
+}
+
+static void conn_close(struct pl_collector *c, struct conn *cn)
+{
+	int i;
+
+	/* take the last counts and the entries out of the kernel at once */
+	for (i = 0; i < cn->nflows; i++)
+		if (!bpf_map_lookup_and_delete_elem(c->flows_fd, &cn->flows[i].k, c->percpu))
+			sum_percpu(c, &cn->flows[i].st);
+	for (i = 0; i < 2; i++)
+		wait_finish(c, cn, i);
+	dns_flush(c, cn);
+	conn_log(c, cn);
+	HASH_DEL(c->conns, cn);
+	c->st.conns_open--;
+	free(cn);
+}
+
+static void conn_note_flow(struct pl_collector *c, const struct pl_flow_key *k,
+			   const struct dir_stat *s)
+{
+	struct conn *cn = conn_get(c, k, s->tcp_flags, s->first_ns);
+	int i;
+
+	if (!cn)
+		return;
+	for (i = 0; i < cn->nflows; i++)
+		if (!memcmp(&cn->flows[i].k, k, sizeof(*k)))
+			break;
+	if (i == cn->nflows) {
+		if (cn->nflows == CONN_MAX_FLOWS) {
+			c->st.unpaired++;
+			return;
+		}
+		cn->nflows++;
+		cn->flows[i].k = *k;
+		cn->flows[i].dir = conn_dir(cn, k);
+	}
+	cn->flows[i].st = *s;
+	if (s->first_ns && s->first_ns < cn->start_ns && !cn->logged[0].pkts &&
+	    !cn->logged[1].pkts)
+		cn->start_ns = s->first_ns;
+}
+
+int pl_collector_sweep(struct pl_collector *c, uint64_t now, int final)
+{
+	struct pl_flow_key k, next;
+	struct dir_stat s;
+	struct conn *cn, *tmp;
+	int more;
+
+	more = !bpf_map_get_next_key(c->flows_fd, NULL, &k);
+	while (more) {
+		more = !bpf_map_get_next_key(c->flows_fd, &k, &next);
+		if (!bpf_map_lookup_elem(c->flows_fd, &k, c->percpu)) {
+			sum_percpu(c, &s);
+			if (s.pkts)
+				conn_note_flow(c, &k, &s);
+		}
+		k = next;
+	}
+	HASH_ITER(hh, c->conns, cn, tmp) {
+		struct dir_stat d[2];
+		uint64_t last;
+
+		dir_totals(cn, d);
+		last = d[0].last_ns > d[1].last_ns ? d[0].last_ns : d[1].last_ns;
+		if (!last)
+			last = cn->start_ns;
+		if (final || now - last >= c->o.idle_timeout_ns)
+			conn_close(c, cn);
+		else if (c->o.active_timeout_ns && now - cn->start_ns >= c->o.active_timeout_ns)
+			conn_log(c, cn);
+	}
+	return 0;
+}
+
+const struct pl_collector_stats *pl_collector_stats(const struct pl_collector *c)
+{
+	return &c->st;
+}
+
+static int by_count(struct top_name *a, struct top_name *b)
+{
+	return a->count < b->count ? 1 : a->count > b->count ? -1 : strcmp(a->name, b->name);
+}
+
+size_t pl_collector_top(const struct pl_collector *c, enum pl_top_kind k,
+			const char **names, uint64_t *counts, size_t max)
+{
+	struct pl_collector *mc = (struct pl_collector *)c;
+	struct top_name *t;
+	size_t n = 0;
+
+	HASH_SORT(mc->top[k], by_count);
+	for (t = mc->top[k]; t && n < max; t = t->hh.next, n++) {
+		names[n] = t->name;
+		counts[n] = t->count;
+	}
+	return n;
+}
+
+void pl_collector_free(struct pl_collector *c)
+{
+	struct conn *cn, *tmp;
+	struct top_name *t, *tt;
+	int i;
+
+	if (!c)
+		return;
+	HASH_ITER(hh, c->conns, cn, tmp) {
+		struct dns_query *q;
+
+		while ((q = cn->dns)) {
+			cn->dns = q->next;
+			free(q);
+		}
+		free(cn->wait[0]);
+		free(cn->wait[1]);
+		HASH_DEL(c->conns, cn);
+		free(cn);
+	}
+	for (i = 0; i < PL_TOP__COUNT; i++)
+		HASH_ITER(hh, c->top[i], t, tt) {
+			HASH_DEL(c->top[i], t);
+			free(t);
+		}
+	free(c->percpu);
+	free(c);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* collector.h - the one place where kernel events and flow-table sweeps turn
+ * into records. `run` feeds it from a live ring buffer, `analyze` from the
+ * same program driven by a capture: the same code makes the same records. */
+#ifndef PL_COLLECTOR_H
+#define PL_COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pl_abi.h"
+#include "sink.h"
+
+struct pl_collector_opts {
+	uint64_t idle_timeout_ns;       /* a connection quiet this long is logged */
+	uint64_t active_timeout_ns;     /* a longer one is logged every so often */
+	uint64_t clock_offset_ns;       /* added to kernel times to get epoch time */
+};
+
+/* What the terminal summary shows. */
+struct pl_collector_stats {
+	uint64_t events[8];             /* per enum pl_event_type */
+	uint64_t conns_logged;
+	uint64_t conns_open;
+	uint64_t reasm_done, reasm_gave_up;
+	uint64_t unpaired;              /* flows that found no room in a connection */
+};
+
+struct pl_collector;
+
+struct pl_collector *pl_collector_new(const struct pl_collector_opts *o,
+				      struct pl_sink *sink, int flows_map_fd);
+/* A ring-buffer callback (ring_buffer_sample_fn); ctx is the collector. */
+int pl_collector_on_event(void *ctx, void *data, size_t size);
+/* Reads the flow table; logs connections idle or active too long at `now`
+ * (kernel clock). `final` logs and removes every connection. */
+int pl_collector_sweep(struct pl_collector *c, uint64_t now, int final);
+const struct pl_collector_stats *pl_collector_stats(const struct pl_collector *c);
+/* Top names seen (DNS queries, SNI, HTTP hosts) for the summary. */
+enum pl_top_kind { PL_TOP_DNS, PL_TOP_SNI, PL_TOP_HTTP, PL_TOP__COUNT };
+size_t pl_collector_top(const struct pl_collector *c, enum pl_top_kind k,
+			const char **names, uint64_t *counts, size_t max);
+void pl_collector_free(struct pl_collector *c);
+
+#endif

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* options.c - one table of settings; command line and config file both go
+ * through pl_options_set, so a value is checked the same way wherever it
+ * comes from. The config file format is INI (libinih): `key = value` lines,
+ * `#` or `;` comments, optionally under a [pktlens] section. */
+#include "options.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pl_options_defaults(struct pl_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->idle_timeout_ns = PL_DEFAULT_IDLE_S * 1000000000ull;
+	o->active_timeout_ns = PL_DEFAULT_ACTIVE_S * 1000000000ull;
+	o->sweep_ns = PL_DEFAULT_SWEEP_MS * 1000000ull;
+}
+
+int pl_parse_u32(const char *what, const char *s, uint32_t min, uint32_t max,
+		 uint32_t *out, char *err, size_t errlen)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+		snprintf(err, errlen, "bad value '%s' for %s: want a whole number from %u to %u",
+			 s, what, min, max);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_secs(const char *what, const char *s, int allow_zero, uint64_t *ns,
+		      char *err, size_t errlen)
+{
+	double v;
+	char *end;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v < 0 || v > 86400.0 * 365 || (!allow_zero && v == 0)) {
+		snprintf(err, errlen, "bad value '%s' for %s: want seconds%s", s, what,
+			 allow_zero ? " (0 turns it off)" : " above 0");
+		return -1;
+	}
+	*ns = (uint64_t)(v * 1e9);
+	return 0;
+}
+
+static const char *keep(struct pl_options *o, const char *v)
+{
+	if (o->nstrings == (int)(sizeof(o->strings) / sizeof(o->strings[0])))
+		return NULL;
+	snprintf(o->strings[o->nstrings], sizeof(o->strings[0]), "%s", v);
+	return o->strings[o->nstrings++];
+}
+
+int pl_options_set(struct pl_options *o, const char *key, const char *v,
+		   char *err, size_t errlen)
+{
+	uint32_t u;
+
+	if (!strcmp(key, "interface")) {
+		if (o->n_ifaces == PL_MAX_IFACES) {
+			snprintf(err, errlen, "too many interfaces (at most %d)", PL_MAX_IFACES);
+			return -1;
+		}
+		o->ifaces[o->n_ifaces++] = v;
+	} else if (!strcmp(key, "log-dir")) {
+		o->log_dir = v;
+	} else if (!strcmp(key, "rotate-mb")) {
+		if (pl_parse_u32(key, v, 0, 1u << 20, &u, err, errlen))
+			return -1;
+		o->rotate_bytes = (uint64_t)u << 20;
+	} else if (!strcmp(key, "idle-timeout")) {
+		return parse_secs(key, v, 0, &o->idle_timeout_ns, err, errlen);
+	} else if (!strcmp(key, "active-timeout")) {
+		return parse_secs(key, v, 1, &o->active_timeout_ns, err, errlen);
+	} else if (!strcmp(key, "sweep-interval")) {
+		return parse_secs(key, v, 0, &o->sweep_ns, err, errlen);
+	} else if (!strcmp(key, "flows")) {
+		return pl_parse_u32(key, v, 1024, 1u << 26, &o->flows, err, errlen);
+	} else if (!strcmp(key, "sources")) {
+		return pl_parse_u32(key, v, 1024, 1u << 26, &o->sources, err, errlen);
+	} else if (!strcmp(key, "ringbuf-mb")) {
+		if (pl_parse_u32(key, v, 1, 1024, &u, err, errlen))
+			return -1;
+		if (u & (u - 1)) {
+			snprintf(err, errlen, "bad value '%s' for ringbuf-mb: want a power of two", v);
+			return -1;
+		}
+		o->ringbuf = u << 20;
+	} else if (!strcmp(key, "mode")) {
+		if (!strcmp(v, "auto"))
+			o->mode = PL_MODE_AUTO;
+		else if (!strcmp(v, "native"))
+			o->mode = PL_MODE_NATIVE;
+		else if (!strcmp(v, "generic"))
+			o->mode = PL_MODE_GENERIC;
+		else {
+			snprintf(err, errlen, "bad value '%s' for mode: want auto, native or generic", v);
+			return -1;
+		}
+	} else if (!strcmp(key, "pin")) {
+		o->pin_dir = v;
+	} else if (!strcmp(key, "summary")) {
+		return pl_parse_u32(key, v, 0, 3600, &o->summary_s, err, errlen);
+	} else {
+		snprintf(err, errlen, "unknown key '%s'", key);
+		return -2;
+	}
+	return 0;
+}
+
+int pl_options_set_flag(struct pl_options *o, const struct option *opts, int c,
+			const char *value, char *err, size_t errlen)
+{
+	for (; opts->name; opts++)
+		if (opts->val == c)
+			return pl_options_set(o, opts->name, value, err, errlen);
+	snprintf(err, errlen, "unhandled option");
+	return -1;
+}
+
+struct load_ctx {
+	struct pl_options *o;
+	char msg[512];
+	int failed;
+};
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *l = user;
+	const char *v;
+
+	if (l->failed)
+		return 1;               /* report the first error only */
+	if (section[0] && strcmp(section, "pktlens")) {
+		snprintf(l->msg, sizeof(l->msg), "unknown section [%s] (use [pktlens] or none)",
+			 section);
+		l->failed = 1;
+		return 0;
+	}
+	v = keep(l->o, value);
+	if (!v) {
+		snprintf(l->msg, sizeof(l->msg), "too many settings with text values");
+		l->failed = 1;
+		return 0;
+	}
+	if (pl_options_set(l->o, name, v, l->msg, sizeof(l->msg))) {
+		l->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+int pl_options_load(struct pl_options *o, const char *path, char *err, size_t errlen)
+{
+	struct load_ctx l = { .o = o };
+	int line = ini_parse(path, on_ini, &l);
+
+	if (line == -1) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	if (line == -2) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	if (line > 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, line,
+			 l.failed ? l.msg : "not a `key = value` line");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* options.h - settings of `run` and `analyze`. The same names work as long
+ * options and as keys of a config file (`key = value`), so there is one
+ * list to learn and one place that checks values. */
+#ifndef PL_OPTIONS_H
+#define PL_OPTIONS_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PL_DEFAULT_IDLE_S    60
+#define PL_DEFAULT_ACTIVE_S  1800
+#define PL_DEFAULT_SWEEP_MS  1000
+#define PL_ANALYZE_FLOWS     262144
+#define PL_MAX_IFACES        16
+
+enum pl_xdp_mode { PL_MODE_AUTO, PL_MODE_NATIVE, PL_MODE_GENERIC };
+
+struct pl_options {
+	const char *ifaces[PL_MAX_IFACES];
+	int n_ifaces;
+	const char *log_dir;
+	uint64_t rotate_bytes;
+	uint64_t idle_timeout_ns;
+	uint64_t active_timeout_ns;
+	uint64_t sweep_ns;
+	uint32_t flows, sources, ringbuf;
+	enum pl_xdp_mode mode;
+	const char *pin_dir;
+	unsigned summary_s;             /* 0: no live summary */
+	char strings[8][4096];          /* storage for values read from a file */
+	int nstrings;
+};
+
+void pl_options_defaults(struct pl_options *o);
+/* Sets one option by name; err gets "bad value ..." or "unknown key ...".
+ * Returns 0, or -1 for a bad value, -2 for an unknown name. */
+int pl_options_set(struct pl_options *o, const char *key, const char *value,
+		   char *err, size_t errlen);
+/* For getopt_long: sets the option whose val is c. */
+int pl_options_set_flag(struct pl_options *o, const struct option *opts, int c,
+			const char *value, char *err, size_t errlen);
+/* Reads a config file; errors name the file, line and key. */
+int pl_options_load(struct pl_options *o, const char *path, char *err, size_t errlen);
+int pl_parse_u32(const char *what, const char *s, uint32_t min, uint32_t max,
+		 uint32_t *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* summary.c - a terminal summary from the kernel counters, the per-source
+ * table and the collector's name counts. */
+#include "summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "names.h"
+#include "records.h"
+
+#define TOP 5
+
+struct talker {
+	uint8_t addr[16];
+	uint64_t packets, bytes;
+};
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct talker *x = a, *y = b;
+
+	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
+}
+
+static void top_talkers(FILE *f, int fd)
+{
+	struct talker best[TOP + 1];
+	struct pl_src_key k, next;
+	struct pl_src_val *v;
+	int ncpu = libbpf_num_possible_cpus(), n = 0, i, more;
+	char s[64];
+
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return;
+	more = !bpf_map_get_next_key(fd, NULL, &k);
+	while (more) {
+		more = !bpf_map_get_next_key(fd, &k, &next);
+		if (!bpf_map_lookup_elem(fd, &k, v)) {
+			struct talker t = { .packets = 0 };
+
+			memcpy(t.addr, k.addr, 16);
+			for (i = 0; i < ncpu; i++) {
+				t.packets += v[i].packets;
+				t.bytes += v[i].bytes;
+			}
+			/* one spare slot: sort it in, keep the best TOP */
+			best[n] = t;
+			qsort(best, (size_t)n + 1, sizeof(best[0]), by_bytes);
+			if (n < TOP)
+				n++;
+		}
+		k = next;
+	}
+	free(v);
+	fprintf(f, "  top talkers:");
+	for (i = 0; i < n; i++) {
+		pl_addr_str(best[i].addr, s, sizeof(s));
+		fprintf(f, "%s %s %llu pkts %llu B", i ? "," : "", s,
+			(unsigned long long)best[i].packets, (unsigned long long)best[i].bytes);
+	}
+	fprintf(f, "%s\n", n ? "" : " none yet");
+}
+
+static void top_names(FILE *f, const struct pl_collector *col, enum pl_top_kind k,
+		      const char *title)
+{
+	const char *names[TOP];
+	uint64_t counts[TOP];
+	size_t n = pl_collector_top(col, k, names, counts, TOP), i;
+
+	fprintf(f, "  %s:", title);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s %s (%llu)", i ? "," : "", names[i][0] ? names[i] : "<root>",
+			(unsigned long long)counts[i]);
+	fprintf(f, "%s\n", n ? "" : " none yet");
+}
+
+void pl_summary_print(FILE *f, const struct pl_counters *c,
+		      const struct pl_collector *col, const int *sources_fd)
+{
+	static const struct { int proto; const char *name; } protos[] = {
+		{ 6, "tcp" }, { 17, "udp" }, { 1, "icmp" }, { 58, "icmp6" },
+	};
+	const struct pl_collector_stats *st = pl_collector_stats(col);
+	uint64_t other = c->ethertype[PL_ETHC_IPV4] + c->ethertype[PL_ETHC_IPV6], mal = 0;
+	unsigned i;
+	int n = 0;
+
+	fprintf(f, "pktlens: %llu packets, %llu bytes; ipv4 %llu, ipv6 %llu, arp %llu; "
+		"conns logged %llu, open %llu; events lost %llu\n",
+		(unsigned long long)c->packets, (unsigned long long)c->bytes,
+		(unsigned long long)c->ethertype[PL_ETHC_IPV4],
+		(unsigned long long)c->ethertype[PL_ETHC_IPV6],
+		(unsigned long long)c->ethertype[PL_ETHC_ARP],
+		(unsigned long long)st->conns_logged, (unsigned long long)st->conns_open,
+		(unsigned long long)c->events_lost);
+	fprintf(f, "  protocols:");
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+		fprintf(f, " %s %llu", protos[i].name,
+			(unsigned long long)c->l4_proto[protos[i].proto]);
+		other -= c->l4_proto[protos[i].proto];
+	}
+	fprintf(f, " other-ip %llu\n", (unsigned long long)other);
+	if (sources_fd)
+		top_talkers(f, *sources_fd);
+	top_names(f, col, PL_TOP_DNS, "dns names");
+	top_names(f, col, PL_TOP_SNI, "tls sni");
+	top_names(f, col, PL_TOP_HTTP, "http hosts");
+	for (i = 1; i < PL_MAL__COUNT; i++)
+		mal += c->malformed[i];
+	fprintf(f, "  malformed: %llu", (unsigned long long)mal);
+	for (i = 1; i < PL_MAL__COUNT; i++)
+		if (c->malformed[i])
+			fprintf(f, "%s %s %llu", n++ ? "," : " (", pl_malformed_name(i),
+				(unsigned long long)c->malformed[i]);
+	fprintf(f, "%s\n", n ? ")" : "");
+}
