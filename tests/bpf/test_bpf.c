@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_bpf.c - the real XDP program under BPF_PROG_TEST_RUN: verdicts, the
- * per-CPU counters and the flow table after crafted packets. */
+ * per-CPU counters, the flow and source tables, and the ring-buffer events
+ * after crafted packets. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,22 +16,80 @@
 #include "../common/packets.h"
 
 static struct pl_replay rp;
+static struct pl_replay rpe;            /* a second instance that sends events */
+static struct ring_buffer *rb;
+
+#define MAX_EVENTS 16
+static struct {
+	int n;
+	uint16_t type[MAX_EVENTS];
+	union {                         /* aligned as the events are */
+		struct pl_ev_payload largest;
+		uint8_t b[sizeof(struct pl_ev_payload)];
+	} data[MAX_EVENTS];
+} seen;
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	const struct pl_event_hdr *h = data;
+
+	(void)ctx;
+	if (seen.n < MAX_EVENTS && size <= sizeof(seen.data[0])) {
+		seen.type[seen.n] = h->type;
+		memcpy(seen.data[seen.n].b, data, size);
+	}
+	seen.n++;
+	return 0;
+}
+
+/* Runs one frame through the event-sending instance; returns the events. */
+static int run_events(const struct pkt *p, uint64_t ts)
+{
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(pl_replay_run(&rpe, p->b, p->len, p->len, ts, NULL, NULL), 0);
+	ring_buffer__consume(rb);
+	return seen.n;
+}
+
+static int count_type(uint16_t type)
+{
+	int i, n = 0;
+
+	for (i = 0; i < seen.n && i < MAX_EVENTS; i++)
+		n += seen.type[i] == type;
+	return n;
+}
+
+static const void *first_of(uint16_t type)
+{
+	int i;
+
+	for (i = 0; i < seen.n && i < MAX_EVENTS; i++)
+		if (seen.type[i] == type)
+			return seen.data[i].b;
+	return NULL;
+}
 
 static int setup(void **s)
 {
 	char err[256];
+	struct pl_replay_opts eo = { .events = 1 };
 
 	(void)s;
-	if (pl_replay_open(&rp, err, sizeof(err))) {
+	if (pl_replay_open(&rp, err, sizeof(err)) ||
+	    pl_replay_open_opts(&rpe, &eo, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	return 0;
+	rb = ring_buffer__new(bpf_map__fd(rpe.skel->maps.pl_events), on_event, NULL, NULL);
+	return rb ? 0 : -1;
 }
 
 static int teardown(void **s)
 {
 	(void)s;
+	ring_buffer__free(rb);
+	pl_replay_close(&rpe);
 	pl_replay_close(&rp);
 	return 0;
 }
@@ -137,6 +196,124 @@ static void test_tls_sni_in_kernel(void **s)
 	assert_memory_equal(m.l7.tls.sni, "a.example", 9);
 }
 
+static void test_events_flow_and_l7(void **s)
+{
+	const struct pl_ev_flow *f;
+	const struct pl_ev_l7 *l;
+	struct pkt p;
+
+	(void)s;
+	pk_dns_query(&p);
+	p.b[34] = 0x9c;                         /* a source port no other test uses */
+	run_events(&p, 7000);
+	assert_int_equal(count_type(PL_EV_FLOW_NEW), 1);
+	assert_int_equal(count_type(PL_EV_L7), 1);
+	f = first_of(PL_EV_FLOW_NEW);
+	assert_non_null(f);
+	assert_int_equal(f->h.ts_ns, 7000);
+	assert_int_equal(f->h.key.proto, 17);
+	assert_int_equal(f->h.key.dport, 53);
+	assert_int_equal(f->h.key.src[15], 1);   /* 10.0.0.1, IPv4-mapped */
+	assert_int_equal(f->h.key.src[10], 0xff);
+	assert_memory_equal(f->eth_src, p.b + 6, 6);
+	l = first_of(PL_EV_L7);
+	assert_non_null(l);
+	assert_int_equal(l->kind, PL_L7_DNS);
+	assert_int_equal(l->l7.dns.qname_len, 15);
+	assert_memory_equal(l->l7.dns.qname, "www.example.com", 15);
+	/* the same flow again: an L7 record, but no new-flow event */
+	run_events(&p, 7001);
+	assert_int_equal(count_type(PL_EV_FLOW_NEW), 0);
+	assert_int_equal(count_type(PL_EV_L7), 1);
+}
+
+static void test_events_malformed(void **s)
+{
+	const struct pl_ev_malformed *e;
+	struct pkt p;
+
+	(void)s;
+	pk_dns_query(&p);
+	p.b[14] = 0x43;                         /* IHL 3 */
+	run_events(&p, 8000);
+	assert_int_equal(count_type(PL_EV_MALFORMED), 1);
+	assert_int_equal(count_type(PL_EV_L7), 0);      /* nothing read past the fault */
+	e = first_of(PL_EV_MALFORMED);
+	assert_int_equal(e->reason, PL_MAL_IPV4_BAD_IHL);
+	assert_int_equal(e->eth_proto, 0x0800);
+	assert_int_equal(e->wire_len, p.len);
+}
+
+/* A ClientHello split over segments: its segments go to userspace for
+ * reassembly, a bounded number of them, and only for that flow. */
+static void test_events_payload_for_split_hello(void **s)
+{
+	const struct pl_ev_payload *e;
+	uint8_t ch[300];
+	uint32_t cut = 40, i;
+	struct pkt p;
+
+	(void)s;
+	tls_client_hello(ch);
+	pk_eth(&p, 0x0800);
+	pk_ipv4(&p, 6, 20 + cut);
+	pk_tcp(&p, 40777, 443, 0x18);
+	pk_bytes(&p, ch, cut);
+	run_events(&p, 9000);
+	assert_int_equal(count_type(PL_EV_L7), 1);
+	assert_int_equal(count_type(PL_EV_PAYLOAD), 1);
+	e = first_of(PL_EV_PAYLOAD);
+	assert_int_equal(e->len, cut);
+	assert_int_equal(e->tcp_seq, 0x11223344);
+	assert_memory_equal(e->data, ch, cut);
+	/* the rest, and more segments than reassembly needs */
+	for (i = 1; i < PL_REASM_SEGS + 2; i++) {
+		pk_eth(&p, 0x0800);
+		pk_ipv4(&p, 6, 20 + 10);
+		pk_tcp(&p, 40777, 443, 0x18);
+		pk_bytes(&p, ch + cut, 10);
+		run_events(&p, 9000 + i);
+		assert_int_equal(count_type(PL_EV_PAYLOAD), i < PL_REASM_SEGS ? 1 : 0);
+	}
+	/* a complete hello on another flow sends no payload */
+	pk_tls_ch(&p);
+	p.b[34] = 0x9d;
+	run_events(&p, 9100);
+	assert_int_equal(count_type(PL_EV_L7), 1);
+	assert_int_equal(count_type(PL_EV_PAYLOAD), 0);
+}
+
+static void test_source_table(void **s)
+{
+	struct pl_src_key k = { .addr = { 0 } };
+	struct pl_src_val v[256];
+	uint64_t pkts = 0, syns = 0, bytes = 0;
+	struct pkt p;
+	int i, ncpu = libbpf_num_possible_cpus();
+
+	(void)s;
+	assert_true(ncpu <= 256);
+	for (i = 0; i < 3; i++) {
+		pk_eth(&p, 0x0800);
+		pk_ipv4(&p, 6, 20);
+		p.b[29] = 77;                   /* source 10.0.0.77 */
+		pk_tcp(&p, (uint16_t)(41000 + i), (uint16_t)(80 + i), i == 2 ? 0x10 : 0x02);
+		assert_int_equal(pl_replay_run(&rp, p.b, p.len, p.len, 10000 + i, NULL, NULL), 0);
+	}
+	k.addr[10] = k.addr[11] = 0xff;
+	k.addr[12] = 10;
+	k.addr[15] = 77;
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(rp.skel->maps.pl_sources), &k, v), 0);
+	for (i = 0; i < ncpu; i++) {
+		pkts += v[i].packets;
+		syns += v[i].syns;
+		bytes += v[i].bytes;
+	}
+	assert_int_equal(pkts, 3);
+	assert_int_equal(syns, 2);              /* the ACK is no connection attempt */
+	assert_int_equal(bytes, 3 * p.len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +322,10 @@ int main(void)
 		cmocka_unit_test(test_malformed_counted),
 		cmocka_unit_test(test_snapped_not_malformed),
 		cmocka_unit_test(test_tls_sni_in_kernel),
+		cmocka_unit_test(test_events_flow_and_l7),
+		cmocka_unit_test(test_events_malformed),
+		cmocka_unit_test(test_events_payload_for_split_hello),
+		cmocka_unit_test(test_source_table),
 	};
 
 	return cmocka_run_group_tests_name("bpf", tests, setup, teardown);
