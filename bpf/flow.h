@@ -51,6 +51,8 @@ static __always_inline int pl_flow_wants_payload(struct pl_flow_val *v,
 		return 0;
 	if (pl_l7_incomplete(m))
 		v->reasm_left = PL_REASM_SEGS - 1;
+	else if (m->l7_kind == PL_L7_DNS && m->l7.dns.more_msgs)
+		;                       /* this segment only: its later messages */
 	else if (v->reasm_left)
 		v->reasm_left--;
 	else

@@ -62,7 +62,8 @@ struct pl_dns {
 	__u8 qr, opcode, rcode;
 	__u8 has_question;
 	__u8 tcp;               /* carried over TCP (2-byte length prefix) */
-	__u8 pad[3];
+	__u8 more_msgs;         /* TCP: more messages follow in the segment */
+	__u8 pad[2];
 	char qname[PL_DNS_NAME_BUF]; /* labels joined with '.', root is ""; qname_len bytes */
 };
 

@@ -467,6 +467,31 @@ static void l7_event(struct pl_collector *c, const struct pl_ev_l7 *e)
 	cn->wait[dir] = w;
 }
 
+/* A segment with several DNS messages (pipelined queries over TCP): the
+ * kernel read the first; the others are read here, one by one. */
+static void dns_more_messages(struct pl_collector *c, const struct pl_ev_payload *e)
+{
+	struct pl_ev_l7 l7 = { .h = e->h, .kind = PL_L7_DNS, .tcp_seq = e->tcp_seq };
+	uint32_t off = 0, len = e->len < PL_PAYLOAD_MAX ? e->len : PL_PAYLOAD_MAX, n;
+	struct pl_meta m;
+	int first = 1;
+
+	while (off + 2 <= len) {
+		n = 2u + ((uint32_t)e->data[off] << 8 | e->data[off + 1]);
+		if (n < 2 + 12 || off + n > len)
+			break;          /* cut by the segment or by PL_PAYLOAD_MAX */
+		if (!first) {
+			pl_parse_tcp_payload(e->data + off, n, e->h.key.sport, e->h.key.dport, &m);
+			if (m.l7_kind == PL_L7_DNS) {
+				l7.l7.dns = m.l7.dns;
+				pl_collector_on_event(c, &l7, sizeof(l7));
+			}
+		}
+		first = 0;
+		off += n;
+	}
+}
+
 static void payload_event(struct pl_collector *c, const struct pl_ev_payload *e)
 {
 	struct conn *cn = conn_get(c, &e->h.key, e->tcp_flags, e->h.ts_ns);
@@ -479,8 +504,11 @@ static void payload_event(struct pl_collector *c, const struct pl_ev_payload *e)
 		return;
 	dir = conn_dir(cn, &e->h.key);
 	w = cn->wait[dir];
-	if (!w)
-		return;                 /* nothing waits: the record was complete */
+	if (!w) {
+		if (e->l7_kind == PL_L7_DNS)
+			dns_more_messages(c, e);
+		return;                 /* nothing else waits: the record was complete */
+	}
 	have = pl_reasm_add(&w->ra, e->tcp_seq, e->data, len);
 	pl_reasm_parse(&w->ra, have, e->h.key.sport, e->h.key.dport, &m);
 	if (l7_complete(w->kind, &m)) {

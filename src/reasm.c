@@ -30,11 +30,20 @@ uint32_t pl_reasm_add(struct pl_reasm *r, uint32_t seq, const uint8_t *d, uint32
 void pl_reasm_parse(const struct pl_reasm *r, uint32_t len, uint16_t sport,
 		    uint16_t dport, struct pl_meta *m)
 {
+	pl_parse_tcp_payload(r->buf, len, sport, dport, m);
+}
+
+void pl_parse_tcp_payload(const uint8_t *d, uint32_t len, uint16_t sport,
+			  uint16_t dport, struct pl_meta *m)
+{
 	static uint8_t frame[14 + 20 + 20 + PL_REASM_BYTES];
-	uint32_t tl = 20 + 20 + len;
+	uint32_t tl;
 	struct pl_pkt pk;
 	uint8_t *ip = frame + 14, *tcp = ip + 20;
 
+	if (len > PL_REASM_BYTES)
+		len = PL_REASM_BYTES;
+	tl = 20 + 20 + len;
 	memset(frame, 0, 14 + 40);
 	frame[12] = 0x08;                       /* IPv4 */
 	ip[0] = 0x45;
@@ -46,7 +55,7 @@ void pl_reasm_parse(const struct pl_reasm *r, uint32_t len, uint16_t sport,
 	tcp[2] = (uint8_t)(dport >> 8); tcp[3] = (uint8_t)dport;
 	tcp[12] = 5 << 4;
 	tcp[13] = 0x18;
-	memcpy(tcp + 20, r->buf, len);
+	memcpy(tcp + 20, d, len);
 	pk.data = frame;
 	pk.end = frame + 14 + tl;
 	pk.pkt_len = 14 + tl;

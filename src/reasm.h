@@ -25,5 +25,8 @@ uint32_t pl_reasm_add(struct pl_reasm *r, uint32_t seq, const uint8_t *d, uint32
  * one TCP segment between sport and dport. */
 void pl_reasm_parse(const struct pl_reasm *r, uint32_t len, uint16_t sport,
 		    uint16_t dport, struct pl_meta *m);
+/* The same over any bytes (at most PL_REASM_BYTES of them). */
+void pl_parse_tcp_payload(const uint8_t *d, uint32_t len, uint16_t sport,
+			  uint16_t dport, struct pl_meta *m);
 
 #endif

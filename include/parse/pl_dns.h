@@ -176,10 +176,14 @@ PL_INLINE int pl_parse_dns(const struct pl_pkt *pk, struct pl_meta *m, int tcp)
 		if (!l || m->payload_len < 2 + 12 || pl_be16(l) < 12)
 			return 0;
 		end = msg + 2 + pl_be16(l);
+		/* pipelined queries: userspace reads the ones after the first */
+		m->l7.dns.more_msgs = 2 + pl_be16(l) < m->payload_len;
 		msg += 2;
 	} else {
 		end = msg + m->udp_len - 8;     /* udp_len >= 8 checked by UDP */
 	}
+	if (!tcp)
+		m->l7.dns.more_msgs = 0;
 	m->l7.dns.tcp = (__u8)tcp;
 	return pl_parse_dns_msg(pk, m, msg, end);
 }
