@@ -4,6 +4,7 @@
 #ifndef PL_BPF_FLOW_H
 #define PL_BPF_FLOW_H
 
+#include "clock.h"
 #include "maps.h"
 #include "events.h"
 
@@ -86,6 +87,8 @@ static __always_inline int pl_flow_touch(struct pl_flow_val *v,
 	return pl_flow_wants_payload(v, m);
 }
 
+static __always_inline void pl_source_update(const struct pl_meta *m, __u64 now);
+
 /* Returns whether the segment's payload is wanted in userspace. */
 static __always_inline int pl_flow_update(struct pl_counters *c,
 					  const struct pl_flow_key *k,
@@ -98,6 +101,7 @@ static __always_inline int pl_flow_update(struct pl_counters *c,
 
 	if (v)
 		return pl_flow_touch(v, m, len, now);
+	now = pl_fine_now(now);         /* a flow's start is worth the precise clock */
 	want = pl_flow_touch(&nv, m, len, now);
 	/* NOEXIST: when two CPUs see a new flow at once, one event only. */
 	if (bpf_map_update_elem(&pl_flows, k, &nv, BPF_NOEXIST)) {
@@ -108,6 +112,7 @@ static __always_inline int pl_flow_update(struct pl_counters *c,
 		return 0;
 	}
 	c->flows_new++;
+	pl_source_update(m, now);
 	pl_emit_flow(c, k, m, now);
 	return want;
 }
@@ -120,26 +125,24 @@ static __always_inline void pl_sketch_set(__u64 *bits, __u32 h)
 }
 
 static __always_inline void pl_src_touch(struct pl_src_val *v,
-					 const struct pl_meta *m, __u32 len,
-					 __u64 now)
+					 const struct pl_meta *m, __u64 now)
 {
 	__u32 d;
 
-	if (v->packets == 0)
+	if (v->flows == 0)
 		v->first_ns = now;
-	v->packets++;
-	v->bytes += len;
+	v->flows++;
 	v->last_ns = now;
 	if ((m->tcp_flags & 0x12) == 0x02)      /* SYN without ACK */
-		v->syns++;
+		v->syn_flows++;
 	if (m->flags & PL_F_L4)
 		pl_sketch_set(v->dport_sketch, m->dport);
 	__builtin_memcpy(&d, m->dst + 12, 4);
 	pl_sketch_set(v->dst_sketch, d ^ m->dst[0] ^ m->dst[7]);
 }
 
-static __always_inline void pl_source_update(const struct pl_meta *m, __u32 len,
-					     __u64 now)
+/* Called for a new flow only. */
+static __always_inline void pl_source_update(const struct pl_meta *m, __u64 now)
 {
 	struct pl_src_key k;
 	struct pl_src_val *v, nv = {};
@@ -147,10 +150,10 @@ static __always_inline void pl_source_update(const struct pl_meta *m, __u32 len,
 	__builtin_memcpy(k.addr, m->src, 16);
 	v = bpf_map_lookup_elem(&pl_sources, &k);
 	if (v) {
-		pl_src_touch(v, m, len, now);
+		pl_src_touch(v, m, now);
 		return;
 	}
-	pl_src_touch(&nv, m, len, now);
+	pl_src_touch(&nv, m, now);
 	bpf_map_update_elem(&pl_sources, &k, &nv, BPF_NOEXIST);
 }
 

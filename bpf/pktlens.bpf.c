@@ -7,14 +7,14 @@
 
 #include "pl_abi.h"
 #include "parse/pl_parse.h"
+#include "clock.h"
 #include "maps.h"
 #include "stats.h"
 #include "events.h"
 #include "flow.h"
 
-/* Load-time settings (rodata), set by the loader before load. */
-/* Offline replay: read timestamp and original length from data_meta. */
-const volatile __u8 cfg_replay = 0;
+/* Load-time settings (rodata), set by the loader before load; cfg_replay
+ * is in clock.h. */
 /* Send L7 records (DNS, TLS, HTTP), payload for reassembly and malformed
  * packets to userspace. Off only for tools that read the parse directly. */
 const volatile __u8 cfg_l7_events = 1;
@@ -57,7 +57,7 @@ int pktlens_xdp(struct xdp_md *ctx)
 				pk.pkt_len = md->wire_len;
 		}
 	} else {
-		now = bpf_ktime_get_ns();
+		now = bpf_ktime_get_coarse_ns();
 		pk.pkt_len = (__u32)bpf_xdp_get_buff_len(ctx);
 	}
 
@@ -69,19 +69,18 @@ int pktlens_xdp(struct xdp_md *ctx)
 
 		pl_flow_key_from(&key, m, ifindex);
 		want_payload = pl_flow_update(c, &key, m, pk.pkt_len, now);
-		pl_source_update(m, pk.pkt_len, now);
 		if (cfg_l7_events) {
 			if (m->l7_kind)         /* never set on a malformed packet */
-				pl_emit_l7(c, &key, m, now);
+				pl_emit_l7(c, &key, m, pl_fine_now(now));
 			if (want_payload)
-				pl_emit_payload(ctx, c, &key, m, now);
+				pl_emit_payload(ctx, c, &key, m, pl_fine_now(now));
 		}
 	} else {
 		__builtin_memset(&key, 0, sizeof(key));
 		key.ifindex = ifindex;
 	}
 	if (m->malformed && cfg_l7_events)
-		pl_emit_malformed(c, &key, m, now);
+		pl_emit_malformed(c, &key, m, pl_fine_now(now));
 
 	verdict = pl_verdict(m);
 	if ((__u32)verdict < PL_VERDICT__COUNT)

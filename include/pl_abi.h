@@ -59,12 +59,14 @@ struct pl_src_key {
 	__u8 addr[16];
 };
 
+/* Per source, updated when the source starts a flow (not per packet: that
+ * would be a second hash lookup on every packet). Its packets and bytes are
+ * the sum of its flows, which userspace reads anyway. */
 struct pl_src_val {
-	__u64 packets;
-	__u64 bytes;
-	__u64 syns;             /* SYN without ACK: connection attempts */
-	__u64 first_ns;
-	__u64 last_ns;
+	__u64 flows;            /* flows started */
+	__u64 syn_flows;        /* ...of which with a SYN without ACK */
+	__u64 first_ns;         /* first flow start */
+	__u64 last_ns;          /* latest flow start */
 	__u64 dport_sketch[PL_SKETCH_BITS / 64]; /* distinct destination ports */
 	__u64 dst_sketch[PL_SKETCH_BITS / 64];   /* distinct destination hosts */
 };

@@ -87,8 +87,15 @@ struct top_name {
 	UT_hash_handle hh;
 };
 
+struct talker {
+	uint8_t addr[16];
+	uint64_t pkts, bytes;
+	UT_hash_handle hh;
+};
+
 struct pl_collector {
 	struct pl_collector_opts o;
+	struct talker *talkers;
 	struct pl_sink *sink;
 	int flows_fd;
 	int ncpu;
@@ -251,6 +258,25 @@ static void top_count(struct pl_collector *c, enum pl_top_kind k, const char *s,
 		HASH_ADD_STR(c->top[k], name, t);
 	}
 	t->count++;
+}
+
+/* Per-source packets and bytes: what each sweep adds to a flow's counts. */
+static void flow_set_stat(struct pl_collector *c, struct conn_flow *f, const struct dir_stat *s)
+{
+	struct talker *t;
+
+	if (s->pkts > f->st.pkts) {
+		HASH_FIND(hh, c->talkers, f->k.src, 16, t);
+		if (!t && (t = calloc(1, sizeof(*t)))) {
+			memcpy(t->addr, f->k.src, 16);
+			HASH_ADD(hh, c->talkers, addr, 16, t);
+		}
+		if (t) {
+			t->pkts += s->pkts - f->st.pkts;
+			t->bytes += s->bytes - f->st.bytes;
+		}
+	}
+	f->st = *s;
 }
 
 /* ---- dns ---------------------------------------------------------------- */
@@ -800,9 +826,14 @@ static void conn_close(struct pl_collector *c, struct conn *cn)
 	int i;
 
 	/* take the last counts and the entries out of the kernel at once */
-	for (i = 0; i < cn->nflows; i++)
-		if (!bpf_map_lookup_and_delete_elem(c->flows_fd, &cn->flows[i].k, c->percpu))
-			sum_percpu(c, &cn->flows[i].st);
+	for (i = 0; i < cn->nflows; i++) {
+		struct dir_stat s;
+
+		if (!bpf_map_lookup_and_delete_elem(c->flows_fd, &cn->flows[i].k, c->percpu)) {
+			sum_percpu(c, &s);
+			flow_set_stat(c, &cn->flows[i], &s);
+		}
+	}
 	for (i = 0; i < 2; i++)
 		wait_finish(c, cn, i);
 	dns_flush(c, cn);
@@ -832,7 +863,7 @@ static void conn_note_flow(struct pl_collector *c, const struct pl_flow_key *k,
 		cn->flows[i].k = *k;
 		cn->flows[i].dir = conn_dir(cn, k);
 	}
-	cn->flows[i].st = *s;
+	flow_set_stat(c, &cn->flows[i], s);
 	if (s->first_ns && s->first_ns < cn->start_ns && !cn->logged[0].pkts &&
 	    !cn->logged[1].pkts)
 		cn->start_ns = s->first_ns;
@@ -896,8 +927,30 @@ size_t pl_collector_top(const struct pl_collector *c, enum pl_top_kind k,
 	return n;
 }
 
+static int by_talker_bytes(struct talker *a, struct talker *b)
+{
+	return a->bytes < b->bytes ? 1 : a->bytes > b->bytes ? -1 : 0;
+}
+
+size_t pl_collector_talkers(const struct pl_collector *c, uint8_t (*addrs)[16],
+			    uint64_t *pkts, uint64_t *bytes, size_t max)
+{
+	struct pl_collector *mc = (struct pl_collector *)c;
+	struct talker *t;
+	size_t n = 0;
+
+	HASH_SORT(mc->talkers, by_talker_bytes);
+	for (t = mc->talkers; t && n < max; t = t->hh.next, n++) {
+		memcpy(addrs[n], t->addr, 16);
+		pkts[n] = t->pkts;
+		bytes[n] = t->bytes;
+	}
+	return n;
+}
+
 void pl_collector_free(struct pl_collector *c)
 {
+	struct talker *tk, *tk2;
 	struct conn *cn, *tmp;
 	struct top_name *t, *tt;
 	int i;
@@ -915,6 +968,10 @@ void pl_collector_free(struct pl_collector *c)
 		free(cn->wait[1]);
 		HASH_DEL(c->conns, cn);
 		free(cn);
+	}
+	HASH_ITER(hh, c->talkers, tk, tk2) {
+		HASH_DEL(c->talkers, tk);
+		free(tk);
 	}
 	for (i = 0; i < PL_TOP__COUNT; i++)
 		HASH_ITER(hh, c->top[i], t, tt) {

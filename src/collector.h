@@ -39,6 +39,9 @@ const struct pl_collector_stats *pl_collector_stats(const struct pl_collector *c
 enum pl_top_kind { PL_TOP_DNS, PL_TOP_SNI, PL_TOP_HTTP, PL_TOP__COUNT };
 size_t pl_collector_top(const struct pl_collector *c, enum pl_top_kind k,
 			const char **names, uint64_t *counts, size_t max);
+/* Sources with the most bytes (as of the last sweep), most first. */
+size_t pl_collector_talkers(const struct pl_collector *c, uint8_t (*addrs)[16],
+			    uint64_t *pkts, uint64_t *bytes, size_t max);
 void pl_collector_free(struct pl_collector *c);
 
 #endif

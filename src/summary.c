@@ -13,21 +13,23 @@
 
 #define TOP 5
 
-struct talker {
+struct starter {
 	uint8_t addr[16];
-	uint64_t packets, bytes;
+	uint64_t flows, syn_flows;
 };
 
-static int by_bytes(const void *a, const void *b)
+static int by_flows(const void *a, const void *b)
 {
-	const struct talker *x = a, *y = b;
+	const struct starter *x = a, *y = b;
 
-	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
+	return x->flows < y->flows ? 1 : x->flows > y->flows ? -1 : 0;
 }
 
-static void top_talkers(FILE *f, int fd)
+/* From the kernel's per-source table: who starts the most flows (a scanner
+ * or a flood source stands out here before its bytes do). */
+static void top_starters(FILE *f, int fd)
 {
-	struct talker best[TOP + 1];
+	struct starter best[TOP + 1];
 	struct pl_src_key k, next;
 	struct pl_src_val *v;
 	int ncpu = libbpf_num_possible_cpus(), n = 0, i, more;
@@ -40,27 +42,43 @@ static void top_talkers(FILE *f, int fd)
 	while (more) {
 		more = !bpf_map_get_next_key(fd, &k, &next);
 		if (!bpf_map_lookup_elem(fd, &k, v)) {
-			struct talker t = { .packets = 0 };
+			struct starter t = { .flows = 0 };
 
 			memcpy(t.addr, k.addr, 16);
 			for (i = 0; i < ncpu; i++) {
-				t.packets += v[i].packets;
-				t.bytes += v[i].bytes;
+				t.flows += v[i].flows;
+				t.syn_flows += v[i].syn_flows;
 			}
 			/* one spare slot: sort it in, keep the best TOP */
 			best[n] = t;
-			qsort(best, (size_t)n + 1, sizeof(best[0]), by_bytes);
+			qsort(best, (size_t)n + 1, sizeof(best[0]), by_flows);
 			if (n < TOP)
 				n++;
 		}
 		k = next;
 	}
 	free(v);
-	fprintf(f, "  top talkers:");
+	fprintf(f, "  most flows started:");
 	for (i = 0; i < n; i++) {
 		pl_addr_str(best[i].addr, s, sizeof(s));
+		fprintf(f, "%s %s %llu (%llu with SYN)", i ? "," : "", s,
+			(unsigned long long)best[i].flows, (unsigned long long)best[i].syn_flows);
+	}
+	fprintf(f, "%s\n", n ? "" : " none yet");
+}
+
+static void top_talkers(FILE *f, const struct pl_collector *col)
+{
+	uint8_t addrs[TOP][16];
+	uint64_t pkts[TOP], bytes[TOP];
+	size_t n = pl_collector_talkers(col, addrs, pkts, bytes, TOP), i;
+	char s[64];
+
+	fprintf(f, "  top talkers:");
+	for (i = 0; i < n; i++) {
+		pl_addr_str(addrs[i], s, sizeof(s));
 		fprintf(f, "%s %s %llu pkts %llu B", i ? "," : "", s,
-			(unsigned long long)best[i].packets, (unsigned long long)best[i].bytes);
+			(unsigned long long)pkts[i], (unsigned long long)bytes[i]);
 	}
 	fprintf(f, "%s\n", n ? "" : " none yet");
 }
@@ -105,8 +123,9 @@ void pl_summary_print(FILE *f, const struct pl_counters *c,
 		other -= c->l4_proto[protos[i].proto];
 	}
 	fprintf(f, " other-ip %llu\n", (unsigned long long)other);
+	top_talkers(f, col);
 	if (sources_fd)
-		top_talkers(f, *sources_fd);
+		top_starters(f, *sources_fd);
 	top_names(f, col, PL_TOP_DNS, "dns names");
 	top_names(f, col, PL_TOP_SNI, "tls sni");
 	top_names(f, col, PL_TOP_HTTP, "http hosts");
