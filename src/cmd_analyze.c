@@ -110,8 +110,8 @@ int cmd_analyze(int argc, char **argv)
 					 sizeof(err)))
 				goto bad;
 			break;
-		case 'h': usage(stdout); return 0;
-		case '?': usage(stderr); return 2;
+		case 'h': usage(stdout); pl_options_free(&po); return 0;
+		case '?': usage(stderr); pl_options_free(&po); return 2;
 		default:
 			if (pl_options_set_flag(&po, opts, c, optarg, err, sizeof(err)))
 				goto bad;
@@ -120,20 +120,24 @@ int cmd_analyze(int argc, char **argv)
 	if (optind != argc - 1) {
 		fprintf(stderr, "pktlens analyze: give one capture file\n");
 		usage(stderr);
+		pl_options_free(&po);
 		return 2;
 	}
 	file = argv[optind];
 	if (stat(file, &st)) {
 		fprintf(stderr, "pktlens analyze: %s: %s\n", file, strerror(errno));
+		pl_options_free(&po);
 		return 1;
 	}
 	if (pl_capture_open(&cap, file)) {
 		fprintf(stderr, "pktlens analyze: %s\n", cap.err);
+		pl_options_free(&po);
 		return 1;
 	}
 	if (pl_replay_open_opts(&rp, &ro, err, sizeof(err))) {
 		fprintf(stderr, "pktlens analyze: %s\n", err);
 		pl_capture_close(&cap);
+		pl_options_free(&po);
 		return 1;
 	}
 	if (pl_sink_open(&sink, po.log_dir, po.rotate_bytes, err, sizeof(err))) {
@@ -203,8 +207,10 @@ out:
 	pl_sink_close(&sink);
 	pl_replay_close(&rp);
 	pl_capture_close(&cap);
+	pl_options_free(&po);
 	return rc;
 bad:
 	fprintf(stderr, "pktlens analyze: %s\n", err);
+	pl_options_free(&po);
 	return 2;
 }

@@ -249,8 +249,10 @@ int cmd_run(int argc, char **argv)
 
 	memset(&sink, 0, sizeof(sink));
 	e = load_options(argc, argv, &o, opts);
-	if (e)
+	if (e) {
+		pl_options_free(&o);
 		return e < 0 ? 0 : e;
+	}
 	if (geteuid() != 0 && access("/sys/fs/bpf", W_OK))
 		fprintf(stderr, "pktlens run: not root: this needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON\n");
 
@@ -349,5 +351,6 @@ out:
 	pl_collector_free(col);
 	pl_sink_close(&sink);
 	pktlens_bpf__destroy(skel);
+	pl_options_free(&o);
 	return rc;
 }

@@ -19,6 +19,12 @@ void pl_options_defaults(struct pl_options *o)
 	o->sweep_ns = PL_DEFAULT_SWEEP_MS * 1000000ull;
 }
 
+void pl_options_free(struct pl_options *o)
+{
+	while (o->nowned > 0)
+		free(o->owned[--o->nowned]);
+}
+
 int pl_parse_u32(const char *what, const char *s, uint32_t min, uint32_t max,
 		 uint32_t *out, char *err, size_t errlen)
 {
@@ -44,7 +50,9 @@ static int parse_secs(const char *what, const char *s, int allow_zero, uint64_t 
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || v < 0 || v > 86400.0 * 365 || (!allow_zero && v == 0)) {
+	/* written so that NaN fails too; below a nanosecond counts as zero */
+	if (errno || end == s || *end || !(v >= 0 && v <= 86400.0 * 365) ||
+	    (!allow_zero && v * 1e9 < 1)) {
 		snprintf(err, errlen, "bad value '%s' for %s: want seconds%s", s, what,
 			 allow_zero ? " (0 turns it off)" : " above 0");
 		return -1;
@@ -53,12 +61,22 @@ static int parse_secs(const char *what, const char *s, int allow_zero, uint64_t 
 	return 0;
 }
 
-static const char *keep(struct pl_options *o, const char *v)
+/* Text values outlive the line they came from. */
+static const char *keep(struct pl_options *o, const char *v, char *err, size_t errlen)
 {
-	if (o->nstrings == (int)(sizeof(o->strings) / sizeof(o->strings[0])))
+	char *c;
+
+	if (o->nowned == (int)(sizeof(o->owned) / sizeof(o->owned[0]))) {
+		snprintf(err, errlen, "too many text settings");
 		return NULL;
-	snprintf(o->strings[o->nstrings], sizeof(o->strings[0]), "%s", v);
-	return o->strings[o->nstrings++];
+	}
+	c = strdup(v);
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	o->owned[o->nowned++] = c;
+	return c;
 }
 
 int pl_options_set(struct pl_options *o, const char *key, const char *v,
@@ -71,9 +89,12 @@ int pl_options_set(struct pl_options *o, const char *key, const char *v,
 			snprintf(err, errlen, "too many interfaces (at most %d)", PL_MAX_IFACES);
 			return -1;
 		}
+		if (!(v = keep(o, v, err, errlen)))
+			return -1;
 		o->ifaces[o->n_ifaces++] = v;
 	} else if (!strcmp(key, "log-dir")) {
-		o->log_dir = v;
+		if (!(o->log_dir = keep(o, v, err, errlen)))
+			return -1;
 	} else if (!strcmp(key, "rotate-mb")) {
 		if (pl_parse_u32(key, v, 0, 1u << 20, &u, err, errlen))
 			return -1;
@@ -108,7 +129,8 @@ int pl_options_set(struct pl_options *o, const char *key, const char *v,
 			return -1;
 		}
 	} else if (!strcmp(key, "pin")) {
-		o->pin_dir = v;
+		if (!(o->pin_dir = keep(o, v, err, errlen)))
+			return -1;
 	} else if (!strcmp(key, "summary")) {
 		return pl_parse_u32(key, v, 0, 3600, &o->summary_s, err, errlen);
 	} else {
@@ -137,7 +159,6 @@ struct load_ctx {
 static int on_ini(void *user, const char *section, const char *name, const char *value)
 {
 	struct load_ctx *l = user;
-	const char *v;
 
 	if (l->failed)
 		return 1;               /* report the first error only */
@@ -147,24 +168,57 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 		l->failed = 1;
 		return 0;
 	}
-	v = keep(l->o, value);
-	if (!v) {
-		snprintf(l->msg, sizeof(l->msg), "too many settings with text values");
-		l->failed = 1;
-		return 0;
-	}
-	if (pl_options_set(l->o, name, v, l->msg, sizeof(l->msg))) {
+	if (pl_options_set(l->o, name, value, l->msg, sizeof(l->msg))) {
 		l->failed = 1;
 		return 0;
 	}
 	return 1;
 }
 
+/* What libinih would accept loosely, refused here with its line number:
+ * indented lines (joined to the previous value) and lines that are neither
+ * blank, a comment, a [section] nor `key = value`. */
+static int check_lines(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char buf[4096];
+	int line = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(buf, sizeof(buf), f)) {
+		const char *p = buf;
+
+		line++;
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (!*p || *p == '#' || *p == ';')
+			continue;
+		if (p != buf) {
+			snprintf(err, errlen, "%s:%d: indented line: continuation lines are not supported",
+				 path, line);
+			break;
+		}
+		if (*p == '[' ? !strchr(p, ']') : !strchr(p, '=')) {
+			snprintf(err, errlen, "%s:%d: not a `key = value` line", path, line);
+			break;
+		}
+	}
+	fclose(f);
+	return err[0] ? -1 : 0;
+}
+
 int pl_options_load(struct pl_options *o, const char *path, char *err, size_t errlen)
 {
 	struct load_ctx l = { .o = o };
-	int line = ini_parse(path, on_ini, &l);
+	int line;
 
+	err[0] = 0;
+	if (check_lines(path, err, errlen))
+		return -1;
+	line = ini_parse(path, on_ini, &l);
 	if (line == -1) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;

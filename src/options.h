@@ -29,11 +29,12 @@ struct pl_options {
 	enum pl_xdp_mode mode;
 	const char *pin_dir;
 	unsigned summary_s;             /* 0: no live summary */
-	char strings[8][4096];          /* storage for values read from a file */
-	int nstrings;
+	char *owned[PL_MAX_IFACES + 8]; /* copies of text values, freed by pl_options_free */
+	int nowned;
 };
 
 void pl_options_defaults(struct pl_options *o);
+void pl_options_free(struct pl_options *o);
 /* Sets one option by name; err gets "bad value ..." or "unknown key ...".
  * Returns 0, or -1 for a bad value, -2 for an unknown name. */
 int pl_options_set(struct pl_options *o, const char *key, const char *value,
@@ -41,7 +42,10 @@ int pl_options_set(struct pl_options *o, const char *key, const char *value,
 /* For getopt_long: sets the option whose val is c. */
 int pl_options_set_flag(struct pl_options *o, const struct option *opts, int c,
 			const char *value, char *err, size_t errlen);
-/* Reads a config file; errors name the file, line and key. */
+/* Reads a config file; errors name the file, line and key. Lines are
+ * checked first, so an indented line (which libinih would quietly join to
+ * the value above) or a line that is not `key = value` is an error at its
+ * own line number. */
 int pl_options_load(struct pl_options *o, const char *path, char *err, size_t errlen);
 int pl_parse_u32(const char *what, const char *s, uint32_t min, uint32_t max,
 		 uint32_t *out, char *err, size_t errlen);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* sink.c - JSON-lines output, one stream or one file per record kind. A
- * rotated file is renamed KIND.N.log (N counting up), so nothing is lost. */
+ * rotated file is renamed KIND.N.log (N counting up), so nothing is lost;
+ * a new run appends to KIND.log and numbers on from the files it finds. */
 #include "sink.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int pl_sink_open(struct pl_sink *s, const char *dir, uint64_t rotate_bytes,
 		 char *err, size_t errlen)
@@ -39,6 +41,17 @@ static int kind_slot(struct pl_sink *s, const char *kind)
 		return -1;
 	snprintf(s->kind[i].name, sizeof(s->kind[i].name), "%s", kind);
 	s->nkinds++;
+	if (s->dir) {                   /* rotated files of an earlier run stay */
+		char path[4096];
+
+		for (;;) {
+			snprintf(path, sizeof(path), "%s/%s.%u.log", s->dir, kind,
+				 s->kind[i].rotations + 1);
+			if (access(path, F_OK))
+				break;
+			s->kind[i].rotations++;
+		}
+	}
 	return i;
 }
 
@@ -60,11 +73,13 @@ static FILE *kind_file(struct pl_sink *s, int i)
 	}
 	if (!s->kind[i].f) {
 		snprintf(path, sizeof(path), "%s/%s.log", s->dir, s->kind[i].name);
-		s->kind[i].f = fopen(path, "w");
+		s->kind[i].f = fopen(path, "a");
 		if (!s->kind[i].f && !s->error) {
 			fprintf(stderr, "pktlens: cannot write %s: %s\n", path, strerror(errno));
 			s->error = 1;
 		}
+		if (s->kind[i].f)       /* appending: rotation counts what is there */
+			s->kind[i].written = (uint64_t)ftell(s->kind[i].f);
 	}
 	return s->kind[i].f;
 }
