@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
@@ -89,16 +90,29 @@ struct attachment {
 	int ifindex;
 	int link_fd;
 	const char *mode;
+	char pinned[512];               /* link pinned by this run, "" if none */
 };
 
+#define BPF_FS_MAGIC_NUMBER 0xcafe4a11  /* statfs f_type of bpffs */
+
+/* Returns 1 if this run created the folder. */
 static int pin_maps(struct pktlens_bpf *skel, const char *dir, char *err, size_t errlen)
 {
 	struct bpf_map *m;
+	struct statfs fs;
 	char path[4096];
+	int created = !mkdir(dir, 0700);
 
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create pin folder %s: %s (is it on a bpffs?)", dir,
-			 strerror(errno));
+	if (!created && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create pin folder %s: %s (it must be on a BPF filesystem, e.g. under /sys/fs/bpf)",
+			 dir, strerror(errno));
+		return -1;
+	}
+	if (statfs(dir, &fs) || (unsigned long)fs.f_type != BPF_FS_MAGIC_NUMBER) {
+		snprintf(err, errlen, "pin folder %s is not on a BPF filesystem (use a folder under /sys/fs/bpf)",
+			 dir);
+		if (created)
+			rmdir(dir);
 		return -1;
 	}
 	bpf_object__for_each_map(m, skel->obj) {
@@ -107,7 +121,7 @@ static int pin_maps(struct pktlens_bpf *skel, const char *dir, char *err, size_t
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
 		bpf_map__set_pin_path(m, path); /* reused if there, pinned if not */
 	}
-	return 0;
+	return created;
 }
 
 static int attach_one(struct pktlens_bpf *skel, const struct pl_options *o,
@@ -162,9 +176,13 @@ static int attach_one(struct pktlens_bpf *skel, const struct pl_options *o,
 			return -1;
 		}
 	}
-	if (o->pin_dir && bpf_obj_pin(a->link_fd, path)) {
-		snprintf(err, errlen, "cannot pin the link at %.512s: %s", path, strerror(errno));
-		return -1;
+	if (o->pin_dir) {
+		if (bpf_obj_pin(a->link_fd, path)) {
+			snprintf(err, errlen, "cannot pin the link at %.400s: %s", path,
+				 strerror(errno));
+			return -1;
+		}
+		snprintf(a->pinned, sizeof(a->pinned), "%s", path);
 	}
 	return 0;
 }
@@ -245,7 +263,7 @@ int cmd_run(int argc, char **argv)
 	struct sigaction sa;
 	uint64_t next_sweep, next_summary = 0;
 	char err[640];
-	int i, e, rc = 1, nat = 0, sources_fd;
+	int i, e, rc = 1, nat = 0, sources_fd, pin_created = 0, started = 0;
 
 	memset(&sink, 0, sizeof(sink));
 	e = load_options(argc, argv, &o, opts);
@@ -269,7 +287,8 @@ int cmd_run(int argc, char **argv)
 		bpf_map__set_max_entries(skel->maps.pl_sources, o.sources);
 	if (o.ringbuf)
 		bpf_map__set_max_entries(skel->maps.pl_events, o.ringbuf);
-	if (o.pin_dir && pin_maps(skel, o.pin_dir, err, sizeof(err))) {
+	if (o.pin_dir && (pin_created = pin_maps(skel, o.pin_dir, err, sizeof(err))) < 0) {
+		pin_created = 0;
 		fprintf(stderr, "pktlens run: %s\n", err);
 		goto out;
 	}
@@ -281,9 +300,11 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < o.n_ifaces; i++, nat++) {
+		memset(&at[i], 0, sizeof(at[i]));
 		at[i].ifname = o.ifaces[i];
 		if (attach_one(skel, &o, &at[i], err, sizeof(err))) {
 			fprintf(stderr, "pktlens run: %s\n", err);
+			nat = i + 1;    /* undo this one too */
 			goto out;
 		}
 	}
@@ -306,6 +327,7 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	for (i = 0; i < nat; i++)
 		fprintf(stderr, "pktlens: attached to %s (%s)\n", at[i].ifname, at[i].mode);
+	started = 1;
 
 	sources_fd = bpf_map__fd(skel->maps.pl_sources);
 	next_sweep = mono_ns() + o.sweep_ns;
@@ -342,6 +364,14 @@ int cmd_run(int argc, char **argv)
 	}
 	rc = sink.error ? 1 : 0;
 out:
+	/* A daemon that never started leaves nothing pinned that it pinned. */
+	for (i = 0; i < nat && !started; i++)
+		if (at[i].pinned[0])
+			unlink(at[i].pinned);
+	if (!started && pin_created) {
+		bpf_object__unpin_maps(skel->obj, NULL);
+		rmdir(o.pin_dir);
+	}
 	for (i = 0; i < nat; i++)
 		if (at[i].link_fd >= 0)
 			close(at[i].link_fd);   /* detaches, unless pinned */

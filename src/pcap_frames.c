@@ -64,15 +64,16 @@ int pl_capture_next(struct pl_capture *c, struct pl_frame *f)
 	struct pcap_pkthdr *h;
 	const uint8_t *b;
 	uint32_t skip = 0, add = 0;
+	FILE *fp = pcap_file(c->p);
+	long record = fp ? ftell(fp) : -1L;     /* where the next record starts */
 	int r = pcap_next_ex(c->p, &h, &b);
 
 	if (r == PCAP_ERROR_BREAK)
 		return 0;
 	if (r != 1) {
-		FILE *fp = pcap_file(c->p);
-
-		snprintf(c->err, sizeof(c->err), "after packet %llu, at byte offset %ld: %s",
-			 (unsigned long long)c->count, fp ? ftell(fp) : -1L, pcap_geterr(c->p));
+		snprintf(c->err, sizeof(c->err),
+			 "after packet %llu, the record at byte offset %ld is damaged: %s",
+			 (unsigned long long)c->count, record, pcap_geterr(c->p));
 		return -1;
 	}
 	c->count++;
