@@ -33,7 +33,7 @@ HEADERS   := $(wildcard include/*.h include/parse/*.h bpf/*.h src/*.h tests/*.h)
 LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
 	src/records.c src/sink.c src/reasm.c src/collector.c src/counters.c \
 	src/summary.c src/options.c
-APP_SRCS  := src/main.c src/cmd_check.c src/cmd_analyze.c src/cmd_run.c $(LIB_SRCS)
+APP_SRCS  := src/main.c src/cmd_check.c src/cmd_analyze.c src/cmd_run.c src/cmd_demo.c $(LIB_SRCS)
 
 .PHONY: all deps test demo fuzz bench clean
 all: $(BUILD)/pktlens
@@ -75,6 +75,16 @@ $(BUILD)/san/test_parser: tests/unit/test_parser.c $(HEADERS) | $(BUILD)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $< -o $@ -lcmocka
 
+# Collector-side modules (options, reassembly, records, sink), natively.
+COLLECTOR_UNIT_SRCS := src/options.c src/reasm.c src/records.c src/sink.c
+
+$(BUILD)/san/test_collector: tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS) \
+		$(HEADERS) tests/common/packets.h | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS) -o $@ \
+		-lcmocka -ljson-c -linih -lbpf
+
 $(BUILD)/san/test_bpf: tests/bpf/test_bpf.c $(LIB_SRCS) $(HEADERS) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -95,7 +105,8 @@ $(BUILD)/fuzz/fuzz_parser: tests/fuzz/fuzz_parser.c $(HEADERS) | $(BUILD)
 PCAPS     ?= ../shared/pcaps
 FUZZ_SECS ?= 30
 
-test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_bpf \
+test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
+		$(BUILD)/san/test_bpf \
 		$(BUILD)/san/pktlens $(BUILD)/fuzz/fuzz_parser
 	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(FUZZ_SECS)"
 
@@ -105,7 +116,7 @@ fuzz: $(BUILD)/fuzz/fuzz_parser
 		-print_final_stats=1 $(BUILD)/fuzz/corpus tests/fuzz/corpus
 
 demo: deps $(BUILD)/pktlens
-	$(Q)$(BUILD)/pktlens check --pcaps "$(PCAPS)"
+	$(Q)$(BUILD)/pktlens demo --pcaps "$(PCAPS)"
 
 # --- bench ---------------------------------------------------------------
 # ns/packet of the XDP program beside a bare program and xdp-filter; needs

@@ -33,6 +33,22 @@ static __always_inline void pl_flow_key_from(struct pl_flow_key *k,
 	k->ifindex = ifindex;
 }
 
+/* L4 payload bytes of the packet as sent, from its length fields: the
+ * parser's payload_len stops at what the program can see (a big frame or a
+ * snapped capture shows less), which would undercount a flow's bytes. */
+static __always_inline __u32 pl_wire_payload(const struct pl_meta *m)
+{
+	__u32 l3 = m->ip_total_len > m->ip_hdr_len ? m->ip_total_len - m->ip_hdr_len : 0;
+
+	if (!(m->flags & PL_F_L4))
+		return m->frag_off ? l3 : 0;    /* a later fragment: all payload */
+	if (m->l4_proto == 6)
+		return l3 > m->tcp_doff ? l3 - m->tcp_doff : 0;
+	if (m->l4_proto == 17)
+		return m->udp_len > 8 ? m->udp_len - 8u : 0;
+	return m->payload_len;
+}
+
 /* An L7 record that this segment starts but does not finish. */
 static __always_inline int pl_l7_incomplete(const struct pl_meta *m)
 {
@@ -75,7 +91,7 @@ static __always_inline int pl_flow_touch(struct pl_flow_val *v,
 	v->packets++;
 	v->bytes += len;
 	v->ip_bytes += m->ip_total_len;
-	v->payload_bytes += m->payload_len;
+	v->payload_bytes += pl_wire_payload(m);
 	v->last_ns = now;
 	v->tcp_flags |= m->tcp_flags;
 	if (m->ttl < v->ttl_min)

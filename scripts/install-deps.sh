@@ -8,7 +8,9 @@ set -euo pipefail
 pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
       libpcap-dev libcmocka-dev libclang-rt-14-dev libjson-c-dev uthash-dev libinih-dev
 # tests and demo: real peers and real plumbing
-      tshark tcpreplay iproute2 xdp-tools)
+      tshark tcpreplay iproute2 xdp-tools python3
+# collector benchmarks: offline and live peers
+      libndpi-bin tcpdump ethtool)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -20,10 +20,10 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdint.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,7 +221,8 @@ static int scan(struct demo *d, struct cap *c, const char *in, unsigned *maxlen)
 	}
 	/* A damaged file is replayed up to the damage, as analyze reads it. */
 	if (!err && r < 0)
-		fprintf(stderr, "pktlens demo: %s: %s\n", c->name, pc.err);
+		fprintf(stderr, "pktlens demo: %s is damaged (%s): replaying the %lu frames "
+			"before the damage\n", c->name, pc.err, c->packets);
 	if (out && fclose(out))
 		err = 1;
 	pl_capture_close(&pc);
@@ -242,7 +243,8 @@ static int load_captures(struct demo *d, const char *dir, unsigned *maxlen)
 	char in[PATH_MAX + NAME_MAX + 2];
 
 	if (!dh) {
-		fprintf(stderr, "pktlens demo: cannot open %s: %s\n", dir, strerror(errno));
+		fprintf(stderr, "pktlens demo: cannot open %s: %s (name a folder of captures "
+			"with --pcaps DIR)\n", dir, strerror(errno));
 		return -1;
 	}
 	d->caps = calloc(DEMO_MAX_CAPS, sizeof(*d->caps));
@@ -346,22 +348,25 @@ static int setup_net(struct demo *d, unsigned mtu)
 	return 0;
 }
 
-static void print_logs(const char *dir)
+/* Counts the *.log files in dir; prints each with its records if show. */
+static int count_logs(const char *dir, int show)
 {
 	DIR *dh = opendir(dir);
 	struct dirent *e;
 	char p[PATH_MAX + NAME_MAX + 2];
+	int n = 0;
 
-	printf("\nlogs in %s:\n", dir);
 	while (dh && (e = readdir(dh))) {
-		FILE *f;
+		size_t len = strlen(e->d_name);
 		unsigned long lines = 0;
+		FILE *f;
 		int ch;
 
-		if (e->d_name[0] == '.')
+		if (e->d_name[0] == '.' || len < 5 || strcmp(e->d_name + len - 4, ".log"))
 			continue;
+		n++;
 		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		if (!(f = fopen(p, "r")))
+		if (!show || !(f = fopen(p, "r")))
 			continue;
 		while ((ch = getc(f)) != EOF)
 			lines += ch == '\n';
@@ -370,6 +375,14 @@ static void print_logs(const char *dir)
 	}
 	if (dh)
 		closedir(dh);
+	return n;
+}
+
+static void print_logs(const char *dir, int had_logs)
+{
+	printf("\nlogs in %s%s:\n", dir, had_logs ? " (with earlier runs' records)" : "");
+	if (!count_logs(dir, 1))
+		printf("  none\n");
 }
 
 static void usage(FILE *o)
@@ -423,7 +436,115 @@ static int find_in_path(const char *tool)
 	return 0;
 }
 
-int cmd_demo(int argc, char **argv)
+/* Starts `pktlens run` in namespace b and waits until its XDP program is on
+ * the veth. Its stderr stays the terminal's, so its summary table shows as
+ * it would for a person running it. */
+static int start_daemon(struct demo *d, char *exe, char *logdir, unsigned long summary)
+{
+	char summ[16];
+	char *argv[] = { "ip", "netns", "exec", d->ns[1], exe, "run", "-i", d->veth[1],
+			 "--log-dir", logdir, "--summary", summ, NULL };
+
+	snprintf(summ, sizeof(summ), "%lu", summary);
+	d->daemon = spawn(argv, NULL, 1);
+	if (d->daemon < 0) {
+		perror("pktlens demo: fork");
+		d->daemon = 0;
+		return -1;
+	}
+	for (long t = 0; !xdp_attached(d->ns[1], d->veth[1]); t += 100) {
+		int st = wait_child(d->daemon, 100, 0);
+
+		if (st >= 0) {
+			fprintf(stderr, "pktlens demo: `pktlens run` exited (status %d) before "
+				"attaching to %s\n", st, d->veth[1]);
+			d->daemon = 0;
+			return -1;
+		}
+		if (stop_sig)
+			return -1;
+		if (t >= ATTACH_MS) {
+			fprintf(stderr, "pktlens demo: `pktlens run` did not attach within %d s\n",
+				ATTACH_MS / 1000);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Every capture in turn from namespace a; returns -1 if the daemon died. */
+static int replay_all(struct demo *d, unsigned long total, unsigned long pps)
+{
+	char rate[32], outp[PATH_MAX + 16];
+
+	printf("pktlens demo: replaying %d captures, %lu packets at %lu packets/s\n",
+	       d->ncaps, total, pps);
+	fflush(stdout);
+	snprintf(rate, sizeof(rate), "--pps=%lu", pps);
+	/* tcpreplay's own report would break up the daemon's table. */
+	snprintf(outp, sizeof(outp), "%s/tcpreplay.out", d->tmp);
+	for (int i = 0; i < d->ncaps && !stop_sig; i++) {
+		struct cap *c = &d->caps[i];
+		char *argv[] = { "ip", "netns", "exec", d->ns[0], "tcpreplay", "-q", "-i",
+				 d->veth[0], rate, c->path, NULL };
+		int st = wait_child(d->daemon, 0, 0);
+
+		if (st >= 0) {
+			fprintf(stderr, "pktlens demo: `pktlens run` exited (status %d) during "
+				"the replay\n", st);
+			d->daemon = 0;
+			return -1;
+		}
+		if (!c->packets)
+			continue;
+		printf("  [%2d/%d] %-36s %6lu packets\n", i + 1, d->ncaps, c->name, c->packets);
+		fflush(stdout);
+		d->replay = spawn(argv, outp, 0);
+		if (d->replay < 0) {
+			d->replay = 0;
+			return -1;
+		}
+		st = wait_child(d->replay, (long)(c->packets / pps + 30) * 1000, 0);
+		if (st < 0) {
+			stop_child(&d->replay, SIGTERM, 2000);
+			if (!stop_sig)
+				fprintf(stderr, "pktlens demo: tcpreplay %s timed out\n", c->name);
+		} else {
+			d->replay = 0;
+			if (st)
+				fprintf(stderr, "pktlens demo: tcpreplay %s: exit status %d\n",
+					c->name, st);
+		}
+	}
+	return 0;
+}
+
+/* SIGINT: the daemon prints its final summary and writes every record. */
+static int stop_daemon(struct demo *d)
+{
+	int st;
+
+	kill(d->daemon, SIGINT);
+	st = wait_child(d->daemon, EXIT_MS, 1);
+	if (st < 0) {
+		fprintf(stderr, "pktlens demo: `pktlens run` did not exit within %d s "
+			"of SIGINT; killed\n", EXIT_MS / 1000);
+		stop_child(&d->daemon, SIGKILL, 1000);
+		return -1;
+	}
+	d->daemon = 0;
+	if (st)
+		fprintf(stderr, "pktlens demo: `pktlens run` exited with status %d\n", st);
+	return st ? -1 : 0;
+}
+
+struct demo_opts {
+	const char *pcaps, *logdir;
+	unsigned long pps, summary;
+};
+
+/* Returns -1 to go on, else the exit code. */
+static int parse_opts(int argc, char **argv, struct demo_opts *o)
 {
 	static const struct option opts[] = {
 		{ "pcaps", required_argument, NULL, 'p' },
@@ -433,30 +554,24 @@ int cmd_demo(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *pcaps = NULL, *logarg = "pktlens-demo-logs";
-	unsigned long pps = 200, total = 0, summary = 2;
-	char exe[PATH_MAX], logdir[PATH_MAX], rate[32], summ[16];
-	unsigned maxlen = 0, mtu;
-	struct demo d = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
-	ssize_t n;
-	int o, rc = 1;
+	int c;
 
+	*o = (struct demo_opts){ NULL, "pktlens-demo-logs", 200, 2 };
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		char *end = NULL;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		unsigned long *v = c == 'r' ? &o->pps : c == 's' ? &o->summary : NULL;
+		char *end;
 
-		switch (o) {
-		case 'p': pcaps = optarg; break;
-		case 'l': logarg = optarg; break;
-		case 'r': pps = strtoul(optarg, &end, 10); break;
-		case 's': summary = strtoul(optarg, &end, 10); break;
+		switch (c) {
+		case 'p': o->pcaps = optarg; break;
+		case 'l': o->logdir = optarg; break;
+		case 'r': case 's': break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
-		if (end && (*end || !*optarg || (o == 'r' ? pps : summary) == 0)) {
+		if (v && ((*v = strtoul(optarg, &end, 10)) == 0 || *end)) {
 			fprintf(stderr, "pktlens demo: --%s needs a positive number\n",
-				o == 'r' ? "pps" : "summary");
+				c == 'r' ? "pps" : "summary");
 			return 2;
 		}
 	}
@@ -464,6 +579,29 @@ int cmd_demo(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!o->pcaps) {
+		struct stat st;
+
+		o->pcaps = !stat("../shared/pcaps", &st) && S_ISDIR(st.st_mode) ?
+			"../shared/pcaps" : "/usr/share/pktlens/pcaps";
+	}
+	return -1;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+	struct demo_opts o;
+	struct demo d = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	char exe[PATH_MAX], logdir[PATH_MAX];
+	unsigned long total = 0, pps;
+	unsigned maxlen = 0, mtu;
+	int rc = parse_opts(argc, argv, &o), started = 0, had_logs;
+	ssize_t n;
+
+	if (rc >= 0)
+		return rc;
+	rc = 1;
 	if (geteuid() != 0) {
 		fprintf(stderr, "pktlens demo: needs root: it creates network namespaces and "
 			"attaches an XDP program (try: sudo pktlens demo)\n");
@@ -476,12 +614,6 @@ int cmd_demo(int argc, char **argv)
 				*t, !strcmp(*t, "ip") ? "iproute2" : "tcpreplay");
 			return 1;
 		}
-	if (!pcaps) {
-		struct stat st;
-
-		pcaps = !stat("../shared/pcaps", &st) && S_ISDIR(st.st_mode) ?
-			"../shared/pcaps" : "/usr/share/pktlens/pcaps";
-	}
 	/* The daemon is this binary; `ip netns exec` needs its real path. */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0) {
@@ -489,12 +621,15 @@ int cmd_demo(int argc, char **argv)
 		return 1;
 	}
 	exe[n] = 0;
-	if ((mkdir(logarg, 0755) && errno != EEXIST) || !realpath(logarg, logdir)) {
-		fprintf(stderr, "pktlens demo: log folder %s: %s\n", logarg, strerror(errno));
+	if ((mkdir(o.logdir, 0755) && errno != EEXIST) || !realpath(o.logdir, logdir)) {
+		fprintf(stderr, "pktlens demo: log folder %s: %s\n", o.logdir, strerror(errno));
 		return 1;
 	}
+	had_logs = count_logs(logdir, 0);
+	if (had_logs)
+		printf("pktlens demo: %s already has logs; the new records are appended\n", logdir);
 
-	/* From here on everything goes through cleanup(). No SA_RESTART: a
+	/* From here on every way out goes through cleanup(). No SA_RESTART: a
 	 * signal must cut short the sleeps of the wait loops. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -503,6 +638,7 @@ int cmd_demo(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(d.ns[0], sizeof(d.ns[0]), "pktlens-demo-%d-a", (int)getpid());
 	snprintf(d.ns[1], sizeof(d.ns[1]), "pktlens-demo-%d-b", (int)getpid());
+	/* Interface names have 15 characters at most: shorter than the ns'. */
 	snprintf(d.veth[0], sizeof(d.veth[0]), "pkdemo%da", (int)getpid());
 	snprintf(d.veth[1], sizeof(d.veth[1]), "pkdemo%db", (int)getpid());
 	snprintf(d.tmp, sizeof(d.tmp), "%s/pktlens-demo-XXXXXX",
@@ -512,18 +648,15 @@ int cmd_demo(int argc, char **argv)
 		d.tmp[0] = 0;
 		goto out;
 	}
-	if (load_captures(&d, pcaps, &maxlen))
+	if (load_captures(&d, o.pcaps, &maxlen) || stop_sig)
 		goto out;
 	for (int i = 0; i < d.ncaps; i++)
 		total += d.caps[i].packets;
-	if (total / pps > DEMO_MAX_SECS)
-		pps = total / DEMO_MAX_SECS + 1;
+	pps = total / o.pps > DEMO_MAX_SECS ? total / DEMO_MAX_SECS + 1 : o.pps;
 	/* A frame of up to MTU + 14 bytes (+4 for a VLAN tag) passes a veth. */
 	mtu = maxlen > DEMO_MTU_MIN ? maxlen : DEMO_MTU_MIN;
 	if (mtu > DEMO_MTU_MAX)
 		mtu = DEMO_MTU_MAX;
-	if (stop_sig)
-		goto out;
 
 	if (setup_net(&d, mtu)) {
 		fprintf(stderr, "pktlens demo: cannot create the namespaces and veth pair\n");
@@ -532,101 +665,22 @@ int cmd_demo(int argc, char **argv)
 	printf("pktlens demo: namespaces %s, %s; veth %s -> %s (MTU %u)\n",
 	       d.ns[0], d.ns[1], d.veth[0], d.veth[1], mtu);
 	fflush(stdout);
-
-	snprintf(summ, sizeof(summ), "%lu", summary);
-	{
-		char *daemon[] = { "ip", "netns", "exec", d.ns[1], exe, "run", "-i", d.veth[1],
-				   "--log-dir", logdir, "--summary", summ, NULL };
-
-		d.daemon = spawn(daemon, NULL, 1);
-	}
-	if (d.daemon < 0) {
-		perror("pktlens demo: fork");
-		d.daemon = 0;
+	if (start_daemon(&d, exe, logdir, o.summary))
 		goto out;
-	}
-	for (long t = 0; !xdp_attached(d.ns[1], d.veth[1]); t += 100) {
-		int st = wait_child(d.daemon, 100, 0);
-
-		if (st >= 0) {
-			fprintf(stderr, "pktlens demo: `pktlens run` exited (status %d) before "
-				"attaching to %s\n", st, d.veth[1]);
-			d.daemon = 0;
-			goto out;
-		}
-		if (stop_sig)
-			goto out;
-		if (t >= ATTACH_MS) {
-			fprintf(stderr, "pktlens demo: `pktlens run` did not attach within %d s\n",
-				ATTACH_MS / 1000);
-			goto out;
-		}
-	}
-
-	printf("pktlens demo: replaying %d captures, %lu packets at %lu packets/s\n",
-	       d.ncaps, total, pps);
-	fflush(stdout);
-	snprintf(rate, sizeof(rate), "--pps=%lu", pps);
-	for (int i = 0; i < d.ncaps && !stop_sig; i++) {
-		struct cap *c = &d.caps[i];
-		char outp[PATH_MAX + 16];
-		char *replay[] = { "ip", "netns", "exec", d.ns[0], "tcpreplay", "-q", "-i", d.veth[0],
-				   rate, c->path, NULL };
-		int st;
-
-		if (!c->packets)
-			continue;
-		printf("  [%2d/%d] %-36s %6lu packets\n", i + 1, d.ncaps, c->name, c->packets);
-		fflush(stdout);
-		/* tcpreplay's own report would break up the daemon's table. */
-		snprintf(outp, sizeof(outp), "%s/tcpreplay.out", d.tmp);
-		d.replay = spawn(replay, outp, 0);
-		if (d.replay < 0) {
-			d.replay = 0;
-			break;
-		}
-		st = wait_child(d.replay, (long)(c->packets / pps + 30) * 1000, 0);
-		if (st < 0) {
-			stop_child(&d.replay, SIGTERM, 2000);
-			if (!stop_sig)
-				fprintf(stderr, "pktlens demo: tcpreplay %s timed out\n", c->name);
-		} else {
-			d.replay = 0;
-			if (st)
-				fprintf(stderr, "pktlens demo: tcpreplay %s: exit status %d "
-					"(damaged capture?)\n", c->name, st);
-		}
-	}
-	if (stop_sig)
+	started = 1;
+	if (replay_all(&d, total, pps) || stop_sig)
 		goto out;
 	/* One more summary tick with the last frames, then the final one. */
-	for (unsigned long t = 0; t < (summary + 1) * 10 && !stop_sig; t++)
+	for (unsigned long t = 0; t < (o.summary + 1) * 10 && !stop_sig; t++)
 		sleep_ms(100);
-	{
-		pid_t pid = d.daemon;
-		int st;
-
-		kill(pid, SIGINT);
-		st = wait_child(pid, EXIT_MS, 1);
-		if (st < 0) {
-			fprintf(stderr, "pktlens demo: `pktlens run` did not exit within %d s "
-				"of SIGINT; killed\n", EXIT_MS / 1000);
-			stop_child(&d.daemon, SIGKILL, 1000);
-			goto out;
-		}
-		d.daemon = 0;
-		if (st)
-			fprintf(stderr, "pktlens demo: `pktlens run` exited with status %d\n", st);
-		else
-			rc = 0;
-	}
-	print_logs(logdir);
+	if (!stop_sig && !stop_daemon(&d))
+		rc = 0;
 out:
 	if (stop_sig)
 		fprintf(stderr, "\npktlens demo: %s, cleaning up\n", strsignal(stop_sig));
-	cleanup(&d);
+	cleanup(&d);            /* stops the daemon first: its logs are complete */
+	if (started)
+		print_logs(logdir, had_logs);
 	free(d.caps);
-	if (stop_sig)
-		return 128 + stop_sig;
-	return rc;
+	return stop_sig ? 128 + stop_sig : rc;
 }

@@ -6,6 +6,7 @@
 int cmd_check(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 static const struct {
 	const char *name;
@@ -13,6 +14,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "run", cmd_run, "attach to interfaces and write records of what arrives (the daemon)" },
+	{ "demo", cmd_demo, "the daemon on a private veth pair, fed with the bundled captures" },
 	{ "analyze", cmd_analyze, "the same records from a pcap or pcapng file" },
 	{ "check", cmd_check, "parse bundled captures natively and in the XDP program; compare with tshark" },
 };

@@ -16,9 +16,17 @@ run() {
 }
 
 run "parser unit tests (native, ASan+UBSan)" "$build/san/test_parser"
+run "collector unit tests: options, reassembly, records, sink (native, ASan+UBSan)" \
+	"$build/san/test_collector"
 run "XDP program under BPF_PROG_TEST_RUN" "$build/san/test_bpf"
 run "differential: native vs BPF vs tshark, every capture" \
 	"$build/san/pktlens" check --pcaps "$pcaps" --strict
+run "live vs offline: every capture replayed over a veth pair, both vs tshark" \
+	tests/integration/live_vs_offline.sh "$pcaps" "$build/pktlens"
+run "bad input: damaged captures, bad config, no privileges; nothing left behind (ASan+UBSan)" \
+	tests/integration/bad_input.sh "$pcaps" "$build/san/pktlens"
+run "restart: SIGKILL without --pin detaches; with --pin stays, resumes, detaches on rm" \
+	tests/integration/restart.sh "$pcaps" "$build/pktlens"
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 run "fuzz the parser for ${fuzz_secs}s (libFuzzer, ASan+UBSan)" \

@@ -185,6 +185,7 @@ static void test_opt_defaults(void **s)
 	assert_int_equal(o.flows, 0);
 	assert_int_equal(o.mode, PL_MODE_AUTO);
 	assert_int_equal(o.summary_s, 0);
+	pl_options_free(&o);
 }
 
 static void test_opt_interface(void **s)
@@ -206,6 +207,7 @@ static void test_opt_interface(void **s)
 	assert_int_equal(pl_options_set(&o, "interface", "eth16", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "too many interfaces"));
 	assert_int_equal(o.n_ifaces, PL_MAX_IFACES);
+	pl_options_free(&o);
 }
 
 static void test_opt_paths(void **s)
@@ -218,6 +220,7 @@ static void test_opt_paths(void **s)
 	set_ok(&o, "pin", "/sys/fs/bpf/pktlens");
 	assert_string_equal(o.log_dir, "/var/log/pktlens");
 	assert_string_equal(o.pin_dir, "/sys/fs/bpf/pktlens");
+	pl_options_free(&o);
 }
 
 static void test_opt_rotate_mb(void **s)
@@ -240,6 +243,7 @@ static void test_opt_rotate_mb(void **s)
 	set_bad(&o, "rotate-mb", "junk");
 	set_bad(&o, "rotate-mb", "");
 	set_bad(&o, "rotate-mb", "18446744073709551617");  /* past 2^64 */
+	pl_options_free(&o);
 }
 
 static void test_opt_timeouts(void **s)
@@ -281,6 +285,7 @@ static void test_opt_timeouts(void **s)
 	assert_non_null(strstr(err, "above 0"));
 	set_bad(&o, "active-timeout", "-1");
 	assert_non_null(strstr(err, "0 turns it off"));
+	pl_options_free(&o);
 }
 
 /* "nan" passes every range check of parse_secs (all comparisons with NaN are
@@ -297,6 +302,7 @@ static void test_opt_timeouts_not_a_number(void **s)
 	set_bad(&o, "sweep-interval", "NaN");
 	set_bad(&o, "idle-timeout", "1e-10");
 	set_bad(&o, "sweep-interval", "0.0000000001");
+	pl_options_free(&o);
 }
 
 static void test_opt_map_sizes(void **s)
@@ -327,6 +333,7 @@ static void test_opt_map_sizes(void **s)
 		set_bad(&o, keys[i], "");
 		assert_non_null(strstr(err, "from 1024 to 67108864"));
 	}
+	pl_options_free(&o);
 }
 
 static void test_opt_ringbuf_mb(void **s)
@@ -350,6 +357,7 @@ static void test_opt_ringbuf_mb(void **s)
 	set_bad(&o, "ringbuf-mb", "-4");
 	set_bad(&o, "ringbuf-mb", "8M");
 	set_bad(&o, "ringbuf-mb", "junk");
+	pl_options_free(&o);
 }
 
 static void test_opt_mode(void **s)
@@ -369,6 +377,7 @@ static void test_opt_mode(void **s)
 	set_bad(&o, "mode", "Native");
 	set_bad(&o, "mode", "");
 	set_bad(&o, "mode", "-1");
+	pl_options_free(&o);
 }
 
 static void test_opt_summary(void **s)
@@ -387,6 +396,7 @@ static void test_opt_summary(void **s)
 	set_bad(&o, "summary", "-1");
 	set_bad(&o, "summary", "5s");
 	set_bad(&o, "summary", "junk");
+	pl_options_free(&o);
 }
 
 static void test_opt_unknown_key(void **s)
@@ -423,6 +433,7 @@ static void test_opt_set_flag(void **s)
 	assert_int_equal(pl_options_set_flag(&o, opts, 1000, "12", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "flows"));
 	assert_int_equal(pl_options_set_flag(&o, opts, 'z', "1", err, sizeof(err)), -1);
+	pl_options_free(&o);
 }
 
 /* ---- options.c: pl_options_load ------------------------------------------ */
@@ -472,6 +483,7 @@ static void test_load_good(void **s)
 	assert_int_equal(unlink(path), 0);
 	assert_string_equal(o.ifaces[1], "eth1");
 	assert_string_equal(o.log_dir, "/var/log/pktlens");
+	pl_options_free(&o);
 }
 
 static void test_load_no_section(void **s)
@@ -483,6 +495,7 @@ static void test_load_no_section(void **s)
 		fail_msg("file without a section rejected: %s", err);
 	assert_int_equal(o.flows, 2048);
 	assert_int_equal(o.summary_s, 5);
+	pl_options_free(&o);
 }
 
 /* An indented line is a setting like any other, or an error; inih (built
@@ -496,6 +509,7 @@ static void test_load_indented_line(void **s)
 		return;                 /* refused: fine too, as long as it says so */
 	assert_string_equal(o.log_dir, "/var/log/pktlens");
 	assert_int_equal(o.rotate_bytes, 16ull << 20);
+	pl_options_free(&o);
 }
 
 /* Every setting once: twelve keys is not many for a config file. */
@@ -527,6 +541,7 @@ static void test_load_every_key(void **s)
 	assert_int_equal(o.mode, PL_MODE_GENERIC);
 	assert_string_equal(o.pin_dir, "/sys/fs/bpf/pktlens");
 	assert_int_equal(o.summary_s, 10);
+	pl_options_free(&o);
 }
 
 static void test_load_unknown_key(void **s)
@@ -543,6 +558,7 @@ static void test_load_unknown_key(void **s)
 			      "sources = 2048\n", path), -1);
 	fmt(want, sizeof(want), "%s:5: unknown key 'x'", path);
 	assert_string_equal(err, want);
+	pl_options_free(&o);
 }
 
 static void test_load_bad_value(void **s)
@@ -563,6 +579,7 @@ static void test_load_bad_value(void **s)
 	fmt(want, sizeof(want), "%s:1: bad value '-5' for idle-timeout", path);
 	if (strncmp(err, want, strlen(want)))
 		fail_msg("got '%s', want it to start with '%s'", err, want);
+	pl_options_free(&o);
 }
 
 static void test_load_first_error_only(void **s)
@@ -574,6 +591,7 @@ static void test_load_first_error_only(void **s)
 	fmt(want, sizeof(want), "%s:1: bad value '1' for flows", path);
 	if (strncmp(err, want, strlen(want)))
 		fail_msg("got '%s', want it to start with '%s'", err, want);
+	pl_options_free(&o);
 }
 
 static void test_load_unknown_section(void **s)
@@ -586,6 +604,7 @@ static void test_load_unknown_section(void **s)
 	fmt(want, sizeof(want), "%s:4: unknown section [other]", path);
 	if (strncmp(err, want, strlen(want)))
 		fail_msg("got '%s', want it to start with '%s'", err, want);
+	pl_options_free(&o);
 }
 
 static void test_load_not_key_value(void **s)
@@ -596,6 +615,7 @@ static void test_load_not_key_value(void **s)
 	assert_int_equal(load(s, &o, "flows = 2048\njust some words\n", path), -1);
 	fmt(want, sizeof(want), "%s:2: not a `key = value` line", path);
 	assert_string_equal(err, want);
+	pl_options_free(&o);
 }
 
 /* A line that is not `key = value`, then an unknown key further down: the
@@ -608,6 +628,7 @@ static void test_load_error_line_matches_message(void **s)
 	assert_int_equal(load(s, &o, "flows = 2048\njunk\n\nbogus = 1\n", path), -1);
 	fmt(want, sizeof(want), "%s:2: not a `key = value` line", path);
 	assert_string_equal(err, want);
+	pl_options_free(&o);
 }
 
 static void test_load_missing_file(void **s)
@@ -620,6 +641,7 @@ static void test_load_missing_file(void **s)
 	assert_int_equal(pl_options_load(&o, path, err, sizeof(err)), -1);
 	fmt(want, sizeof(want), "%s: cannot open: No such file or directory", path);
 	assert_string_equal(err, want);
+	pl_options_free(&o);
 }
 
 /* ---- reasm.c ------------------------------------------------------------- */
