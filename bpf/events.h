@@ -82,6 +82,31 @@ static __always_inline void pl_emit_malformed(struct pl_counters *c,
 	bpf_ringbuf_submit(e, 0);
 }
 
+static __always_inline void pl_emit_arp(struct pl_counters *c,
+					const struct pl_flow_key *k,
+					const struct pl_meta *m, __u64 now)
+{
+	struct pl_ev_arp *e = bpf_ringbuf_reserve(&pl_events, sizeof(*e), 0);
+
+	if (!e) {
+		c->events_lost++;
+		return;
+	}
+	e->h.type = PL_EV_ARP;
+	e->h.size = sizeof(*e);
+	e->h.pad = 0;
+	e->h.ts_ns = now;
+	e->h.key = *k;
+	e->op = m->arp_op;
+	__builtin_memcpy(e->sha, m->arp_sha, 6);
+	__builtin_memcpy(e->tha, m->arp_tha, 6);
+	__builtin_memcpy(e->spa, m->arp_spa, 4);
+	__builtin_memcpy(e->tpa, m->arp_tpa, 4);
+	__builtin_memcpy(e->eth_src, m->eth_src, 6);
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	bpf_ringbuf_submit(e, 0);
+}
+
 /* The payload is read with bpf_xdp_load_bytes: it may sit in a fragment of
  * a multi-buffer frame, beyond what direct packet access reaches. */
 static __always_inline void pl_emit_payload(struct xdp_md *ctx, struct pl_counters *c,

@@ -12,6 +12,7 @@
 #include "stats.h"
 #include "events.h"
 #include "flow.h"
+#include "policy.h"
 
 /* Load-time settings (rodata), set by the loader before load; cfg_replay
  * is in clock.h. */
@@ -19,13 +20,6 @@
  * packets to userspace. Off only for tools that read the parse directly. */
 const volatile __u8 cfg_l7_events = 1;
 
-/* The rules, bans and rate limits decide here; until they exist every
- * packet passes. Malformed packets pass too: the stack judges them again. */
-static __always_inline int pl_verdict(const struct pl_meta *m)
-{
-	(void)m;
-	return XDP_PASS;
-}
 
 SEC("xdp.frags")
 int pktlens_xdp(struct xdp_md *ctx)
@@ -78,11 +72,17 @@ int pktlens_xdp(struct xdp_md *ctx)
 	} else {
 		__builtin_memset(&key, 0, sizeof(key));
 		key.ifindex = ifindex;
+		key.vlan = m->n_vlans > 0 ? m->vlan_ids[0] : 0;
+		if ((m->flags & PL_F_ARP) && cfg_l7_events)
+			pl_emit_arp(c, &key, m, pl_fine_now(now));
 	}
 	if (m->malformed && cfg_l7_events)
 		pl_emit_malformed(c, &key, m, pl_fine_now(now));
 
-	verdict = pl_verdict(m);
+	/* After the accounting, so that what is dropped is still seen. Malformed
+	 * packets are judged like the rest by their source; the stack judges
+	 * them again. */
+	verdict = pl_policy_verdict(m, pk.pkt_len, now);
 	if ((__u32)verdict < PL_VERDICT__COUNT)
 		c->verdict[verdict]++;
 	return verdict;

@@ -107,6 +107,7 @@ enum pl_event_type {
 	PL_EV_L7 = 2,
 	PL_EV_MALFORMED = 3,
 	PL_EV_PAYLOAD = 4,
+	PL_EV_ARP = 5,
 };
 
 struct pl_event_hdr {
@@ -154,6 +155,19 @@ struct pl_ev_malformed {
 	__u32 wire_len;
 	__u8 eth_src[6];
 	__u8 eth_dst[6];
+};
+
+/* Every ARP packet (they are few; a storm of them is what detection looks
+ * for, and the ring's loss counter says if one was too big to follow). */
+struct pl_ev_arp {
+	struct pl_event_hdr h;  /* key: zero but ifindex and vlan */
+	__u16 op;
+	__u8 sha[6];
+	__u8 tha[6];
+	__u8 spa[4];
+	__u8 tpa[4];
+	__u8 eth_src[6];
+	__u8 pad[4];
 };
 
 /* The start of a TCP segment's payload, for reassembly in userspace. */
