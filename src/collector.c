@@ -12,6 +12,7 @@
 #include "collector.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -104,7 +105,13 @@ struct pl_collector {
 	struct top_name *top[PL_TOP__COUNT];
 	struct pl_collector_stats st;
 	uint64_t seq;                   /* uid seeds */
+	struct pl_collector_hooks hk;   /* observers (detections); zero: none */
 };
+
+void pl_collector_set_hooks(struct pl_collector *c, const struct pl_collector_hooks *h)
+{
+	c->hk = *h;
+}
 
 /* ICMP: both directions of an exchange are one connection, keyed by the
  * request's type (an echo reply belongs with its request). */
@@ -265,6 +272,15 @@ static void flow_set_stat(struct pl_collector *c, struct conn_flow *f, const str
 {
 	struct talker *t;
 
+	if (s->pkts > f->st.pkts && c->hk.on_flow_delta) {
+		struct pl_flow_delta d = {
+			.pkts = s->pkts - f->st.pkts, .bytes = s->bytes - f->st.bytes,
+			.flags_before = f->st.tcp_flags, .flags_now = s->tcp_flags,
+			.first_ns = s->first_ns, .last_ns = s->last_ns,
+		};
+
+		c->hk.on_flow_delta(c->hk.ctx, &f->k, &d);
+	}
 	if (s->pkts > f->st.pkts) {
 		HASH_FIND(hh, c->talkers, f->k.src, 16, t);
 		if (!t && (t = calloc(1, sizeof(*t)))) {
@@ -324,6 +340,8 @@ static void dns_event(struct pl_collector *c, struct conn *cn, const struct pl_e
 	const struct pl_dns *d = &e->l7.dns;
 	struct dns_query **pp, *q;
 
+	if (c->hk.on_dns)
+		c->hk.on_dns(c->hk.ctx, e->h.ts_ns, &e->h.key, d, cn->uid);
 	if (d->has_question && !d->qr)
 		top_count(c, PL_TOP_DNS, d->qname, d->qname_len);
 	if (!d->qr) {
@@ -588,6 +606,8 @@ static void flow_new_event(struct pl_collector *c, const struct pl_ev_flow *e)
 	}
 	if (e->h.ts_ns < cn->start_ns)
 		cn->start_ns = e->h.ts_ns;
+	if (c->hk.on_flow_new)
+		c->hk.on_flow_new(c->hk.ctx, e, cn->uid);
 }
 
 int pl_collector_on_event(void *ctx, void *data, size_t size)
@@ -615,6 +635,10 @@ int pl_collector_on_event(void *ctx, void *data, size_t size)
 	case PL_EV_PAYLOAD:
 		if (size >= sizeof(struct pl_ev_payload))
 			payload_event(c, data);
+		break;
+	case PL_EV_ARP:
+		if (size >= sizeof(struct pl_ev_arp) && c->hk.on_arp)
+			c->hk.on_arp(c->hk.ctx, data);
 		break;
 	}
 	return 0;
@@ -869,11 +893,15 @@ static void conn_note_flow(struct pl_collector *c, const struct pl_flow_key *k,
 		cn->start_ns = s->first_ns;
 }
 
-int pl_collector_sweep(struct pl_collector *c, uint64_t now, int final)
+/* Reads the whole flow table, a batch of keys per system call: a table of
+ * a million flows is read in a few hundred calls, not two million. Kernels
+ * or maps without batch lookup fall back to walking key by key. */
+#define SWEEP_BATCH 4096
+
+static void sweep_walk(struct pl_collector *c)
 {
 	struct pl_flow_key k, next;
 	struct dir_stat s;
-	struct conn *cn, *tmp;
 	int more;
 
 	more = !bpf_map_get_next_key(c->flows_fd, NULL, &k);
@@ -886,6 +914,54 @@ int pl_collector_sweep(struct pl_collector *c, uint64_t now, int final)
 		}
 		k = next;
 	}
+}
+
+static void sweep_read(struct pl_collector *c)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t vsz = sizeof(struct pl_flow_val) * (size_t)c->ncpu;
+	struct pl_flow_key *keys = malloc(SWEEP_BATCH * sizeof(*keys));
+	uint8_t *vals = malloc(SWEEP_BATCH * vsz);
+	uint32_t out = 0, n, i;
+	void *in = NULL;
+	struct dir_stat s;
+	int e = 0;
+
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		sweep_walk(c);
+		return;
+	}
+	do {
+		n = SWEEP_BATCH;
+		e = bpf_map_lookup_batch(c->flows_fd, in, &out, keys, vals, &n, &opts);
+		if (e && errno != ENOENT) {
+			if (!in) {              /* no batch support: the slow way */
+				sweep_walk(c);
+				break;
+			}
+			if (errno == ENOSPC)    /* a bucket larger than a batch: rare */
+				continue;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			memcpy(c->percpu, vals + i * vsz, vsz);
+			sum_percpu(c, &s);
+			if (s.pkts)
+				conn_note_flow(c, &keys[i], &s);
+		}
+		in = &out;
+	} while (!e);
+	free(keys);
+	free(vals);
+}
+
+int pl_collector_sweep(struct pl_collector *c, uint64_t now, int final)
+{
+	struct conn *cn, *tmp;
+
+	sweep_read(c);
 	HASH_ITER(hh, c->conns, cn, tmp) {
 		struct dir_stat d[2];
 		uint64_t last;
@@ -894,11 +970,15 @@ int pl_collector_sweep(struct pl_collector *c, uint64_t now, int final)
 		last = d[0].last_ns > d[1].last_ns ? d[0].last_ns : d[1].last_ns;
 		if (!last)
 			last = cn->start_ns;
-		if (final || now - last >= c->o.idle_timeout_ns)
+		/* a packet may have come in after `now` was read: not idle */
+		if (final || (now > last && now - last >= c->o.idle_timeout_ns))
 			conn_close(c, cn);
-		else if (c->o.active_timeout_ns && now - cn->start_ns >= c->o.active_timeout_ns)
+		else if (c->o.active_timeout_ns && now > cn->start_ns &&
+			 now - cn->start_ns >= c->o.active_timeout_ns)
 			conn_log(c, cn);
 	}
+	if (c->hk.on_tick)
+		c->hk.on_tick(c->hk.ctx, now);
 	return 0;
 }
 
@@ -950,6 +1030,7 @@ size_t pl_collector_talkers(const struct pl_collector *c, uint8_t (*addrs)[16],
 
 void pl_collector_free(struct pl_collector *c)
 {
+
 	struct talker *tk, *tk2;
 	struct conn *cn, *tmp;
 	struct top_name *t, *tt;

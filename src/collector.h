@@ -27,6 +27,29 @@ struct pl_collector_stats {
 
 struct pl_collector;
 
+/* What an observer (the detections) is told, in event time: kernel clock
+ * live, capture time offline. Any member may be NULL. */
+struct pl_flow_delta {
+	uint64_t pkts, bytes;           /* added since the flow's previous sweep */
+	uint16_t flags_before, flags_now; /* union of the flow's TCP flags */
+	uint64_t first_ns, last_ns;
+};
+
+struct pl_collector_hooks {
+	void *ctx;
+	/* a new kernel flow (first packet's flags in e->tcp_flags); uid of its connection */
+	void (*on_flow_new)(void *ctx, const struct pl_ev_flow *e, const char *uid);
+	/* every DNS message, query or response */
+	void (*on_dns)(void *ctx, uint64_t ts, const struct pl_flow_key *k,
+		       const struct pl_dns *d, const char *uid);
+	void (*on_arp)(void *ctx, const struct pl_ev_arp *e);
+	/* per flow at each sweep (and when its connection closes), if it grew */
+	void (*on_flow_delta)(void *ctx, const struct pl_flow_key *k,
+			      const struct pl_flow_delta *d);
+	/* after each sweep; now is the sweep's time (0 for the final one offline) */
+	void (*on_tick)(void *ctx, uint64_t now);
+};
+
 struct pl_collector *pl_collector_new(const struct pl_collector_opts *o,
 				      struct pl_sink *sink, int flows_map_fd);
 /* A ring-buffer callback (ring_buffer_sample_fn); ctx is the collector. */
@@ -42,6 +65,7 @@ size_t pl_collector_top(const struct pl_collector *c, enum pl_top_kind k,
 /* Sources with the most bytes (as of the last sweep), most first. */
 size_t pl_collector_talkers(const struct pl_collector *c, uint8_t (*addrs)[16],
 			    uint64_t *pkts, uint64_t *bytes, size_t max);
+void pl_collector_set_hooks(struct pl_collector *c, const struct pl_collector_hooks *h);
 void pl_collector_free(struct pl_collector *c);
 
 #endif
