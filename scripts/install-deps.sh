@@ -10,7 +10,9 @@ pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 # tests and demo: real peers and real plumbing
       tshark tcpreplay iproute2 xdp-tools python3
 # collector benchmarks: offline and live peers
-      libndpi-bin tcpdump ethtool)
+      libndpi-bin tcpdump ethtool
+# detection tests and bench: real attack tools (tests/integration/attacks.sh)
+      nmap hping3 iodine dsniff iputils-ping)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "collector.h"
+#include "detect.h"
 #include "options.h"
 #include "pcap_frames.h"
 #include "replay.h"
@@ -39,12 +40,19 @@ static void usage(FILE *o)
 "  --active-timeout SECS log a long connection every SECS (default %u, 0: never)\n"
 "  --flows N             kernel flow table size (default %u)\n"
 "  --no-progress         no progress bar, even on a terminal\n"
-"  --summary             print a summary (top names, protocols, malformed) at the end\n"
+"  --summary             print a summary (top names, protocols, malformed,\n"
+"                        notices) at the end\n"
+"  --KEY VALUE           any detection setting (below, and docs/detections.md);\n"
+"                        offline a ban is never made: notices say dry run\n"
 "\n"
 "A damaged file yields the records up to the damage, then an error naming\n"
 "the packet and byte offset, and exit status 1. Needs root or CAP_BPF and\n"
 "CAP_PERFMON (the program runs in the kernel).\n",
 		PL_DEFAULT_IDLE_S, PL_DEFAULT_ACTIVE_S, PL_ANALYZE_FLOWS);
+	if (o == stdout) {
+		fputc('\n', o);
+		pl_detect_cfg_help(o);
+	}
 }
 
 static double now_s(void)
@@ -90,6 +98,8 @@ int cmd_analyze(int argc, char **argv)
 	struct pl_sink sink;
 	struct pl_collector *col = NULL;
 	struct ring_buffer *rb = NULL;
+	struct pl_detect *det = NULL;
+	struct option *all_opts;
 	struct pl_frame *fr = NULL;
 	struct pl_counters cnt;
 	struct stat st;
@@ -101,7 +111,13 @@ int cmd_analyze(int argc, char **argv)
 
 	pl_options_defaults(&po);
 	show_progress = isatty(2);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	all_opts = pl_detect_cfg_options(opts, 0x1000);
+	if (!all_opts) {
+		fprintf(stderr, "pktlens analyze: out of memory\n");
+		pl_options_free(&po);
+		return 1;
+	}
+	while ((c = getopt_long(argc, argv, "h", all_opts, NULL)) != -1) {
 		switch (c) {
 		case 'P': show_progress = 0; break;
 		case 's': want_summary = 1; break;
@@ -110,13 +126,14 @@ int cmd_analyze(int argc, char **argv)
 					 sizeof(err)))
 				goto bad;
 			break;
-		case 'h': usage(stdout); pl_options_free(&po); return 0;
-		case '?': usage(stderr); pl_options_free(&po); return 2;
+		case 'h': usage(stdout); free(all_opts); pl_options_free(&po); return 0;
+		case '?': usage(stderr); free(all_opts); pl_options_free(&po); return 2;
 		default:
-			if (pl_options_set_flag(&po, opts, c, optarg, err, sizeof(err)))
+			if (pl_options_set_flag(&po, all_opts, c, optarg, err, sizeof(err)))
 				goto bad;
 		}
 	}
+	free(all_opts);
 	if (optind != argc - 1) {
 		fprintf(stderr, "pktlens analyze: give one capture file\n");
 		usage(stderr);
@@ -151,12 +168,25 @@ int cmd_analyze(int argc, char **argv)
 	rb = ring_buffer__new(bpf_map__fd(rp.skel->maps.pl_events), pl_collector_on_event,
 			      col, NULL);
 	fr = malloc(sizeof(*fr));
-	if (!col || !rb || !fr) {
+	if (col && po.detect.enabled) {
+		struct pl_collector_hooks hk;
+
+		/* the same detections as live, in capture time; no kernel to ban in */
+		det = pl_detect_new(&po.detect, &sink, 0, NULL);
+		if (det) {
+			pl_detect_hooks(det, &hk);
+			pl_collector_set_hooks(col, &hk);
+		}
+	}
+	if (!col || !rb || !fr || (po.detect.enabled && !det)) {
 		fprintf(stderr, "pktlens analyze: out of memory\n");
 		goto out;
 	}
 	/* Sweep often enough that idle connections end near their timeout. */
 	sweep_every = po.idle_timeout_ns / 4 ? po.idle_timeout_ns / 4 : 1;
+	/* The detections count per sweep: sweep as often as live does. */
+	if (det && po.sweep_ns < sweep_every)
+		sweep_every = po.sweep_ns;
 
 	while ((r = pl_capture_next(&cap, fr)) == 1) {
 		int e = pl_replay_run(&rp, fr->data, fr->caplen, fr->wirelen, fr->ts_ns, NULL, NULL);
@@ -193,6 +223,8 @@ int cmd_analyze(int argc, char **argv)
 				(unsigned long long)cnt.events_lost);
 		if (want_summary)
 			pl_summary_print(stderr, &cnt, col, NULL);
+		if (want_summary && det)
+			pl_detect_summary(det, stderr);
 	}
 	if (r < 0) {
 		fprintf(stderr, "pktlens analyze: %s: %s (records up to there were written)\n",
@@ -204,6 +236,7 @@ out:
 	free(fr);
 	ring_buffer__free(rb);
 	pl_collector_free(col);
+	pl_detect_free(det);
 	pl_sink_close(&sink);
 	pl_replay_close(&rp);
 	pl_capture_close(&cap);
@@ -211,6 +244,7 @@ out:
 	return rc;
 bad:
 	fprintf(stderr, "pktlens analyze: %s\n", err);
+	free(all_opts);
 	pl_options_free(&po);
 	return 2;
 }

@@ -19,8 +19,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bans.h"
 #include "collector.h"
 #include "counters.h"
+#include "detect.h"
 #include "options.h"
 #include "summary.h"
 #include "pktlens.skel.h"
@@ -63,9 +65,22 @@ static void usage(FILE *o)
 "                         Remove DIR to detach.\n"
 "  --summary SECS         print a summary to stderr every SECS (0: only at exit)\n"
 "\n"
+"  --KEY VALUE            any detection setting (below, and docs/detections.md)\n"
+"\n"
 "Needs root, or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON.\n",
 		PL_DEFAULT_IDLE_S, PL_DEFAULT_ACTIVE_S, PL_DEFAULT_SWEEP_MS / 1000.0,
 		PL_DEFAULT_FLOWS, PL_DEFAULT_SOURCES, PL_DEFAULT_RINGBUF >> 20);
+	if (o == stdout) {
+		fputc('\n', o);
+		pl_detect_cfg_help(o);
+	}
+}
+
+/* Detections ban through the skeleton's policy maps. */
+static int run_ban(void *ctx, const uint8_t addr[16], uint64_t ttl_ns, uint32_t reason,
+		   char *err, size_t errlen)
+{
+	return pl_ban_add(ctx, addr, ttl_ns, reason, err, errlen);
 }
 
 static uint64_t mono_ns(void)
@@ -258,6 +273,9 @@ int cmd_run(int argc, char **argv)
 	struct pl_collector *col = NULL;
 	struct pktlens_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
+	struct option *all_opts;
+	struct pl_detect *det = NULL;
+	struct pl_policy_fds pfds;
 	struct pl_counters cnt;
 	struct pl_sink sink;
 	struct sigaction sa;
@@ -266,7 +284,9 @@ int cmd_run(int argc, char **argv)
 	int i, e, rc = 1, nat = 0, sources_fd, pin_created = 0, started = 0;
 
 	memset(&sink, 0, sizeof(sink));
-	e = load_options(argc, argv, &o, opts);
+	all_opts = pl_detect_cfg_options(opts, 0x1000);
+	e = all_opts ? load_options(argc, argv, &o, all_opts) : 1;
+	free(all_opts);
 	if (e) {
 		pl_options_free(&o);
 		return e < 0 ? 0 : e;
@@ -317,7 +337,23 @@ int cmd_run(int argc, char **argv)
 	co.clock_offset_ns = epoch_offset();
 	col = pl_collector_new(&co, &sink, bpf_map__fd(skel->maps.pl_flows));
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.pl_events), pl_collector_on_event, col, NULL);
-	if (!col || !rb) {
+	pfds.policy = bpf_map__fd(skel->maps.pl_policy);
+	pfds.bans = bpf_map__fd(skel->maps.pl_bans);
+	pfds.tries = bpf_map__fd(skel->maps.pl_rule_tries);
+	pfds.lists = bpf_map__fd(skel->maps.pl_rule_lists);
+	pfds.rule_stats = bpf_map__fd(skel->maps.pl_rule_stats);
+	pfds.rates = bpf_map__fd(skel->maps.pl_rates);
+	if (col && o.detect.enabled) {
+		struct pl_detect_actions act = { .ctx = &pfds, .ban = run_ban };
+		struct pl_collector_hooks hk;
+
+		det = pl_detect_new(&o.detect, &sink, co.clock_offset_ns, &act);
+		if (det) {
+			pl_detect_hooks(det, &hk);
+			pl_collector_set_hooks(col, &hk);
+		}
+	}
+	if (!col || !rb || (o.detect.enabled && !det)) {
 		fprintf(stderr, "pktlens run: cannot set up the collector: %s\n", strerror(errno));
 		goto out;
 	}
@@ -344,12 +380,18 @@ int cmd_run(int argc, char **argv)
 		now = mono_ns();
 		if (now >= next_sweep) {
 			pl_collector_sweep(col, now, 0);
+			if (det)
+				pl_bans_expire(&pfds);
 			pl_sink_flush(&sink);
 			next_sweep = now + o.sweep_ns;
 		}
 		if (next_summary && now >= next_summary &&
 		    !pl_counters_read(bpf_map__fd(skel->maps.pl_stats), &cnt)) {
 			pl_summary_print(stderr, &cnt, col, &sources_fd);
+			if (det) {
+				pl_detect_summary(det, stderr);
+				pl_detect_print_drops(stderr, pfds.bans, cnt.verdict[XDP_DROP]);
+			}
 			next_summary = now + o.summary_s * 1000000000ull;
 		}
 	}
@@ -358,6 +400,10 @@ int cmd_run(int argc, char **argv)
 	pl_collector_sweep(col, mono_ns(), 1);
 	if (!pl_counters_read(bpf_map__fd(skel->maps.pl_stats), &cnt)) {
 		pl_summary_print(stderr, &cnt, col, &sources_fd);
+		if (det) {
+			pl_detect_summary(det, stderr);
+			pl_detect_print_drops(stderr, pfds.bans, cnt.verdict[XDP_DROP]);
+		}
 		if (cnt.events_lost)
 			fprintf(stderr, "pktlens run: %llu events were lost (ring buffer full); raise --ringbuf-mb\n",
 				(unsigned long long)cnt.events_lost);
@@ -379,6 +425,7 @@ out:
 		fprintf(stderr, "pktlens: detached\n");
 	ring_buffer__free(rb);
 	pl_collector_free(col);
+	pl_detect_free(det);
 	pl_sink_close(&sink);
 	pktlens_bpf__destroy(skel);
 	pl_options_free(&o);

@@ -17,6 +17,7 @@ void pl_options_defaults(struct pl_options *o)
 	o->idle_timeout_ns = PL_DEFAULT_IDLE_S * 1000000000ull;
 	o->active_timeout_ns = PL_DEFAULT_ACTIVE_S * 1000000000ull;
 	o->sweep_ns = PL_DEFAULT_SWEEP_MS * 1000000ull;
+	pl_detect_cfg_defaults(&o->detect);
 }
 
 void pl_options_free(struct pl_options *o)
@@ -134,8 +135,11 @@ int pl_options_set(struct pl_options *o, const char *key, const char *v,
 	} else if (!strcmp(key, "summary")) {
 		return pl_parse_u32(key, v, 0, 3600, &o->summary_s, err, errlen);
 	} else {
-		snprintf(err, errlen, "unknown key '%s'", key);
-		return -2;
+		int r = pl_detect_cfg_set(&o->detect, key, v, err, errlen);
+
+		if (r == -2)
+			snprintf(err, errlen, "unknown key '%s'", key);
+		return r;
 	}
 	return 0;
 }

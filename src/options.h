@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect_cfg.h"
+
 #define PL_DEFAULT_IDLE_S    60
 #define PL_DEFAULT_ACTIVE_S  1800
 #define PL_DEFAULT_SWEEP_MS  1000
@@ -29,6 +31,7 @@ struct pl_options {
 	enum pl_xdp_mode mode;
 	const char *pin_dir;
 	unsigned summary_s;             /* 0: no live summary */
+	struct pl_detect_cfg detect;    /* detections: their own keys (detect_cfg.c) */
 	char *owned[PL_MAX_IFACES + 8]; /* copies of text values, freed by pl_options_free */
 	int nowned;
 };

@@ -18,6 +18,8 @@ run() {
 run "parser unit tests (native, ASan+UBSan)" "$build/san/test_parser"
 run "collector unit tests: options, reassembly, records, sink (native, ASan+UBSan)" \
 	"$build/san/test_collector"
+run "detections on made-up events: thresholds, windows, suppression, bans, warm-up (ASan+UBSan)" \
+	"$build/san/test_detect"
 run "XDP program under BPF_PROG_TEST_RUN" "$build/san/test_bpf"
 run "differential: native vs BPF vs tshark, every capture" \
 	"$build/san/pktlens" check --pcaps "$pcaps" --strict
@@ -27,6 +29,10 @@ run "bad input: damaged captures, bad config, no privileges; nothing left behind
 	tests/integration/bad_input.sh "$pcaps" "$build/san/pktlens"
 run "restart: SIGKILL without --pin detaches; with --pin stays, resumes, detaches on rm" \
 	tests/integration/restart.sh "$pcaps" "$build/pktlens"
+run "detections: nmap, hping3, iodine, arpspoof against a watched victim: notices, bans, legit traffic served" \
+	tests/integration/attacks.sh "$build/pktlens"
+run "detections: no notice on any bundled capture (pktlens analyze)" \
+	tests/integration/no_false_positives.sh "$pcaps" "$build/pktlens"
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 run "fuzz the parser for ${fuzz_secs}s (libFuzzer, ASan+UBSan)" \

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* detect.c - the detector: dispatch of collector hooks to the detections,
+ * notices (Zeek's notice log), suppression, mitigation, counters. */
+#include "detect_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "pl_policy.h"
+#include "records.h"
+
+static const char *const note_names[PL_NOTE__COUNT] = {
+	[PL_NOTE_SYN_FLOOD] = "Flood::SYN_Flood",
+	[PL_NOTE_UDP_FLOOD] = "Flood::UDP_Flood",
+	[PL_NOTE_ICMP_FLOOD] = "Flood::ICMP_Flood",
+	[PL_NOTE_SOURCE_RATE] = "Flood::Source_Rate_Outlier",
+	[PL_NOTE_PORT_SCAN] = "Scan::Port_Scan",
+	[PL_NOTE_ADDRESS_SCAN] = "Scan::Address_Scan",
+	[PL_NOTE_BAD_FLAGS] = "Scan::Bad_TCP_Flags",
+	[PL_NOTE_DNS_TUNNEL] = "DNS::Tunneling",
+	[PL_NOTE_ARP_CHANGED] = "ARP::Binding_Changed",
+	[PL_NOTE_ARP_STORM] = "ARP::Gratuitous_Storm",
+	[PL_NOTE_BASELINE] = "Anomaly::Baseline",
+};
+
+const char *pl_note_name(enum pl_note n)
+{
+	return (unsigned)n < PL_NOTE__COUNT ? note_names[n] : "?";
+}
+
+double det_secs(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+void det_addr(const uint8_t *a, char *out, size_t len)
+{
+	if (a)
+		pl_addr_str(a, out, len);
+	else
+		snprintf(out, len, "-");
+}
+
+/* ---- suppression ---------------------------------------------------------- */
+
+struct det_supp_key {
+	uint32_t note;
+	uint8_t src[16], dst[16];
+};
+
+struct det_supp {
+	struct det_supp_key k;
+	uint64_t until;
+	UT_hash_handle hh;
+};
+
+int det_suppressed(struct pl_detect *d, enum pl_note note, const uint8_t *src,
+		   const uint8_t *dst, uint64_t ts, uint64_t for_ns)
+{
+	struct det_supp_key k;
+	struct det_supp *s;
+
+	memset(&k, 0, sizeof(k));
+	k.note = note;
+	if (src)
+		memcpy(k.src, src, 16);
+	if (dst)
+		memcpy(k.dst, dst, 16);
+	HASH_FIND(hh, d->supp, &k, sizeof(k), s);
+	if (s && ts < s->until)
+		return 1;
+	if (!s) {
+		if (d->nsupp >= DET_MAX_ENTRIES || !(s = calloc(1, sizeof(*s))))
+			return 0;       /* cannot remember: raise it anyway */
+		s->k = k;
+		HASH_ADD(hh, d->supp, k, sizeof(k), s);
+		d->nsupp++;
+	}
+	s->until = ts + for_ns;
+	return 0;
+}
+
+static void supp_prune(struct pl_detect *d, uint64_t now)
+{
+	struct det_supp *s, *t;
+
+	HASH_ITER(hh, d->supp, s, t)
+		if (s->until <= now) {
+			HASH_DEL(d->supp, s);
+			free(s);
+			d->nsupp--;
+		}
+}
+
+/* ---- notices -------------------------------------------------------------- */
+
+static void mitigate(struct pl_detect *d, struct det_notice *n, struct json_object *o,
+		     struct json_object *actions)
+{
+	char err[256];
+
+	if (!n->ban || !n->ban_ns)
+		return;
+	pl_rec_secs(o, "ban_for", n->ban_ns);
+	if (d->c.dry_run || !d->act.ban) {
+		d->bans_dry++;
+		json_object_array_add(actions, json_object_new_string("pktlens::ACTION_DRY_RUN_BAN"));
+		return;
+	}
+	if (d->act.ban(d->act.ctx, n->ban, n->ban_ns, (uint32_t)n->note + 1, err, sizeof(err))) {
+		d->bans_refused++;
+		json_object_array_add(actions, json_object_new_string("pktlens::ACTION_BAN_REFUSED"));
+		json_object_object_add(o, "ban_error", json_object_new_string(err));
+		return;
+	}
+	d->bans++;
+	json_object_array_add(actions, json_object_new_string("pktlens::ACTION_BAN"));
+}
+
+int det_raise(struct pl_detect *d, struct det_notice *n)
+{
+	struct json_object *o, *actions;
+	char s[64];
+
+	if (n->supp_key ? det_suppressed(d, n->note, n->supp_key, NULL, n->ts, n->suppress_ns) :
+	    det_suppressed(d, n->note, n->supp_by_dst ? NULL : n->src, n->dst, n->ts,
+			   n->suppress_ns))
+		return 0;
+	d->count[n->note]++;
+	o = pl_rec_new("notice");
+	pl_rec_ts(o, "ts", n->ts + d->offset);
+	if (n->uid)
+		json_object_object_add(o, "uid", json_object_new_string(n->uid));
+	json_object_object_add(o, "note", json_object_new_string(pl_note_name(n->note)));
+	json_object_object_add(o, "msg", json_object_new_string(n->msg));
+	if (n->sub[0])
+		json_object_object_add(o, "sub", json_object_new_string(n->sub));
+	if (n->src) {
+		det_addr(n->src, s, sizeof(s));
+		json_object_object_add(o, "src", json_object_new_string(s));
+	}
+	if (n->dst) {
+		det_addr(n->dst, s, sizeof(s));
+		json_object_object_add(o, "dst", json_object_new_string(s));
+	}
+	if (n->port >= 0)
+		json_object_object_add(o, "p", json_object_new_int(n->port));
+	pl_rec_u64(o, "n", n->n);
+	if (n->src_mac)
+		json_object_object_add(o, "src_mac", json_object_new_string(n->src_mac));
+	json_object_object_add(o, "peer_descr", json_object_new_string("pktlens"));
+	actions = json_object_new_array();
+	json_object_array_add(actions, json_object_new_string("Notice::ACTION_LOG"));
+	mitigate(d, n, o, actions);
+	json_object_object_add(o, "actions", actions);
+	pl_rec_secs(o, "suppress_for", n->suppress_ns);
+	pl_sink_write(d->sink, "notice", o);
+	pl_sink_flush(d->sink);         /* a notice is read at once, not at the next sweep */
+	return 1;
+}
+
+/* ---- hooks ---------------------------------------------------------------- */
+
+static void seen(struct pl_detect *d, uint64_t ts)
+{
+	if (ts > d->now)
+		d->now = ts;
+}
+
+static void on_flow_new(void *ctx, const struct pl_ev_flow *e, const char *uid)
+{
+	struct pl_detect *d = ctx;
+
+	seen(d, e->h.ts_ns);
+	det_flood_flow_new(d, e);
+	det_scan_flow_new(d, e, uid);
+}
+
+static void on_dns(void *ctx, uint64_t ts, const struct pl_flow_key *k,
+		   const struct pl_dns *q, const char *uid)
+{
+	struct pl_detect *d = ctx;
+
+	seen(d, ts);
+	det_dns_msg(d, ts, k, q, uid);
+}
+
+static void on_arp(void *ctx, const struct pl_ev_arp *e)
+{
+	struct pl_detect *d = ctx;
+
+	seen(d, e->h.ts_ns);
+	det_arp_event(d, e);
+}
+
+static void on_flow_delta(void *ctx, const struct pl_flow_key *k, const struct pl_flow_delta *dl)
+{
+	struct pl_detect *d = ctx;
+
+	det_flood_delta(d, k, dl);
+	det_scan_delta(d, k, dl);
+}
+
+static void on_tick(void *ctx, uint64_t now)
+{
+	struct pl_detect *d = ctx;
+
+	/* offline, the final sweep has no time of its own: the last event's */
+	seen(d, now);
+	now = d->now;
+	if (!now)
+		return;
+	det_flood_tick(d, now);
+	det_scan_tick(d, now);
+	det_dns_tick(d, now);
+	det_arp_tick(d, now);
+	supp_prune(d, now);
+}
+
+/* ---- life ----------------------------------------------------------------- */
+
+struct pl_detect *pl_detect_new(const struct pl_detect_cfg *cfg, struct pl_sink *sink,
+				uint64_t clock_offset_ns, const struct pl_detect_actions *act)
+{
+	struct pl_detect *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->c = *cfg;
+	d->sink = sink;
+	d->offset = clock_offset_ns;
+	if (act)
+		d->act = *act;
+	return d;
+}
+
+void pl_detect_hooks(struct pl_detect *d, struct pl_collector_hooks *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->ctx = d;
+	h->on_flow_new = on_flow_new;
+	h->on_dns = on_dns;
+	h->on_arp = on_arp;
+	h->on_flow_delta = on_flow_delta;
+	h->on_tick = on_tick;
+}
+
+uint64_t pl_detect_count(const struct pl_detect *d, enum pl_note n)
+{
+	return (unsigned)n < PL_NOTE__COUNT ? d->count[n] : 0;
+}
+
+uint64_t pl_detect_total(const struct pl_detect *d)
+{
+	uint64_t t = 0;
+	int i;
+
+	for (i = 0; i < PL_NOTE__COUNT; i++)
+		t += d->count[i];
+	return t;
+}
+
+void pl_detect_summary(const struct pl_detect *d, FILE *f)
+{
+	int i, k = 0;
+
+	fprintf(f, "  notices: %llu", (unsigned long long)pl_detect_total(d));
+	for (i = 0; i < PL_NOTE__COUNT; i++)
+		if (d->count[i])
+			fprintf(f, "%s%s %llu", k++ ? ", " : " (", pl_note_name(i),
+				(unsigned long long)d->count[i]);
+	fprintf(f, "%s; bans %llu, refused %llu, dry-run %llu%s\n", k ? ")" : "",
+		(unsigned long long)d->bans, (unsigned long long)d->bans_refused,
+		(unsigned long long)d->bans_dry, d->c.dry_run ? " (detect-dry-run)" : "");
+}
+
+void pl_detect_print_drops(FILE *f, int bans_fd, uint64_t xdp_drops)
+{
+	struct pl_ban_key k, next;
+	struct pl_ban_val v;
+	uint64_t drops = 0, n = 0;
+	int more;
+
+	more = bans_fd >= 0 && !bpf_map_get_next_key(bans_fd, NULL, &k);
+	while (more) {
+		more = !bpf_map_get_next_key(bans_fd, &k, &next);
+		if (!bpf_map_lookup_elem(bans_fd, &k, &v)) {
+			n++;
+			drops += v.drops;
+		}
+		k = next;
+	}
+	fprintf(f, "  drops: %llu packets by XDP; bans active %llu, their drops %llu\n",
+		(unsigned long long)xdp_drops, (unsigned long long)n, (unsigned long long)drops);
+}
+
+void pl_detect_free(struct pl_detect *d)
+{
+	struct det_supp *s, *t;
+
+	if (!d)
+		return;
+	det_flood_free(d);
+	det_scan_free(d);
+	det_dns_free(d);
+	det_arp_free(d);
+	HASH_ITER(hh, d->supp, s, t) {
+		HASH_DEL(d->supp, s);
+		free(s);
+	}
+	free(d);
+}

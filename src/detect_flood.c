@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* detect_flood.c - floods toward one destination (SYN, UDP, ICMP), a source
+ * far above the others, and each host against its own learned baseline.
+ *
+ * SYNs are counted as new flows opened by a bare SYN (the kernel's new-flow
+ * event); a SYN is answered when its flow later shows an ACK from the same
+ * sender (the handshake's third step), which needs no view of the replies.
+ * Packets come from the per-flow counts at each sweep. Windows are tumbling
+ * and advance at sweeps, so a window is a whole number of sweeps long. */
+#include "detect_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { F_SYN, F_UDP, F_ICMP };
+
+void det_hh_add(struct det_hh *h, const uint8_t addr[16], uint64_t w)
+{
+	int i, free_slot = -1;
+	uint64_t m;
+
+	for (i = 0; i < DET_HH; i++) {
+		if (h->n[i] && !memcmp(h->addr[i], addr, 16)) {
+			h->n[i] += w;
+			return;
+		}
+		if (!h->n[i] && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot >= 0) {
+		memcpy(h->addr[free_slot], addr, 16);
+		h->n[free_slot] = w;
+		return;
+	}
+	/* no room: take the weight off every slot (and off the new item) */
+	m = w;
+	for (i = 0; i < DET_HH; i++)
+		if (h->n[i] < m)
+			m = h->n[i];
+	for (i = 0; i < DET_HH; i++)
+		h->n[i] -= m;
+	if (w > m)
+		det_hh_add(h, addr, w - m);
+}
+
+uint64_t det_hh_top(const struct det_hh *h, uint8_t addr[16])
+{
+	int i, best = -1;
+
+	for (i = 0; i < DET_HH; i++)
+		if (h->n[i] && (best < 0 || h->n[i] > h->n[best]))
+			best = i;
+	if (best < 0)
+		return 0;
+	memcpy(addr, h->addr[best], 16);
+	return h->n[best];
+}
+
+static struct det_dst *dst_get(struct pl_detect *d, const uint8_t addr[16])
+{
+	struct det_dst *t;
+
+	HASH_FIND(hh, d->dsts, addr, 16, t);
+	if (t)
+		return t;
+	if (d->ndsts >= DET_MAX_ENTRIES || !(t = calloc(1, sizeof(*t)))) {
+		d->dropped_keys++;
+		return NULL;
+	}
+	memcpy(t->addr, addr, 16);
+	HASH_ADD(hh, d->dsts, addr, 16, t);
+	d->ndsts++;
+	return t;
+}
+
+static struct det_src *src_get(struct pl_detect *d, const uint8_t addr[16])
+{
+	struct det_src *t;
+
+	HASH_FIND(hh, d->srcs, addr, 16, t);
+	if (t)
+		return t;
+	if (d->nsrcs >= DET_MAX_ENTRIES || !(t = calloc(1, sizeof(*t)))) {
+		d->dropped_keys++;
+		return NULL;
+	}
+	memcpy(t->addr, addr, 16);
+	HASH_ADD(hh, d->srcs, addr, 16, t);
+	d->nsrcs++;
+	return t;
+}
+
+static void flood_add(struct det_flood *f, const uint8_t src[16], uint64_t n, uint64_t bytes,
+		      uint16_t port, uint64_t ts)
+{
+	if (!f->start)
+		f->start = ts;
+	f->n += n;
+	f->bytes += bytes;
+	f->port = port;
+	det_hh_add(&f->hh, src, n);
+}
+
+void det_flood_flow_new(struct pl_detect *d, const struct pl_ev_flow *e)
+{
+	const struct pl_flow_key *k = &e->h.key;
+	struct det_dst *t;
+	struct det_src *s;
+
+	if ((s = src_get(d, k->src))) {
+		s->b_flows++;
+		s->last = e->h.ts_ns;
+	}
+	if (k->proto != 6 || !(e->flags & PL_F_L4) || (e->tcp_flags & 0x12) != 0x02)
+		return;
+	if ((t = dst_get(d, k->dst))) {
+		flood_add(&t->f[F_SYN], k->src, 1, 0, k->dport, e->h.ts_ns);
+		t->last = e->h.ts_ns;
+	}
+}
+
+void det_flood_delta(struct pl_detect *d, const struct pl_flow_key *k,
+		     const struct pl_flow_delta *dl)
+{
+	struct det_dst *t = NULL;
+	struct det_src *s;
+	uint64_t ts = dl->last_ns ? dl->last_ns : d->now;
+
+	if ((s = src_get(d, k->src))) {
+		s->rate_pkts += dl->pkts;
+		s->rate_bytes += dl->bytes;
+		s->b_pkts += dl->pkts;
+		s->b_bytes += dl->bytes;
+		s->last = ts;
+	}
+	if (k->proto == 6) {
+		/* the sender's first ACK after its SYN: a completed handshake */
+		if ((dl->flags_now & 0x12) && (dl->flags_now & 0x10) && (dl->flags_now & 0x02) &&
+		    !(dl->flags_before & 0x10)) {
+			HASH_FIND(hh, d->dsts, k->dst, 16, t);
+			if (t && t->f[F_SYN].start)
+				t->f[F_SYN].answered++;
+		}
+	} else if (k->proto == 17 || k->proto == 1 || k->proto == 58) {
+		int w = k->proto == 17 ? F_UDP : F_ICMP;
+
+		if ((t = dst_get(d, k->dst))) {
+			flood_add(&t->f[w], k->src, dl->pkts, dl->bytes,
+				  k->proto == 17 ? k->dport : 0, ts);
+			t->last = ts;
+		}
+	}
+}
+
+/* ---- floods toward one destination --------------------------------------- */
+
+static void flood_check(struct pl_detect *d, struct det_dst *t, int w, uint64_t now)
+{
+	static const enum pl_note notes[3] = { PL_NOTE_SYN_FLOOD, PL_NOTE_UDP_FLOOD,
+					       PL_NOTE_ICMP_FLOOD };
+	static const char *what[3] = { "SYNs", "UDP packets", "ICMP packets" };
+	const struct pl_detect_cfg *c = &d->c;
+	struct det_flood *f = &t->f[w];
+	uint64_t win = w == F_SYN ? c->syn_window_ns : w == F_UDP ? c->udp_window_ns :
+		       c->icmp_window_ns;
+	uint64_t ban = w == F_SYN ? c->syn_ban_ns : w == F_UDP ? c->udp_ban_ns : c->icmp_ban_ns;
+	double rate = w == F_SYN ? c->syn_rate : w == F_UDP ? c->udp_rate : c->icmp_rate;
+	double el, unans = 0, share;
+	struct det_notice n = { .note = notes[w], .port = -1 };
+	uint8_t top[16];
+	uint64_t topn;
+	char ds[64], ss[64];
+	int len;
+
+	if (!f->start)
+		return;
+	if ((double)f->n >= rate * det_secs(win)) {
+		if (w == F_SYN) {
+			uint64_t a = f->answered < f->n ? f->answered : f->n;
+
+			unans = (double)(f->n - a) / (double)f->n;
+		}
+		if (w != F_SYN || unans >= c->syn_unanswered) {
+			el = det_secs(det_since(now, f->start));
+			if (el < 0.001)
+				el = 0.001;
+			topn = det_hh_top(&f->hh, top);
+			share = (double)topn / (double)f->n;
+			n.ts = now;
+			n.dst = t->addr;
+			n.n = f->n;
+			n.suppress_ns = win;
+			n.supp_by_dst = 1;
+			if (w != F_ICMP && f->port)
+				n.port = f->port;
+			det_addr(t->addr, ds, sizeof(ds));
+			len = snprintf(n.msg, sizeof(n.msg), "%s flood against %s: %llu %s in %.1fs (%.0f/s",
+				       w == F_SYN ? "SYN" : w == F_UDP ? "UDP" : "ICMP", ds,
+				       (unsigned long long)f->n, what[w], el, (double)f->n / el);
+			if (w == F_SYN)
+				len += snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
+						", %.0f%% unanswered", unans * 100);
+			if (topn && share >= c->flood_share) {
+				det_addr(top, ss, sizeof(ss));
+				n.src = top;
+				n.ban = top;
+				n.ban_ns = ban;
+				snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
+					 "), %.0f%% of it from %s", share * 100, ss);
+			} else {
+				snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
+					 ") from many sources (spoofed?): top source %.0f%%; "
+					 "alert only", share * 100);
+				snprintf(n.sub, sizeof(n.sub), "distributed or spoofed sources");
+			}
+			det_raise(d, &n);
+		}
+	}
+	if (det_since(now, f->start) >= win)
+		memset(f, 0, sizeof(*f));
+}
+
+/* ---- one source far above the others --------------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Lower median of sorted v[0..m) without one element equal to `self`. */
+static uint64_t median_without(const uint64_t *v, size_t m, uint64_t self)
+{
+	size_t i, idx;
+
+	if (m < 2)
+		return 0;
+	for (i = 0; i < m && v[i] != self; i++)
+		;
+	idx = (m - 2) / 2;              /* among the other m - 1 */
+	if (idx >= i)
+		idx++;
+	return v[idx < m ? idx : m - 1];
+}
+
+static void rate_check(struct pl_detect *d, uint64_t now)
+{
+	const struct pl_detect_cfg *c = &d->c;
+	double w = det_secs(c->src_window_ns), el;
+	uint64_t *pk, *by;
+	struct det_src *s;
+	size_t m = 0;
+
+	if (!d->rate_start) {
+		d->rate_start = now;
+		return;
+	}
+	for (s = d->srcs; s; s = s->hh.next)
+		if (s->rate_pkts)
+			m++;
+	if (!m)
+		goto reset;
+	pk = malloc(m * sizeof(*pk));
+	by = malloc(m * sizeof(*by));
+	if (!pk || !by) {
+		free(pk);
+		free(by);
+		goto reset;
+	}
+	m = 0;
+	for (s = d->srcs; s; s = s->hh.next)
+		if (s->rate_pkts) {
+			pk[m] = s->rate_pkts;
+			by[m++] = s->rate_bytes;
+		}
+	qsort(pk, m, sizeof(*pk), cmp_u64);
+	qsort(by, m, sizeof(*by), cmp_u64);
+	el = det_secs(det_since(now, d->rate_start));
+	if (el < 0.001)
+		el = 0.001;
+	for (s = d->srcs; s; s = s->hh.next) {
+		uint64_t mp, mb;
+		int hot_p, hot_b;
+		struct det_notice n = { .note = PL_NOTE_SOURCE_RATE, .port = -1 };
+		char ss[64];
+
+		if (!s->rate_pkts)
+			continue;
+		mp = median_without(pk, m, s->rate_pkts);
+		mb = median_without(by, m, s->rate_bytes);
+		hot_p = (double)s->rate_pkts >= c->src_pps * w &&
+			(double)s->rate_pkts >= c->src_factor * (double)mp;
+		hot_b = (double)s->rate_bytes >= c->src_bps * w &&
+			(double)s->rate_bytes >= c->src_factor * (double)mb;
+		if (!hot_p && !hot_b)
+			continue;
+		det_addr(s->addr, ss, sizeof(ss));
+		n.ts = now;
+		n.src = s->addr;
+		n.n = s->rate_pkts;
+		n.ban = s->addr;
+		n.ban_ns = c->src_ban_ns;
+		n.suppress_ns = c->src_window_ns;
+		snprintf(n.msg, sizeof(n.msg),
+			 "%s sent %llu packets, %llu bytes in %.1fs (%.0f pkt/s, %.0f B/s): "
+			 "%.0fx the median source (%.0f pkt/s, %.0f B/s)",
+			 ss, (unsigned long long)s->rate_pkts, (unsigned long long)s->rate_bytes,
+			 el, (double)s->rate_pkts / el, (double)s->rate_bytes / el,
+			 hot_p ? (double)s->rate_pkts / (double)(mp ? mp : 1) :
+				 (double)s->rate_bytes / (double)(mb ? mb : 1),
+			 (double)mp / el, (double)mb / el);
+		det_raise(d, &n);
+	}
+	free(pk);
+	free(by);
+reset:
+	if (det_since(now, d->rate_start) >= c->src_window_ns) {
+		for (s = d->srcs; s; s = s->hh.next)
+			s->rate_pkts = s->rate_bytes = 0;
+		d->rate_start = now;
+	}
+}
+
+/* ---- learned baseline per host --------------------------------------------- */
+
+static void baseline_sample(struct pl_detect *d, struct det_src *s, uint64_t now, double iv)
+{
+	static const char *metric[3] = { "packets/s", "bytes/s", "new flows/s" };
+	const struct pl_detect_cfg *c = &d->c;
+	double x[3], z, zbest = 0;
+	int i, best = -1;
+
+	x[0] = (double)s->b_pkts / iv;
+	x[1] = (double)s->b_bytes / iv;
+	x[2] = (double)s->b_flows / iv;
+	s->b_pkts = s->b_bytes = s->b_flows = 0;
+	if (!s->b_samples) {
+		if (x[0] == 0 && x[2] == 0)
+			return;         /* nothing learned yet */
+		s->b_first = now;
+		for (i = 0; i < 3; i++) {
+			s->mean[i] = x[i];
+			s->dev[i] = x[i] / 2;
+		}
+		s->b_samples = 1;
+		return;
+	}
+	/* warm-up: learning only */
+	if (det_since(now, s->b_first) >= c->base_warmup_ns && x[0] >= c->base_min_pps) {
+		for (i = 0; i < 3; i++) {
+			double dev = s->dev[i] > 0.05 * s->mean[i] + 1 ? s->dev[i] :
+				     0.05 * s->mean[i] + 1;
+
+			z = (x[i] - s->mean[i]) / dev;
+			if (z > c->base_k && z > zbest) {
+				zbest = z;
+				best = i;
+			}
+		}
+	}
+	if (best >= 0) {
+		struct det_notice n = { .note = PL_NOTE_BASELINE, .port = -1 };
+		char ss[64];
+
+		det_addr(s->addr, ss, sizeof(ss));
+		n.ts = now;
+		n.src = s->addr;
+		n.n = (uint64_t)(x[0] * iv);
+		n.ban = s->addr;
+		n.ban_ns = c->base_ban_ns;
+		n.suppress_ns = c->base_interval_ns;
+		snprintf(n.msg, sizeof(n.msg),
+			 "%s: %.0f %s, %.1f deviations above its learned %.1f (deviation %.1f, "
+			 "learned over %.0fs)", ss, x[best], metric[best], zbest, s->mean[best],
+			 s->dev[best], det_secs(det_since(now, s->b_first)));
+		snprintf(n.sub, sizeof(n.sub), "%s", metric[best]);
+		det_raise(d, &n);
+	}
+	for (i = 0; i < 3; i++) {
+		double err = x[i] - s->mean[i];
+
+		s->mean[i] += c->base_alpha * err;
+		s->dev[i] += c->base_alpha * (fabs(err) - s->dev[i]);
+	}
+	s->b_samples++;
+}
+
+static void baseline_tick(struct pl_detect *d, uint64_t now)
+{
+	struct det_src *s, *t;
+	double iv;
+
+	if (!d->base_start) {
+		d->base_start = now;
+		return;
+	}
+	if (det_since(now, d->base_start) < d->c.base_interval_ns)
+		return;
+	iv = det_secs(det_since(now, d->base_start));
+	HASH_ITER(hh, d->srcs, s, t) {
+		baseline_sample(d, s, now, iv);
+		/* forget hosts long quiet whose learned rates have decayed */
+		if (det_since(now, s->last) > 30 * d->c.base_interval_ns && s->mean[0] < 0.01 &&
+		    s->mean[2] < 0.01 && !s->rate_pkts) {
+			HASH_DEL(d->srcs, s);
+			free(s);
+			d->nsrcs--;
+		}
+	}
+	d->base_start = now;
+}
+
+void det_flood_tick(struct pl_detect *d, uint64_t now)
+{
+	struct det_dst *t, *tmp;
+	int w;
+
+	HASH_ITER(hh, d->dsts, t, tmp) {
+		for (w = 0; w < 3; w++)
+			flood_check(d, t, w, now);
+		if (!t->f[0].start && !t->f[1].start && !t->f[2].start &&
+		    det_since(now, t->last) > 60000000000ull) {
+			HASH_DEL(d->dsts, t);
+			free(t);
+			d->ndsts--;
+		}
+	}
+	rate_check(d, now);
+	baseline_tick(d, now);
+}
+
+void det_flood_free(struct pl_detect *d)
+{
+	struct det_dst *t, *tt;
+	struct det_src *s, *st;
+
+	HASH_ITER(hh, d->dsts, t, tt) {
+		HASH_DEL(d->dsts, t);
+		free(t);
+	}
+	HASH_ITER(hh, d->srcs, s, st) {
+		HASH_DEL(d->srcs, s);
+		free(s);
+	}
+	d->ndsts = d->nsrcs = 0;
+}

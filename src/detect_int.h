@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* detect_int.h - what the detection modules share: the detector's state,
+ * and the notice builder with suppression and mitigation. Not for outside
+ * src/detect*.c. */
+#ifndef PL_DETECT_INT_H
+#define PL_DETECT_INT_H
+
+#include <stdint.h>
+#include <uthash.h>
+
+#include "detect.h"
+
+#define DET_MAX_ENTRIES 65536   /* per table: a flood of new keys cannot eat memory */
+#define DET_HH 8                /* heavy-hitter slots (Misra-Gries) per destination */
+
+/* Approximate top sources of a stream (Misra-Gries): a source that sent a
+ * share s of n items has a count of at least n * (s - 1 / (DET_HH + 1)). */
+struct det_hh {
+	uint8_t addr[DET_HH][16];
+	uint64_t n[DET_HH];
+};
+void det_hh_add(struct det_hh *h, const uint8_t addr[16], uint64_t w);
+/* The heaviest slot: its address and estimated count (0 if empty). */
+uint64_t det_hh_top(const struct det_hh *h, uint8_t addr[16]);
+
+/* A flood counter toward one destination, in a tumbling window. */
+struct det_flood {
+	uint64_t start;                 /* window start; 0: not started */
+	uint64_t n;                     /* SYNs / packets */
+	uint64_t answered;              /* SYN flood: SYNs followed by an ACK */
+	uint64_t bytes;
+	uint16_t port;                  /* last destination port seen */
+	struct det_hh hh;
+};
+
+struct det_dst {
+	uint8_t addr[16];
+	UT_hash_handle hh;
+	struct det_flood f[3];          /* SYN, UDP, ICMP */
+	uint64_t last;
+};
+
+struct det_src {                        /* per-source rate and baseline */
+	uint8_t addr[16];
+	UT_hash_handle hh;
+	uint64_t last;                  /* latest traffic */
+	/* source-rate window */
+	uint64_t rate_pkts, rate_bytes;
+	/* baseline: what this interval added, and the learned metrics */
+	uint64_t b_pkts, b_bytes, b_flows;
+	uint64_t b_first;               /* first interval with traffic */
+	int b_samples;
+	double mean[3], dev[3];         /* pps, bytes/s, flows/s */
+};
+
+struct det_scan_src;
+struct det_pair;
+struct det_port;
+struct det_dns;
+struct det_arp_ip;
+struct det_arp_mac;
+struct det_supp;
+
+struct pl_detect {
+	struct pl_detect_cfg c;
+	struct pl_sink *sink;
+	uint64_t offset;
+	struct pl_detect_actions act;
+	uint64_t now;                   /* latest event or tick time */
+	uint64_t count[PL_NOTE__COUNT];
+	uint64_t bans, bans_refused, bans_dry;
+	uint64_t dropped_keys;          /* new keys refused: a table was full */
+
+	struct det_supp *supp;
+	unsigned nsupp;
+	struct det_dst *dsts;
+	unsigned ndsts;
+	uint64_t flood_tick;            /* windows advance at ticks */
+	struct det_src *srcs;
+	unsigned nsrcs;
+	uint64_t rate_start;
+	uint64_t base_start;
+
+	struct det_scan_src *scans;     /* detect_scan.c */
+	struct det_pair *scan_pairs;
+	struct det_port *scan_ports;
+	unsigned nscans, nscan_pairs, nscan_ports;
+	uint64_t scan_epochs;
+	struct det_dns *dns;
+	unsigned ndns;
+	struct det_arp_ip *arp_ips;
+	struct det_arp_mac *arp_macs;
+	unsigned narp;
+};
+
+/* A notice under construction. */
+struct det_notice {
+	enum pl_note note;
+	uint64_t ts;                    /* event time */
+	const char *uid;
+	const uint8_t *src, *dst;       /* may be NULL */
+	int port;                       /* -1: none */
+	uint64_t n;
+	char msg[512];
+	char sub[256];
+	const uint8_t *ban;             /* the source to ban, or NULL */
+	uint64_t ban_ns;
+	const char *src_mac;            /* ARP: the MAC that claims the address */
+	uint64_t suppress_ns;           /* suppression for (note, src, dst) */
+	int supp_by_dst;                /* suppress per (note, dst) only (floods) */
+	const uint8_t *supp_key;        /* else, if set: per (note, supp_key) */
+};
+
+/* 1 if (note, src, dst) is suppressed at ts; else records it as raised. */
+int det_suppressed(struct pl_detect *d, enum pl_note note, const uint8_t *src,
+		   const uint8_t *dst, uint64_t ts, uint64_t for_ns);
+/* Writes the notice (unless suppressed) and mitigates. Returns 1 if written. */
+int det_raise(struct pl_detect *d, struct det_notice *n);
+void det_addr(const uint8_t *a, char *out, size_t len);
+double det_secs(uint64_t ns);
+static inline uint64_t det_since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
+/* the modules */
+void det_flood_flow_new(struct pl_detect *d, const struct pl_ev_flow *e);
+void det_flood_delta(struct pl_detect *d, const struct pl_flow_key *k,
+		     const struct pl_flow_delta *dl);
+void det_flood_tick(struct pl_detect *d, uint64_t now);
+void det_flood_free(struct pl_detect *d);
+void det_scan_flow_new(struct pl_detect *d, const struct pl_ev_flow *e, const char *uid);
+void det_scan_delta(struct pl_detect *d, const struct pl_flow_key *k,
+		    const struct pl_flow_delta *dl);
+void det_scan_tick(struct pl_detect *d, uint64_t now);
+void det_scan_free(struct pl_detect *d);
+void det_dns_msg(struct pl_detect *d, uint64_t ts, const struct pl_flow_key *k,
+		 const struct pl_dns *q, const char *uid);
+void det_dns_tick(struct pl_detect *d, uint64_t now);
+void det_dns_free(struct pl_detect *d);
+void det_arp_event(struct pl_detect *d, const struct pl_ev_arp *e);
+void det_arp_tick(struct pl_detect *d, uint64_t now);
+void det_arp_free(struct pl_detect *d);
+
+#endif
