@@ -30,7 +30,8 @@
 # spoofing (arpspoof, dsniff) and a gratuitous ARP storm (raw frames from
 # attacks_peers.py) - ARP notices are alert only (bans act on IP sources).
 # A new attacker address flooding within its baseline warm-up raises the
-# flood notice but no baseline notice.
+# flood notice but no baseline notice. With `pktlens rules`, a source the
+# rules allow raises its notice but is not banned (ACTION_BAN_REFUSED).
 #
 # Needs root, nmap, hping3, iodine, dsniff (scripts/install-deps.sh). Every
 # wait is bounded; the EXIT/INT/TERM trap kills what it started and deletes
@@ -216,6 +217,15 @@ attack() {
 			else
 				fail "$name: actions $acts, want pktlens::ACTION_BAN"
 			fi
+		elif [ "$mit" = allowed ]; then
+			probe=$(in_ns "$att" python3 "$peers" probe "$VIC" "probe-$name" "$src")
+			sleep 0.5
+			if [[ $acts == *pktlens::ACTION_BAN_REFUSED* ]] && [ "$probe" = "tcp ok" ] &&
+			   grep -q "probe-$name" "$tmp/server.log"; then
+				ok "$name: allowed source not banned ($acts), its packets still arrive"
+			else
+				fail "$name: allowed source: actions $acts, probe $probe"
+			fi
 		elif [[ $acts == "Notice::ACTION_LOG" ]]; then
 			ok "$name: alert only, as documented"
 		else
@@ -300,6 +310,21 @@ line=$(grep '"note":"ARP::Binding_Changed"' "$logs/notice.log" | head -n 1)
 if [ "$(field "$line" src_mac)" = "$ATT_MAC" ]; then ok "arp-spoof: names the attacker's MAC $ATT_MAC"
 else fail "arp-spoof: src_mac '$(field "$line" src_mac)', want $ATT_MAC"; fi
 attack arp-storm ARP::Gratuitous_Storm 10.77.0.50 alert python3 "$peers" garp eth0 "$ATT_MAC" 10.77.0.50 40
+
+# allowed sources are never banned: an allow rule for the attacker (through
+# `pktlens rules`, when this pktlens has it), then a flood from it
+prog=$(ip -n "$vic" -d link show eth0 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -n 1)
+if "$pktlens" rules --help > /dev/null 2>&1 && [ -n "$prog" ]; then
+	if PKTLENS_STATE_DIR=$tmp/state "$pktlens" rules add "allow $ATT/32" --prog-id "$prog" \
+		> "$tmp/rules.out" 2>&1; then
+		attack allowed Flood::UDP_Flood "$ATT" allowed \
+			hping3 -q --udp -p 7781 -c 20000 -i u100 "$VIC"
+	else
+		fail "allowed: pktlens rules add failed: $(tail -n 2 "$tmp/rules.out" | tr '\n' ' ')"
+	fi
+else
+	echo "skip allowed: no 'pktlens rules' command in this pktlens (or no program id)"
+fi
 
 # the daemon leaves cleanly and counts what it raised
 kill -INT "$daemon"
