@@ -199,6 +199,27 @@ static void test_answered_is_no_scan(void **state)
 	assert_int_equal(notices(f, buf, sizeof(buf)), 0);
 }
 
+static void test_address_scan(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = 100 * S;
+	unsigned h;
+
+	start(f);
+	tick(f, t);
+	/* port 445 on 30 hosts, none answering; and 30 hosts that do answer */
+	for (h = 0; h < 30; h++) {
+		flow_new(f, 3, 1000 + h, 6, 40000, 445, 0x02, t + h);
+		flow_new(f, 4, 2000 + h, 6, 40000, 443, 0x02, t + h);
+		delta(f, 4, 2000 + h, 6, 40000, 443, 4, 0, 0x1a, t + h);
+	}
+	tick(f, t + S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "Scan::Address_Scan"));
+	assert_non_null(strstr(buf, "\"src\":\"10.0.0.3\""));
+	assert_non_null(strstr(buf, "at least 30 hosts"));
+}
+
 static void test_bad_flags(void **state)
 {
 	struct fx *f = *state;
@@ -470,6 +491,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_port_scan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answered_is_no_scan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_address_scan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_burst_answered, setup, teardown),
