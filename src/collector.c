@@ -646,6 +646,26 @@ int pl_collector_on_event(void *ctx, void *data, size_t size)
 
 /* ---- conn records and the sweep ------------------------------------------ */
 
+/* Adds one slice of a flow (a CPU's, or a kernel flow's) to a total. */
+static void stat_merge(struct dir_stat *t, const struct dir_stat *s)
+{
+	if (!s->pkts)
+		return;
+	if (!t->pkts || s->first_ns < t->first_ns)
+		t->first_ns = s->first_ns;
+	if (s->last_ns > t->last_ns)
+		t->last_ns = s->last_ns;
+	if (!t->pkts || s->ttl_min < t->ttl_min)
+		t->ttl_min = s->ttl_min;
+	if (s->ttl_max > t->ttl_max)
+		t->ttl_max = s->ttl_max;
+	t->pkts += s->pkts;
+	t->bytes += s->bytes;
+	t->ip_bytes += s->ip_bytes;
+	t->payload_bytes += s->payload_bytes;
+	t->tcp_flags |= s->tcp_flags;
+}
+
 static void sum_percpu(const struct pl_collector *c, struct dir_stat *s)
 {
 	int i;
@@ -653,22 +673,14 @@ static void sum_percpu(const struct pl_collector *c, struct dir_stat *s)
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < c->ncpu; i++) {
 		const struct pl_flow_val *v = &c->percpu[i];
+		struct dir_stat one = {
+			.pkts = v->packets, .bytes = v->bytes, .ip_bytes = v->ip_bytes,
+			.payload_bytes = v->payload_bytes, .first_ns = v->first_ns,
+			.last_ns = v->last_ns, .tcp_flags = v->tcp_flags,
+			.ttl_min = v->ttl_min, .ttl_max = v->ttl_max,
+		};
 
-		if (!v->packets)
-			continue;
-		if (!s->pkts || v->first_ns < s->first_ns)
-			s->first_ns = v->first_ns;
-		if (v->last_ns > s->last_ns)
-			s->last_ns = v->last_ns;
-		if (!s->pkts || v->ttl_min < s->ttl_min)
-			s->ttl_min = v->ttl_min;
-		if (v->ttl_max > s->ttl_max)
-			s->ttl_max = v->ttl_max;
-		s->pkts += v->packets;
-		s->bytes += v->bytes;
-		s->ip_bytes += v->ip_bytes;
-		s->payload_bytes += v->payload_bytes;
-		s->tcp_flags |= v->tcp_flags;
+		stat_merge(s, &one);
 	}
 }
 
@@ -677,26 +689,8 @@ static void dir_totals(const struct conn *cn, struct dir_stat d[2])
 	int i;
 
 	memset(d, 0, 2 * sizeof(*d));
-	for (i = 0; i < cn->nflows; i++) {
-		const struct dir_stat *s = &cn->flows[i].st;
-		struct dir_stat *t = &d[cn->flows[i].dir];
-
-		if (!s->pkts)
-			continue;
-		if (!t->pkts || s->first_ns < t->first_ns)
-			t->first_ns = s->first_ns;
-		if (s->last_ns > t->last_ns)
-			t->last_ns = s->last_ns;
-		if (!t->pkts || s->ttl_min < t->ttl_min)
-			t->ttl_min = s->ttl_min;
-		if (s->ttl_max > t->ttl_max)
-			t->ttl_max = s->ttl_max;
-		t->pkts += s->pkts;
-		t->bytes += s->bytes;
-		t->ip_bytes += s->ip_bytes;
-		t->payload_bytes += s->payload_bytes;
-		t->tcp_flags |= s->tcp_flags;
-	}
+	for (i = 0; i < cn->nflows; i++)
+		stat_merge(&d[cn->flows[i].dir], &cn->flows[i].st);
 }
 
 /* Zeek's connection states, from what each side's flags add up to. */
