@@ -38,8 +38,13 @@ DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_scan.
 	src/detect_dns.c src/detect_arp.c
 LIB_SRCS  += $(DETECT_SRCS)
 APP_SRCS  := src/main.c src/cmd_check.c src/cmd_analyze.c src/cmd_run.c src/cmd_demo.c $(LIB_SRCS)
+# Rules, bans, rate limits (docs/rules.md): compiler and loader, and how
+# `pktlens rules`/`bans` find a running daemon's maps.
+POLICY_SRCS := src/rules.c src/policy_maps.c
+LIB_SRCS  += $(POLICY_SRCS)
+APP_SRCS  += src/cmd_rules.c $(POLICY_SRCS)
 
-.PHONY: all deps test demo fuzz bench clean
+.PHONY: all deps test demo fuzz bench bench-rules bench-offline bench-live bench-mem clean
 all: $(BUILD)/pktlens
 
 deps:
@@ -103,6 +108,13 @@ $(BUILD)/san/test_bpf: tests/bpf/test_bpf.c $(LIB_SRCS) $(HEADERS) $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) tests/bpf/test_bpf.c $(LIB_SRCS) -o $@ -lcmocka $(LDLIBS)
 
+# Rules, bans and rate limits in the real program; the loader's swap.
+$(BUILD)/san/test_policy: tests/bpf/test_policy.c $(LIB_SRCS) $(HEADERS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) tests/bpf/test_policy.c $(LIB_SRCS) -o $@ -lcmocka $(LDLIBS) \
+		-lpthread
+
 # The differential check itself, sanitized.
 $(BUILD)/san/pktlens: $(APP_SRCS) $(HEADERS) $(SKELS)
 	$(call msg,CC,$@)
@@ -119,7 +131,7 @@ PCAPS     ?= ../shared/pcaps
 FUZZ_SECS ?= 30
 
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
-		$(BUILD)/san/test_bpf \
+		$(BUILD)/san/test_bpf $(BUILD)/san/test_policy \
 		$(BUILD)/san/pktlens $(BUILD)/fuzz/fuzz_parser
 	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(FUZZ_SECS)"
 
@@ -143,9 +155,43 @@ $(BUILD)/bench_xdp: bench/bench_xdp.c bench/packets_bench.h tests/common/packets
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ -lbpf -lelf -lz -lpthread
 
-bench: deps $(BUILD)/bench_xdp
+bench: deps $(BUILD)/bench_xdp $(BUILD)/bench_rules
 	$(Q)$(BUILD)/bench_xdp $(BENCH_ARGS)
-	$(Q)$(MAKE) --no-print-directory bench-detect
+	$(Q)$(BUILD)/bench_rules
+	$(Q)$(MAKE) --no-print-directory -j1 bench-offline bench-live bench-mem bench-detect
+
+# ns/packet with 0 to 1M rules, and the load time of 1M prefixes.
+$(BUILD)/bench_rules: bench/bench_rules.c $(POLICY_SRCS) src/bans.c src/records.c \
+		tests/common/packets.h $(HEADERS) $(SKELS) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) bench/bench_rules.c $(POLICY_SRCS) src/bans.c src/records.c -o $@ \
+		-lbpf -lelf -lz -ljson-c
+
+bench-rules: deps $(BUILD)/bench_rules
+	$(Q)$(BUILD)/bench_rules
+
+# Collector benchmarks (bench/*.sh; root): offline packets/s beside tshark
+# and ndpiReader, the highest lossless live rate on a veth beside a bare XDP
+# program and tcpdump, and memory with 10k-1M active flows.
+$(BUILD)/gen_mixed: bench/gen_mixed.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+$(BUILD)/bench_count.bpf.o: bench/bench_live.h
+
+$(BUILD)/live: bench/live.c bench/bench_live.h $(HEADERS) $(BUILD)/bench_count.skel.h | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Ibench $< -o $@ -lbpf -lelf -lz
+
+bench-offline: deps $(BUILD)/pktlens $(BUILD)/gen_mixed
+	$(Q)bench/offline.sh "$(BUILD)" "$(PCAPS)"
+
+bench-live: deps $(BUILD)/pktlens $(BUILD)/live
+	$(Q)bench/live.sh "$(BUILD)"
+
+bench-mem: deps $(BUILD)/pktlens $(BUILD)/live
+	$(Q)bench/mem.sh "$(BUILD)"
 
 # Detections (root): SYN flood and port scan against a victim on a veth, attack
 # start to the first notice and to 99% dropped; the flood the victim's stack

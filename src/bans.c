@@ -32,11 +32,14 @@ int pl_addr_parse(const char *s, uint8_t addr[16])
 int pl_policy_set_flag(const struct pl_policy_fds *f, uint32_t flag, int on)
 {
 	struct pl_policy_cfg cfg;
-	uint32_t zero = 0;
+	uint32_t zero = 0, want;
 
 	if (bpf_map_lookup_elem(f->policy, &zero, &cfg))
 		return -errno;
-	cfg.flags = on ? cfg.flags | flag : cfg.flags & ~flag;
+	want = on ? cfg.flags | flag : cfg.flags & ~flag;
+	if (want == cfg.flags)
+		return 0;       /* no write: a rule-set switch may be under way */
+	cfg.flags = want;
 	return bpf_map_update_elem(f->policy, &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 

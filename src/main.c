@@ -7,6 +7,8 @@ int cmd_check(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_bans(int argc, char **argv);
 
 static const struct {
 	const char *name;
@@ -17,6 +19,8 @@ static const struct {
 	{ "demo", cmd_demo, "the daemon on a private veth pair, fed with the bundled captures" },
 	{ "analyze", cmd_analyze, "the same records from a pcap or pcapng file" },
 	{ "check", cmd_check, "parse bundled captures natively and in the XDP program; compare with tshark" },
+	{ "rules", cmd_rules, "allow, deny and rate-limit sources in the running program (check, load, add, del, list)" },
+	{ "bans", cmd_bans, "drop one source address for a while (add, del, list)" },
 };
 
 static void usage(FILE *o)

@@ -21,6 +21,8 @@ run "collector unit tests: options, reassembly, records, sink (native, ASan+UBSa
 run "detections on made-up events: thresholds, windows, suppression, bans, warm-up (ASan+UBSan)" \
 	"$build/san/test_detect"
 run "XDP program under BPF_PROG_TEST_RUN" "$build/san/test_bpf"
+run "rules, bans, rate limits in the XDP program; atomic rule-set swap (ASan+UBSan)" \
+	"$build/san/test_policy"
 run "differential: native vs BPF vs tshark, every capture" \
 	"$build/san/pktlens" check --pcaps "$pcaps" --strict
 run "live vs offline: every capture replayed over a veth pair, both vs tshark" \
@@ -33,6 +35,8 @@ run "detections: nmap, hping3, iodine, arpspoof against a watched victim: notice
 	tests/integration/attacks.sh "$build/pktlens"
 run "detections: no notice on any bundled capture (pktlens analyze)" \
 	tests/integration/no_false_positives.sh "$pcaps" "$build/pktlens"
+run "pktlens rules/bans on a running daemon: ping through a veth pair (ASan+UBSan)" \
+	tests/integration/rules_cli.sh "$build/san/pktlens"
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 run "fuzz the parser for ${fuzz_secs}s (libFuzzer, ASan+UBSan)" \

@@ -1,0 +1,729 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test_policy.c - rules, bans and rate limits: the parser and compiler
+ * (src/rules.c) natively, then the real XDP program under
+ * BPF_PROG_TEST_RUN with rule sets loaded through the loader: precedence,
+ * conditions, families, counters, bans, token buckets (the replay
+ * timestamps are the program's clock), and the atomic swap of rule sets
+ * while packets run. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bans.h"
+#include "replay.h"
+#include "rules.h"
+#include "pktlens.skel.h"
+#include "../common/packets.h"
+
+#define DROP 1                  /* XDP_DROP */
+#define PASS 2                  /* XDP_PASS */
+
+static struct pl_replay rp;
+static struct pl_policy_fds fds;
+
+/* ---- packets --------------------------------------------------------------- */
+
+struct spec {
+	const char *src, *dst;  /* IPv4 or IPv6, both the same */
+	uint8_t proto;          /* 6, 17, 1, 58 */
+	uint16_t dport;
+	uint16_t vlan;          /* 0: untagged */
+};
+
+static void build(struct pkt *p, const struct spec *s)
+{
+	int v6 = strchr(s->src, ':') != NULL;
+	uint8_t *h;
+	uint32_t l4 = s->proto == 6 ? 20 : 8;
+
+	memset(p, 0, sizeof(*p));
+	pk_eth(p, s->vlan ? 0x8100 : (v6 ? 0x86dd : 0x0800));
+	if (s->vlan) {
+		p->b[14] = (uint8_t)(s->vlan >> 8);
+		p->b[15] = (uint8_t)s->vlan;
+		p->b[16] = v6 ? 0x86 : 0x08;
+		p->b[17] = v6 ? 0xdd : 0x00;
+		p->len = 18;
+	}
+	h = p->b + p->len;
+	if (v6) {
+		h[0] = 0x60;
+		h[4] = (uint8_t)(l4 >> 8);
+		h[5] = (uint8_t)l4;
+		h[6] = s->proto;
+		h[7] = 64;
+		assert_int_equal(inet_pton(AF_INET6, s->src, h + 8), 1);
+		assert_int_equal(inet_pton(AF_INET6, s->dst ? s->dst : "2001:db8:ffff::1", h + 24), 1);
+		p->len += 40;
+	} else {
+		pk_ipv4(p, s->proto, l4);
+		assert_int_equal(inet_pton(AF_INET, s->src, h + 12), 1);
+		assert_int_equal(inet_pton(AF_INET, s->dst ? s->dst : "10.255.0.1", h + 16), 1);
+	}
+	if (s->proto == 6) {
+		pk_tcp(p, 40000, s->dport, 0x02);
+	} else if (s->proto == 17) {
+		pk_udp(p, 40000, s->dport, 0);
+	} else {
+		h = p->b + p->len;
+		memset(h, 0, 8);
+		h[0] = s->proto == 1 ? 8 : 128;         /* echo request */
+		p->len += 8;
+	}
+}
+
+static uint64_t clock_ns = 1000000000000ull;
+
+/* Verdict for one packet at time ts (0: the next tick of a private clock). */
+static int verdict_at(const struct spec *s, uint32_t wirelen, uint64_t ts)
+{
+	struct pkt p;
+	int v = -1;
+
+	build(&p, s);
+	if (!ts)
+		ts = clock_ns += 1000;
+	assert_int_equal(pl_replay_run(&rp, p.b, p.len, wirelen > p.len ? wirelen : p.len, ts,
+				       &v, NULL), 0);
+	return v;
+}
+
+static int verdict(const char *src, const char *dst, uint8_t proto, uint16_t dport, uint16_t vlan)
+{
+	struct spec s = { src, dst, proto, dport, vlan };
+
+	return verdict_at(&s, 0, 0);
+}
+
+#define V4(src) verdict(src, NULL, 6, 80, 0)
+
+/* ---- rule sets -------------------------------------------------------------- */
+
+static int compile(struct pl_ruleset *rs, const char *text, char *err, size_t errlen)
+{
+	if (pl_rules_parse(rs, "t.rules", text, strlen(text), err, errlen))
+		return -1;
+	return pl_rules_compile(rs, err, errlen);
+}
+
+static void load_keep(struct pl_ruleset *rs, const char *text, const struct pl_ruleset *old)
+{
+	struct pl_load_result res;
+	char err[512] = "";
+
+	if (compile(rs, text, err, sizeof(err)) || pl_rules_load(&fds, rs, old, &res, err, sizeof(err))) {
+		fprintf(stderr, "load failed: %s\n", err);
+		fail();
+	}
+}
+
+static void load(const char *text)
+{
+	struct pl_ruleset rs;
+
+	load_keep(&rs, text, NULL);
+	pl_ruleset_free(&rs);
+}
+
+static struct pl_policy_cfg cfg_now(void)
+{
+	struct pl_policy_cfg c;
+	uint32_t zero = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(fds.policy, &zero, &c), 0);
+	return c;
+}
+
+static struct pl_rule_stats counter(uint32_t id)
+{
+	struct pl_rule_stats s;
+
+	assert_int_equal(pl_rule_counter(&fds, id, &s), 0);
+	return s;
+}
+
+static void addr(const char *s, uint8_t a[16])
+{
+	assert_int_equal(pl_addr_parse(s, a), 0);
+}
+
+/* ---- parser and compiler, natively ------------------------------------------- */
+
+static void expect_error(const char *text, const char *want)
+{
+	struct pl_ruleset rs;
+	char err[512] = "";
+
+	if (!compile(&rs, text, err, sizeof(err))) {
+		fprintf(stderr, "accepted: %s\n", text);
+		pl_ruleset_free(&rs);
+		fail();
+	}
+	pl_ruleset_free(&rs);                   /* what parsed before compile failed */
+	if (!strstr(err, want)) {
+		fprintf(stderr, "error '%s' lacks '%s'\n", err, want);
+		fail();
+	}
+}
+
+/* The trie entry of addr/plen (plen IPv4-mapped for IPv4), or fail. */
+static uint32_t entry(const struct pl_ruleset *rs, const char *a, unsigned plen)
+{
+	uint8_t b[16];
+	uint32_t i;
+
+	addr(a, b);
+	for (i = 0; i < rs->n_prefixes; i++)
+		if (rs->keys[i].prefixlen == plen && !memcmp(rs->keys[i].addr, b, 16))
+			return i;
+	fail_msg("no entry %s/%u", a, plen);
+	return 0;
+}
+
+static const struct pl_rule_list *list_at(const struct pl_ruleset *rs, const char *a,
+					  unsigned plen)
+{
+	return &rs->lists[rs->vals[entry(rs, a, plen)].list];
+}
+
+static void test_parse_errors(void **s)
+{
+	(void)s;
+	expect_error("allow 10.0.0.0/8\n\n# c\nallow 10.0.0.1/8\n",
+		     "t.rules:4: 10.0.0.1/8 has host bits set (the prefix is 10.0.0.0/8)");
+	expect_error("permit 10.0.0.0/8\n", "t.rules:1: unknown action 'permit'");
+	expect_error("deny\n", "t.rules:1: deny needs a source");
+	expect_error("deny 10.0.0.300\n", "'10.0.0.300' is not an IPv4 or IPv6 address");
+	expect_error("deny 10.0.0.0/33\n", "prefix length must be 0..32");
+	expect_error("deny 2001:db8::/129\n", "prefix length must be 0..128");
+	expect_error("deny any proto icmp port 3\n", "port needs proto tcp or udp");
+	expect_error("deny any port 0\n", "port '0'");
+	expect_error("deny any port 10-5\n", "port '10-5'");
+	expect_error("deny any port\n", "'port' needs a value");
+	expect_error("deny any port 1 port 2\n", "'port' given twice");
+	expect_error("deny any vlan 4095\n", "vlan '4095'");
+	expect_error("deny any proto 0\n", "proto '0'");
+	expect_error("deny any pps 5\n", "'pps' is only for ratelimit");
+	expect_error("ratelimit any\n", "ratelimit needs pps N and/or bps N");
+	expect_error("ratelimit any pps 0\n", "pps '0'");
+	expect_error("ratelimit any bps 100\n", "bps 100: bits per second");
+	expect_error("ratelimit any pps 2G\n", "at most 1G");
+	expect_error("deny 10.0.0.0/8 dst 2001:db8::/32\n", "not the same IP version");
+	expect_error("deny 2001:db8::/32 proto icmp\n", "never matches IPv6");
+	expect_error("deny 10.0.0.0/8 froM 1.2.3.4\n", "unknown word 'froM'");
+	{
+		struct pl_ruleset rs;
+		char err[256] = "";
+
+		assert_int_equal(pl_rules_parse(&rs, "t.rules", "deny any\n\0x\n", 12, err,
+						sizeof(err)), -1);
+		assert_non_null(strstr(err, "t.rules:2: a NUL byte"));
+	}
+}
+
+static void test_parse_forms(void **s)
+{
+	struct pl_ruleset rs;
+	char err[512] = "", t[256];
+
+	(void)s;
+	assert_int_equal(compile(&rs,
+				 "  allow 10.0.0.0/8   # trailing comment\r\n"
+				 "deny 192.0.2.0/24 proto tcp port 22\n"
+				 "deny 2001:db8::/32 dst 2001:db8:1::/48\n"
+				 "ratelimit 0.0.0.0/0 proto udp port 53 pps 1000\n"
+				 "ratelimit 198.51.100.7/32 bps 1M\n"
+				 "deny any port 6000-6010 vlan 100\n"
+				 "deny ::ffff:10.1.0.0/112 proto 47", err, sizeof(err)), 0);
+	assert_int_equal(rs.n_rules, 7);
+	assert_int_equal(rs.rules[0].line, 1);
+	assert_string_equal(pl_rule_format(&rs.rules[0], 1, t, sizeof(t)), "allow 10.0.0.0/8");
+	assert_string_equal(pl_rule_format(&rs.rules[1], 1, t, sizeof(t)),
+			    "deny 192.0.2.0/24 proto tcp port 22");
+	assert_string_equal(pl_rule_format(&rs.rules[2], 1, t, sizeof(t)),
+			    "deny 2001:db8::/32 dst 2001:db8:1::/48");
+	assert_string_equal(pl_rule_format(&rs.rules[4], 1, t, sizeof(t)),
+			    "ratelimit 198.51.100.7 bps 1000000");
+	assert_string_equal(pl_rule_format(&rs.rules[5], 1, t, sizeof(t)),
+			    "deny any port 6000-6010 vlan 100");
+	/* written as IPv4-mapped IPv6: it is IPv4 */
+	assert_string_equal(pl_rule_format(&rs.rules[6], 1, t, sizeof(t)), "deny 10.1.0.0/16 proto 47");
+	assert_int_equal(rs.rules[6].family, PL_FAM_V4);
+	assert_int_equal(rs.rules[0].src_plen, 96 + 8);
+	assert_int_equal(rs.rules[3].src_plen, 96);
+	/* the rates as the kernel counts them */
+	assert_int_equal(list_at(&rs, "0.0.0.0", 96)->r[0].ns_per_pkt, 1000000);      /* 1000 pps */
+	assert_int_equal(list_at(&rs, "198.51.100.7", 128)->r[0].ps_per_byte, 8000000); /* 1 Mbit/s */
+	assert_int_equal(rs.shared, 0);
+	assert_int_equal(rs.ids[6], 7);
+	pl_ruleset_free(&rs);
+}
+
+static void test_compile_lists(void **s)
+{
+	struct pl_ruleset rs;
+	char err[512] = "", *text;
+	size_t o = 0;
+	uint32_t i;
+
+	(void)s;
+	/* enclosing prefixes' rules follow the entry's own, most specific first;
+	 * at equal prefixes allow, ratelimit, deny, then file order */
+	assert_int_equal(compile(&rs,
+				 "deny 10.0.0.0/8\n"
+				 "deny 10.1.0.0/16 port 22\n"
+				 "ratelimit 10.1.0.0/16 pps 5\n"
+				 "allow 10.1.0.0/16 port 80\n"
+				 "deny any proto udp\n", err, sizeof(err)), 0);
+	assert_int_equal(rs.n_prefixes, 3);
+	{
+		const struct pl_rule_list *l = list_at(&rs, "10.1.0.0", 96 + 16);
+
+		assert_int_equal(l->n, 5);
+		assert_int_equal(l->r[0].id, 4);
+		assert_int_equal(l->r[0].action, PL_ACT_ALLOW);
+		assert_int_equal(l->r[1].id, 3);
+		assert_int_equal(l->r[2].id, 2);
+		assert_int_equal(l->r[3].id, 1);        /* 10/8 */
+		assert_int_equal(l->r[4].id, 5);        /* any */
+	}
+	pl_ruleset_free(&rs);
+
+	/* nine rules for one source: named */
+	expect_error("deny 10.0.0.0/8 port 1\ndeny 10.0.0.0/8 port 2\ndeny 10.0.0.0/8 port 3\n"
+		     "deny 10.0.0.0/9 port 4\ndeny 10.0.0.0/10 port 5\ndeny 10.0.0.0/11 port 6\n"
+		     "deny 10.0.0.0/12 port 7\ndeny 10.0.0.0/13 port 8\ndeny 10.0.0.0/14 port 9\n",
+		     "9 rules apply to source 10.0.0.0/14, at most 8");
+
+	/* identical lists once: 3000 rules, each its own counter and list; 5000
+	 * alike rules share a counter and a list */
+	text = malloc(5000 * 32);
+	assert_non_null(text);
+	for (i = 0; i < 3000; i++)
+		o += (size_t)sprintf(text + o, "deny 172.16.%u.%u\n", i / 256, i % 256);
+	assert_int_equal(compile(&rs, text, err, sizeof(err)), 0);
+	assert_int_equal(rs.n_lists, 3000);
+	assert_int_equal(rs.shared, 0);
+	pl_ruleset_free(&rs);
+	for (; i < 5000; i++)
+		o += (size_t)sprintf(text + o, "deny 172.16.%u.%u\n", i / 256, i % 256);
+	assert_int_equal(compile(&rs, text, err, sizeof(err)), 0);
+	assert_int_equal(rs.n_prefixes, 5000);
+	for (i = 1; i < rs.n_prefixes; i++)     /* in address order for the kernel */
+		assert_true(memcmp(rs.keys[i - 1].addr, rs.keys[i].addr, 16) < 0);
+	assert_int_equal(rs.n_lists, 1);
+	assert_int_equal(rs.shared, 1);
+	assert_int_equal(rs.n_ids, 1);
+	pl_ruleset_free(&rs);
+	free(text);
+
+	/* ::/0 is IPv6 only: IPv4 sources get their own (empty) entry */
+	assert_int_equal(compile(&rs, "deny ::/0\n", err, sizeof(err)), 0);
+	assert_int_equal(rs.n_prefixes, 2);
+	assert_int_equal(list_at(&rs, "0.0.0.0", 96)->n, 0);
+	assert_int_equal(list_at(&rs, "::", 0)->n, 1);
+	pl_ruleset_free(&rs);
+	assert_int_equal(compile(&rs, "deny any\n", err, sizeof(err)), 0);
+	assert_int_equal(rs.n_prefixes, 1);
+	pl_ruleset_free(&rs);
+}
+
+/* ---- in the kernel -------------------------------------------------------- */
+
+static void test_nested_prefixes(void **s)
+{
+	(void)s;
+	load("allow 10.0.0.0/8\ndeny 10.1.0.0/16\n");
+	assert_int_equal(V4("10.1.2.3"), DROP);         /* more specific deny inside allow */
+	assert_int_equal(V4("10.2.0.1"), PASS);
+	assert_int_equal(V4("11.0.0.1"), PASS);         /* no rule */
+	load("deny 10.0.0.0/8\nallow 10.1.0.0/16\n");
+	assert_int_equal(V4("10.1.2.3"), PASS);         /* more specific allow inside deny */
+	assert_int_equal(V4("10.2.0.1"), DROP);
+	/* a host inside both */
+	load("deny 10.0.0.0/8\nallow 10.1.0.0/16\ndeny 10.1.2.3\n");
+	assert_int_equal(V4("10.1.2.3"), DROP);
+	assert_int_equal(V4("10.1.2.4"), PASS);
+}
+
+static void test_same_prefix(void **s)
+{
+	(void)s;
+	load("deny 10.5.0.0/16\nallow 10.5.0.0/16\n");
+	assert_int_equal(V4("10.5.0.1"), PASS);         /* allow beats deny, whatever the order */
+	load("allow 10.5.0.0/16\ndeny 10.5.0.0/16\n");
+	assert_int_equal(V4("10.5.0.1"), PASS);
+	load("deny 10.6.0.0/16\nratelimit 10.6.0.0/16 pps 1000\n");
+	assert_int_equal(V4("10.6.0.1"), PASS);         /* ratelimit beats deny, within its rate */
+	/* equal action and prefix: file order (the counters tell which) */
+	load("deny 10.7.0.0/16 proto tcp\ndeny 10.7.0.0/16\n");
+	assert_int_equal(V4("10.7.0.1"), DROP);
+	assert_int_equal(counter(1).matched, 1);
+	assert_int_equal(counter(2).matched, 0);
+	load("ratelimit 10.7.0.0/16 pps 1\nratelimit 10.7.0.0/16 pps 1000\n");
+	assert_int_equal(V4("10.7.0.2"), PASS);
+	assert_int_equal(V4("10.7.0.2"), DROP);         /* the first: 1 a second */
+	assert_int_equal(counter(1).dropped, 1);
+	assert_int_equal(counter(2).matched, 0);
+}
+
+static void test_conditions(void **s)
+{
+	(void)s;
+	load("deny 10.8.0.0/16 proto tcp port 22\n"
+	     "deny any dst 10.9.9.9\n"
+	     "deny any proto udp port 6000-6010 vlan 100\n"
+	     "deny 10.10.0.0/16 proto icmp\n");
+	assert_int_equal(verdict("10.8.0.1", NULL, 6, 22, 0), DROP);
+	assert_int_equal(verdict("10.8.0.1", NULL, 6, 23, 0), PASS);
+	assert_int_equal(verdict("10.8.0.1", NULL, 17, 22, 0), PASS);   /* udp */
+	assert_int_equal(verdict("10.99.0.1", "10.9.9.9", 6, 80, 0), DROP);
+	assert_int_equal(verdict("10.99.0.1", "10.9.9.8", 6, 80, 0), PASS);
+	assert_int_equal(verdict("10.99.0.1", NULL, 17, 6005, 100), DROP);
+	assert_int_equal(verdict("10.99.0.1", NULL, 17, 6000, 100), DROP);
+	assert_int_equal(verdict("10.99.0.1", NULL, 17, 6011, 100), PASS);
+	assert_int_equal(verdict("10.99.0.1", NULL, 17, 6005, 200), PASS);      /* other vlan */
+	assert_int_equal(verdict("10.99.0.1", NULL, 17, 6005, 0), PASS);        /* untagged */
+	assert_int_equal(verdict("10.10.0.1", NULL, 1, 0, 0), DROP);
+	assert_int_equal(verdict("10.10.0.1", NULL, 6, 0, 0), PASS);
+	/* a conditional allow that does not match falls through to the next */
+	load("allow 10.11.0.0/16 proto tcp port 80\ndeny 10.0.0.0/8\n");
+	assert_int_equal(verdict("10.11.0.5", NULL, 6, 80, 0), PASS);
+	assert_int_equal(verdict("10.11.0.5", NULL, 6, 81, 0), DROP);
+	/* the brief's IPv6 example */
+	load("deny 2001:db8::/32 dst 2001:db8:1::/48\n");
+	assert_int_equal(verdict("2001:db8:5::1", "2001:db8:1::7", 17, 53, 0), DROP);
+	assert_int_equal(verdict("2001:db8:5::1", "2001:db8:2::7", 17, 53, 0), PASS);
+}
+
+static void test_ipv6_and_families(void **s)
+{
+	(void)s;
+	load("deny 2001:db8::/32\nallow 2001:db8:1::/48\n");
+	assert_int_equal(verdict("2001:db8:1::5", NULL, 6, 80, 0), PASS);
+	assert_int_equal(verdict("2001:db8:2::1", NULL, 6, 80, 0), DROP);
+	assert_int_equal(verdict("2001:db9::1", NULL, 6, 80, 0), PASS);
+	assert_int_equal(V4("10.0.0.1"), PASS);
+	/* ::/0 is every IPv6 source, 0.0.0.0/0 every IPv4 one, any both */
+	load("deny ::/0\n");
+	assert_int_equal(verdict("2001:db9::1", NULL, 6, 80, 0), DROP);
+	assert_int_equal(V4("10.0.0.1"), PASS);
+	load("deny 0.0.0.0/0\n");
+	assert_int_equal(verdict("2001:db9::1", NULL, 6, 80, 0), PASS);
+	assert_int_equal(V4("10.0.0.1"), DROP);
+	load("deny any proto tcp\nallow ::/0 port 443\n");
+	assert_int_equal(verdict("2001:db9::1", NULL, 6, 80, 0), DROP);
+	assert_int_equal(verdict("2001:db9::1", NULL, 6, 443, 0), PASS);
+	assert_int_equal(verdict("10.0.0.1", NULL, 6, 443, 0), DROP);   /* not for IPv4 */
+	assert_int_equal(verdict("10.0.0.1", NULL, 17, 443, 0), PASS);
+	assert_int_equal(verdict("2001:db9::1", NULL, 58, 0, 0), PASS);
+}
+
+static void test_empty_set_and_flags(void **s)
+{
+	struct pl_policy_cfg c0, c1;
+
+	(void)s;
+	load("deny 10.12.0.0/16\n");
+	c0 = cfg_now();
+	assert_true(c0.flags & PL_POL_RULES);
+	assert_int_equal(V4("10.12.0.1"), DROP);
+	load("# nothing\n\n");
+	c1 = cfg_now();
+	assert_false(c1.flags & PL_POL_RULES);
+	assert_int_equal(c1.generation, c0.generation + 1);
+	assert_int_equal(c1.active, c0.active ^ 1);
+	assert_int_equal(V4("10.12.0.1"), PASS);
+}
+
+static void test_counters(void **s)
+{
+	struct pl_ruleset x, y;
+	struct pl_rule_stats st;
+	int i;
+
+	(void)s;
+	load_keep(&x, "deny 10.50.0.0/16\nallow 10.50.1.0/24\n", NULL);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(V4("10.50.2.1"), DROP);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(V4("10.50.1.1"), PASS);
+	st = counter(1);
+	assert_int_equal(st.matched, 3);
+	assert_int_equal(st.dropped, 3);
+	st = counter(2);
+	assert_int_equal(st.matched, 2);
+	assert_int_equal(st.dropped, 0);
+	/* a rule put in front: the counters move with their rules */
+	load_keep(&y, "deny 10.60.0.0/16\ndeny 10.50.0.0/16\nallow 10.50.1.0/24\n", &x);
+	st = counter(1);
+	assert_int_equal(st.matched, 0);
+	st = counter(2);
+	assert_int_equal(st.matched, 3);
+	assert_int_equal(st.dropped, 3);
+	st = counter(3);
+	assert_int_equal(st.matched, 2);
+	pl_ruleset_free(&x);
+	pl_ruleset_free(&y);
+	/* a set loaded without knowing the old one starts from zero */
+	load("deny 10.50.0.0/16\n");
+	assert_int_equal(counter(1).matched, 0);
+	assert_int_equal(counter(2).matched, 0);
+}
+
+static void test_bans(void **s)
+{
+	uint8_t a[16];
+	char err[256] = "";
+	uint64_t now = pl_mono_ns();
+	struct spec sp = { "10.21.0.1", NULL, 6, 80, 0 };
+
+	(void)s;
+	load("");
+	addr("10.21.0.1", a);
+	assert_int_equal(pl_ban_add(&fds, a, 1000000000ull, 0, err, sizeof(err)), 0);
+	assert_true(cfg_now().flags & PL_POL_BANS);
+	assert_int_equal(verdict_at(&sp, 0, now), DROP);
+	assert_int_equal(verdict_at(&sp, 0, now + 2000000000ull), PASS);   /* expired */
+	/* the allow rule comes first */
+	assert_int_equal(pl_ban_add(&fds, a, 0, 0, err, sizeof(err)), 0);
+	assert_int_equal(verdict_at(&sp, 0, now), DROP);
+	load("allow 10.21.0.0/16\n");
+	assert_int_equal(verdict_at(&sp, 0, now), PASS);
+	/* and a source the rules allow cannot be banned */
+	addr("10.21.0.2", a);
+	assert_int_equal(pl_ban_add(&fds, a, 0, 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "allowed"));
+	/* a conditional allow does not protect from bans */
+	load("allow 10.21.0.0/16 port 443\n");
+	assert_int_equal(pl_ban_add(&fds, a, 0, 0, err, sizeof(err)), 0);
+	sp.src = "10.21.0.2";
+	assert_int_equal(verdict_at(&sp, 0, now), DROP);
+	sp.dport = 443;
+	assert_int_equal(verdict_at(&sp, 0, now), PASS);
+	/* deleted: passes */
+	sp.dport = 80;
+	assert_int_equal(pl_ban_del(&fds, a, err, sizeof(err)), 0);
+	assert_int_equal(verdict_at(&sp, 0, now), PASS);
+	assert_int_equal(pl_ban_del(&fds, a, err, sizeof(err)), -1);
+	addr("10.21.0.1", a);
+	assert_int_equal(pl_ban_del(&fds, a, err, sizeof(err)), 0);
+	/* IPv6 */
+	addr("2001:db8::66", a);
+	assert_int_equal(pl_ban_add(&fds, a, 0, 0, err, sizeof(err)), 0);
+	sp.src = "2001:db8::66";
+	assert_int_equal(verdict_at(&sp, 0, now), DROP);
+	assert_int_equal(pl_ban_del(&fds, a, err, sizeof(err)), 0);
+	load("");
+}
+
+static void test_rate_limit_pps(void **s)
+{
+	struct spec sp = { "10.30.0.1", NULL, 17, 53, 0 };
+	uint64_t t0 = 5000000000000ull;
+	int i, pass = 0, drop = 0;
+	struct pl_rule_stats st;
+
+	(void)s;
+	load("deny 10.30.0.0/16\nratelimit 10.30.0.1 pps 10\n");
+	for (i = 0; i < 15; i++) {
+		int v = verdict_at(&sp, 0, t0 + (uint64_t)i * 1000000ull);     /* 1 ms apart */
+
+		pass += v == PASS;
+		drop += v == DROP;
+	}
+	assert_int_equal(pass, 10);             /* a second's worth of burst */
+	assert_int_equal(drop, 5);
+	st = counter(2);
+	assert_int_equal(st.matched, 15);
+	assert_int_equal(st.dropped, 5);
+	/* 100 ms later, one packet's worth of credit again */
+	assert_int_equal(verdict_at(&sp, 0, t0 + 115000000ull), PASS);
+	assert_int_equal(verdict_at(&sp, 0, t0 + 116000000ull), DROP);
+	/* a second later the bucket is full: 10 again */
+	for (i = 0, pass = 0; i < 12; i++)
+		pass += verdict_at(&sp, 0, t0 + 2000000000ull + (uint64_t)i) == PASS;
+	assert_int_equal(pass, 10);
+	/* another source has its own bucket */
+	load("ratelimit 10.32.0.0/16 pps 2\n");
+	sp.src = "10.32.0.1";
+	assert_int_equal(verdict_at(&sp, 0, t0), PASS);
+	assert_int_equal(verdict_at(&sp, 0, t0 + 1), PASS);
+	assert_int_equal(verdict_at(&sp, 0, t0 + 2), DROP);
+	sp.src = "10.32.0.2";
+	assert_int_equal(verdict_at(&sp, 0, t0 + 3), PASS);
+}
+
+static void test_rate_limit_bps(void **s)
+{
+	struct spec sp = { "10.31.0.1", NULL, 17, 53, 0 };
+	uint64_t t0 = 6000000000000ull;
+	int i, pass = 0;
+
+	(void)s;
+	load("ratelimit 10.31.0.1 bps 80k\n");  /* 10000 bytes a second */
+	for (i = 0; i < 15; i++)
+		pass += verdict_at(&sp, 1000, t0 + (uint64_t)i * 1000000ull) == PASS;
+	assert_int_equal(pass, 10);
+	assert_int_equal(counter(1).dropped, 5);
+	/* 100 ms: 1000 bytes of credit */
+	assert_int_equal(verdict_at(&sp, 1000, t0 + 115000000ull), PASS);
+	assert_int_equal(verdict_at(&sp, 1000, t0 + 115000001ull), DROP);
+	assert_int_equal(verdict_at(&sp, 100, t0 + 135000000ull), PASS);   /* small fits */
+}
+
+/* ---- atomic replacement ----------------------------------------------------- *
+ * S and T are judged alike by A and B (S dropped, T passed), but through
+ * lists at swapped indexes: A's trie sends S to the list that is T's in B,
+ * and the other way round. A packet that saw A's trie with B's lists (or
+ * the reverse), or a set half filled (no entry or an empty list: S passes),
+ * gets a verdict that neither set gives. */
+#define SET_A "deny 10.40.0.1\nallow 10.40.0.2\n"
+#define SET_B "allow 10.40.0.2\ndeny 10.40.0.1\n"
+#define SWAPS 60
+
+static atomic_int swaps_done;
+static atomic_int loader_failed;
+
+static void *swapper(void *arg)
+{
+	struct pl_ruleset a, b;
+	struct pl_load_result res;
+	char err[512] = "";
+	cpu_set_t all;
+	int i, c;
+
+	(void)arg;
+	CPU_ZERO(&all);                         /* off the test-run CPU if there are others */
+	for (c = 0; c < CPU_SETSIZE && c < 1024; c++)
+		CPU_SET(c, &all);
+	sched_setaffinity(0, sizeof(all), &all);
+	if (compile(&a, SET_A, err, sizeof(err)) || compile(&b, SET_B, err, sizeof(err))) {
+		atomic_store(&loader_failed, 1);
+		return NULL;
+	}
+	for (i = 0; i < SWAPS; i++) {
+		if (pl_rules_load(&fds, i % 2 ? &a : &b, NULL, &res, err, sizeof(err)) < 0) {
+			fprintf(stderr, "swap %d: %s\n", i, err);
+			atomic_store(&loader_failed, 1);
+			break;
+		}
+		atomic_fetch_add(&swaps_done, 1);
+	}
+	pl_ruleset_free(&a);
+	pl_ruleset_free(&b);
+	return NULL;
+}
+
+static uint32_t list_of(const struct pl_ruleset *rs, const char *src)
+{
+	return rs->vals[entry(rs, src, 128)].list;
+}
+
+static void test_atomic_swap(void **s)
+{
+	struct pl_ruleset a, b;
+	char err[512] = "";
+	pthread_t th;
+	long runs = 0, bad_s = 0, bad_t = 0, during = 0;
+	uint64_t t0;
+
+	(void)s;
+	/* the design holds: same verdicts, crossed lists */
+	assert_int_equal(compile(&a, SET_A, err, sizeof(err)), 0);
+	assert_int_equal(compile(&b, SET_B, err, sizeof(err)), 0);
+	assert_int_equal(list_of(&a, "10.40.0.1"), list_of(&b, "10.40.0.2"));
+	assert_int_equal(list_of(&a, "10.40.0.2"), list_of(&b, "10.40.0.1"));
+	assert_int_equal(b.lists[list_of(&a, "10.40.0.1")].r[0].action, PL_ACT_ALLOW);
+	assert_int_equal(a.lists[list_of(&b, "10.40.0.2")].r[0].action, PL_ACT_DENY);
+	pl_ruleset_free(&a);
+	pl_ruleset_free(&b);
+
+	load(SET_A);
+	t0 = pl_mono_ns();
+	atomic_store(&swaps_done, 0);
+	assert_int_equal(pthread_create(&th, NULL, swapper, NULL), 0);
+	while (atomic_load(&swaps_done) < SWAPS && !atomic_load(&loader_failed)) {
+		int d0 = atomic_load(&swaps_done);
+
+		if (V4("10.40.0.1") != DROP)
+			bad_s++;
+		if (V4("10.40.0.2") != PASS)
+			bad_t++;
+		runs += 2;
+		during += atomic_load(&swaps_done) != d0;
+	}
+	pthread_join(th, NULL);
+	fprintf(stderr, "    atomic swap: %d loads in %.2f s, %ld packets, %ld pairs ran across a load, %ld+%ld inconsistent\n",
+		atomic_load(&swaps_done), (double)(pl_mono_ns() - t0) / 1e9, runs, during, bad_s, bad_t);
+	assert_false(atomic_load(&loader_failed));
+	assert_int_equal(atomic_load(&swaps_done), SWAPS);
+	assert_int_equal(bad_s, 0);
+	assert_int_equal(bad_t, 0);
+	assert_true(runs > SWAPS);              /* the loads and the packets interleaved */
+	load("");
+}
+
+/* ---- setup ------------------------------------------------------------------ */
+
+static int setup(void **s)
+{
+	char err[256];
+
+	(void)s;
+	if (pl_replay_open(&rp, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	fds.policy = bpf_map__fd(rp.skel->maps.pl_policy);
+	fds.bans = bpf_map__fd(rp.skel->maps.pl_bans);
+	fds.tries = bpf_map__fd(rp.skel->maps.pl_rule_tries);
+	fds.lists = bpf_map__fd(rp.skel->maps.pl_rule_lists);
+	fds.rule_stats = bpf_map__fd(rp.skel->maps.pl_rule_stats);
+	fds.rates = bpf_map__fd(rp.skel->maps.pl_rates);
+	return 0;
+}
+
+static int teardown(void **s)
+{
+	(void)s;
+	pl_replay_close(&rp);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest native[] = {
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_forms),
+		cmocka_unit_test(test_compile_lists),
+	};
+	const struct CMUnitTest kernel[] = {
+		cmocka_unit_test(test_nested_prefixes),
+		cmocka_unit_test(test_same_prefix),
+		cmocka_unit_test(test_conditions),
+		cmocka_unit_test(test_ipv6_and_families),
+		cmocka_unit_test(test_empty_set_and_flags),
+		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_bans),
+		cmocka_unit_test(test_rate_limit_pps),
+		cmocka_unit_test(test_rate_limit_bps),
+		cmocka_unit_test(test_atomic_swap),
+	};
+	int r;
+
+	r = cmocka_run_group_tests_name("rules: parser and compiler", native, NULL, NULL);
+	r |= cmocka_run_group_tests_name("policy in the XDP program", kernel, setup, teardown);
+	return r;
+}

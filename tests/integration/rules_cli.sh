@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# rules_cli.sh [PKTLENS] - `pktlens rules` and `pktlens bans` on a running
+# daemon, end to end: ping crosses a veth pair into the daemon's interface,
+# and rules and bans decide whether it gets through.
+#
+# Two private network namespaces joined by a veth pair (10.77.0.1 in ns_a,
+# 10.77.0.2 in ns_b, IPv6 off); `pktlens run -i ns_b --pin DIR` watches the
+# ns_b end. Commands find the daemon with --pin DIR, and once with
+# --prog-id (from `bpftool net`). PKTLENS_STATE_DIR is a temporary folder.
+# No host interface is touched; the EXIT/INT/TERM trap kills the daemon,
+# removes the pin folder and the namespaces whatever happens. Every wait is
+# bounded. Prints one line per case and "N passed, N failed"; exits 0 only
+# if all pass.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+pktlens=${1:-${PKTLENS:-$root/build/pktlens}}
+ATTACH_SECS=${ATTACH_SECS:-60}
+CMD_SECS=${CMD_SECS:-60}
+
+die() { echo "rules_cli: $*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP, bpffs)"
+for t in ip nsenter ping bpftool python3 timeout env; do
+	command -v "$t" >/dev/null || die "missing tool: $t (scripts/install-deps.sh)"
+done
+[ -x "$pktlens" ] || die "no pktlens binary at $pktlens"
+pktlens=$(cd "$(dirname "$pktlens")" && pwd)/$(basename "$pktlens")
+
+ns_a=plrc-$$-a ns_b=plrc-$$-b
+A=10.77.0.1 B=10.77.0.2
+pin=/sys/fs/bpf/pktlens-rules-$$
+tmp=$(mktemp -d /tmp/pktlens-rules.XXXXXX) || die "cannot create a temporary folder"
+export PKTLENS_STATE_DIR=$tmp/state
+daemon=
+
+cleanup() {
+	trap - EXIT INT TERM
+	[ -n "$daemon" ] && kill -KILL "$daemon" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$pin"
+	ip netns del "$ns_a" 2>/dev/null
+	ip netns del "$ns_b" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'echo "rules_cli: interrupted" >&2; exit 130' INT TERM
+
+in_ns() { local n=$1; shift; nsenter --net="/run/netns/$n" -- "$@"; }
+
+setup() {
+	ip netns add "$ns_a" && ip netns add "$ns_b" || return 1
+	ip link add name "$ns_a" netns "$ns_a" type veth peer name "$ns_b" netns "$ns_b" ||
+		return 1
+	local n
+	for n in "$ns_a" "$ns_b"; do
+		ip netns exec "$n" sysctl -qw "net.ipv6.conf.$n.disable_ipv6=1" || return 1
+		ip -n "$n" link set "$n" up || return 1
+	done
+	ip -n "$ns_a" addr add "$A/24" dev "$ns_a" && ip -n "$ns_b" addr add "$B/24" dev "$ns_b"
+}
+setup || die "cannot create the namespaces and veth pair"
+
+# The daemon, in ns_b (nsenter and env exec: $! is pktlens itself).
+nsenter --net="/run/netns/$ns_b" -- env --default-signal=INT \
+	"$pktlens" run -i "$ns_b" --pin "$pin" --log-dir "$tmp/logs" \
+	> "$tmp/daemon.out" 2> "$tmp/daemon.err" < /dev/null &
+daemon=$!
+for ((i = 0; i < ATTACH_SECS * 10; i++)); do
+	grep -qs "attached to $ns_b" "$tmp/daemon.err" && break
+	kill -0 "$daemon" 2>/dev/null || break
+	sleep 0.1
+done
+grep -qs "attached to $ns_b" "$tmp/daemon.err" ||
+	die "daemon did not attach: $(tail -n 3 "$tmp/daemon.err" | tr '\n' ' ')"
+
+# --- helpers ------------------------------------------------------------------
+why=()
+problem() { why+=("$*"); }
+passed=0 failed=0
+finish() {
+	local w
+	if [ ${#why[@]} -eq 0 ]; then
+		passed=$((passed + 1)); printf 'ok   %s\n' "$1"
+	else
+		failed=$((failed + 1))
+		w=$(printf '%s; ' "${why[@]}")
+		printf 'FAIL %s: %s\n' "$1" "${w%; }"
+	fi
+	why=()
+}
+# pl ARGS...: pktlens with output in $out, $err, status in $rc
+pl() {
+	timeout "$CMD_SECS" "$pktlens" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
+	rc=$?
+	out=$(cat "$tmp/out") err=$(cat "$tmp/err")
+}
+expect_rc() { [ "$rc" = "$1" ] || problem "exit status $rc, want $1 (stderr: ${err:0:300})"; }
+expect_out() { grep -qE -- "$1" <<< "$out" || problem "stdout lacks /$1/: ${out:0:400}"; }
+expect_err() { grep -qE -- "$1" <<< "$err" || problem "stderr lacks /$1/: ${err:0:400}"; }
+# ping_ok: one echo from A to B answered (3 tries: ARP may need the first)
+ping_ok() { in_ns "$ns_a" ping -c 3 -i 0.2 -W 1 -q "$B" > /dev/null 2>&1; }
+ping_blocked() { ! in_ns "$ns_a" ping -c 2 -i 0.2 -W 1 -q "$B" > /dev/null 2>&1; }
+# matched/dropped of rule N in `rules list` output: "M D"
+counters() { awk -v n="$1" '$1 == n && $2 ~ /^[0-9]+$/ { print $3, $4 }' <<< "$out" | tr -d '*'; }
+
+# --- cases -----------------------------------------------------------------------
+name="rules check: a good file compiles, no daemon needed"
+cat > "$tmp/good.rules" <<EOF
+# the brief's examples
+allow 10.0.0.0/8
+deny 192.0.2.0/24 proto tcp port 22
+deny 2001:db8::/32 dst 2001:db8:1::/48
+ratelimit 0.0.0.0/0 proto udp port 53 pps 1000
+ratelimit 198.51.100.7/32 bps 1000000
+deny any port 6000-6010 vlan 100
+EOF
+pl rules check "$tmp/good.rules"
+expect_rc 0
+expect_out "ok: 6 rules, 6 source prefixes"
+finish "$name"
+
+name="rules check: a bad line is named FILE:LINE, exit 1"
+printf 'allow 10.0.0.0/8\n\ndeny 10.1.2.3/8\n' > "$tmp/bad.rules"
+pl rules check "$tmp/bad.rules"
+expect_rc 1
+expect_err "bad.rules:3: 10.1.2.3/8 has host bits set"
+finish "$name"
+
+name="usage: no command is a usage error (2); --help teaches"
+pl rules
+expect_rc 2
+pl rules --help
+expect_rc 0
+expect_out "Which rule decides"
+pl bans add 10.0.0.0/8 --pin "$pin"
+expect_rc 2
+expect_err "a ban is for one address"
+finish "$name"
+
+name="wrong target: a missing pin folder and a foreign program id are explained"
+pl rules list --pin "$tmp/nothing"
+expect_rc 1
+expect_err "no map pinned at .*pl_policy"
+pl rules list --prog-id 2147483000
+expect_rc 1
+expect_err "not a loaded pktlens XDP program"
+finish "$name"
+
+name="nothing loaded: list says so; ping passes"
+pl rules list --pin "$pin"
+expect_rc 0
+expect_out "no rules loaded"
+ping_ok || problem "ping from $A to $B failed with no rules"
+finish "$name"
+
+name="rules load: a deny for the pinging source drops its packets, counted on the rule"
+printf '# test set\nallow 10.99.0.0/16\ndeny %s\n' "$A" > "$tmp/deny.rules"
+pl rules load "$tmp/deny.rules" --pin "$pin"
+expect_rc 0
+expect_out "2 rules, 2 source prefixes"
+ping_blocked || problem "ping got through a deny rule"
+pl rules list --pin "$pin"
+expect_rc 0
+expect_out "deny.rules"
+expect_out "^ +2 +3 +[1-9][0-9]* +[1-9][0-9]* +deny $A\$"
+c=$(counters 2)
+[ "${c% *}" = "${c#* }" ] || problem "rule 2 matched/dropped differ: $c"
+finish "$name"
+
+name="a bad file changes nothing: error FILE:LINE, same generation, still dropping"
+gen=$(grep -oE 'generation [0-9]+' <<< "$out")
+printf 'allow 10.77.0.0/16\ndeny 10.77.0.0/16 proto tcp port 99999\n' > "$tmp/bad2.rules"
+pl rules load "$tmp/bad2.rules" --pin "$pin"
+expect_rc 1
+expect_err "bad2.rules:2: port '99999'"
+expect_err "unchanged"
+pl rules list --pin "$pin"
+expect_out "$gen,"
+expect_out "deny $A\$"
+ping_blocked || problem "ping got through after a bad load"
+finish "$name"
+
+name="rules add: an allow for the same source wins over the deny"
+pl rules add allow "$A" proto icmp --pin "$pin"
+expect_rc 0
+expect_out "added rule 3: allow $A proto icmp"
+ping_ok || problem "ping blocked despite the allow rule"
+pl rules list --pin "$pin"
+expect_out "^ +3 +4 .* allow $A proto icmp\$"
+c=$(counters 2)
+[ "${c% *}" -gt 0 ] 2>/dev/null || problem "rule 2's counters were lost by the add: '$c'"
+finish "$name"
+
+name="rules del: removing the allow drops again; removing the deny passes"
+pl rules del 3 --pin "$pin"
+expect_rc 0
+expect_out "removed rule 3: allow $A proto icmp"
+ping_blocked || problem "ping got through after the allow was removed"
+pl rules del 9 --pin "$pin"
+expect_rc 1
+expect_err "no rule 9: the set has 2 rules"
+pl rules del 2 --pin "$pin"
+expect_rc 0
+ping_ok || problem "ping blocked after the deny was removed"
+pl rules list --pin "$pin"
+expect_out "^ +1 +2 .* allow 10.99.0.0/16\$"
+grep -q "deny $A" <<< "$out" && problem "the deleted rule is still listed"
+finish "$name"
+
+name="found by program id (as bpftool net shows it)"
+id=$(in_ns "$ns_b" bpftool -j net show dev "$ns_b" 2>/dev/null | python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    for a in e.get("xdp", []):
+        print(a.get("id", "")); sys.exit()')
+if [ -z "$id" ]; then
+	problem "bpftool net shows no program on $ns_b"
+else
+	pl rules list --prog-id "$id"
+	expect_rc 0
+	expect_out "^program $id: "
+	expect_out "allow 10.99.0.0/16"
+fi
+finish "$name"
+
+name="bans add: drops the source; list shows it with drops; del lifts it"
+pl bans add "$A" --ttl 10m --pin "$pin"
+expect_rc 0
+expect_out "banned $A for 10m00s"
+ping_blocked || problem "ping got through a ban"
+pl bans list --pin "$pin"
+expect_rc 0
+expect_out "^$A +(9m5[0-9]s|10m00s) +[1-9][0-9]* +by hand\$"
+pl bans del "$A" --pin "$pin"
+expect_rc 0
+ping_ok || problem "ping blocked after the ban was lifted"
+pl bans del "$A" --pin "$pin"
+expect_rc 1
+expect_err "no such ban"
+pl bans list --pin "$pin"
+expect_out "no bans"
+finish "$name"
+
+name="bans add refuses a source that an allow rule lets through"
+printf 'allow %s\n' "$A" > "$tmp/allow.rules"
+pl rules load "$tmp/allow.rules" --pin "$pin"
+expect_rc 0
+pl bans add "$A" --pin "$pin"
+expect_rc 1
+expect_err "allowed by the rules"
+finish "$name"
+
+name="rules load - (stdin) of an empty set: no rules"
+timeout "$CMD_SECS" "$pktlens" rules load - --pin "$pin" < /dev/null > "$tmp/out" 2> "$tmp/err"
+rc=$? out=$(cat "$tmp/out") err=$(cat "$tmp/err")
+expect_rc 0
+pl rules list --pin "$pin"
+expect_out "no rules"
+finish "$name"
+
+name="the daemon is still running"
+kill -0 "$daemon" 2>/dev/null || problem "daemon died: $(tail -n 3 "$tmp/daemon.err" | tr '\n' ' ')"
+finish "$name"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
