@@ -15,4 +15,13 @@ static __always_inline __u64 pl_fine_now(__u64 coarse)
 	return cfg_replay ? coarse : bpf_ktime_get_ns();
 }
 
+/* The precise time for events, read at most once per packet however many
+ * events the packet sends. *cache starts at 0. */
+static __always_inline __u64 pl_event_now(__u64 *cache, __u64 coarse)
+{
+	if (!*cache)
+		*cache = pl_fine_now(coarse);
+	return *cache;
+}
+
 #endif /* PL_BPF_CLOCK_H */

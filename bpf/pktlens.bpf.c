@@ -31,7 +31,7 @@ int pktlens_xdp(struct xdp_md *ctx)
 	struct pl_counters *c;
 	struct pl_meta *m;
 	__u32 zero = 0, ifindex = ctx->ingress_ifindex;
-	__u64 now = 0;
+	__u64 now = 0, ev_now = 0;
 	int verdict = XDP_PASS;
 
 	m = bpf_map_lookup_elem(&pl_scratch, &zero);
@@ -65,19 +65,19 @@ int pktlens_xdp(struct xdp_md *ctx)
 		want_payload = pl_flow_update(c, &key, m, pk.pkt_len, now);
 		if (cfg_l7_events) {
 			if (m->l7_kind)         /* never set on a malformed packet */
-				pl_emit_l7(c, &key, m, pl_fine_now(now));
+				pl_emit_l7(c, &key, m, pl_event_now(&ev_now, now));
 			if (want_payload)
-				pl_emit_payload(ctx, c, &key, m, pl_fine_now(now));
+				pl_emit_payload(ctx, c, &key, m, pl_event_now(&ev_now, now));
 		}
 	} else {
 		__builtin_memset(&key, 0, sizeof(key));
 		key.ifindex = ifindex;
 		key.vlan = m->n_vlans > 0 ? m->vlan_ids[0] : 0;
 		if ((m->flags & PL_F_ARP) && cfg_l7_events)
-			pl_emit_arp(c, &key, m, pl_fine_now(now));
+			pl_emit_arp(c, &key, m, pl_event_now(&ev_now, now));
 	}
 	if (m->malformed && cfg_l7_events)
-		pl_emit_malformed(c, &key, m, pl_fine_now(now));
+		pl_emit_malformed(c, &key, m, pl_event_now(&ev_now, now));
 
 	/* After the accounting, so that what is dropped is still seen. Malformed
 	 * packets are judged like the rest by their source; the stack judges
