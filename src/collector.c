@@ -528,7 +528,7 @@ static void dns_more_messages(struct pl_collector *c, const struct pl_ev_payload
 			pl_parse_tcp_payload(e->data + off, n, e->h.key.sport, e->h.key.dport, &m);
 			if (m.l7_kind == PL_L7_DNS) {
 				l7.l7.dns = m.l7.dns;
-				pl_collector_on_event(c, &l7, sizeof(l7));
+				l7_event(c, &l7);  /* not counted as a kernel event */
 			}
 		}
 		first = 0;

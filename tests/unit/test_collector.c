@@ -1,12 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_collector.c - the collector's building blocks, natively: settings
  * (options.c), TCP reassembly (reasm.c), record formatting (records.c) and
- * the log writer (sink.c).
- *
- * A test that shows a bug still open in src/ calls KNOWN_BUG() first: it is
- * then listed as skipped, with the reason. `PL_KNOWN_BUGS=1 test_collector`
- * runs those tests too, to see whether the bug is fixed; drop the KNOWN_BUG()
- * line once it is. */
+ * the log writer (sink.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -27,14 +22,6 @@
 #include "records.h"
 #include "sink.h"
 #include "../common/packets.h"
-
-#define KNOWN_BUG(why)                                                        \
-	do {                                                                  \
-		if (!getenv("PL_KNOWN_BUGS")) {                               \
-			print_message("known bug, skipped: %s\n", why);       \
-			skip();                                               \
-		}                                                             \
-	} while (0)
 
 /* ---- temporary folders and files ----------------------------------------- */
 
