@@ -38,6 +38,10 @@ static void usage(FILE *o)
 "  --rotate-mb N         start a new log file after N MiB (0: never; default 0)\n"
 "  --idle-timeout SECS   log a connection after SECS without packets (default %u)\n"
 "  --active-timeout SECS log a long connection every SECS (default %u, 0: never)\n"
+"  --tcp-close-delay SECS  log a TCP connection SECS after FIN both ways or a\n"
+"                        RST (default %u; 0: the idle timeout)\n"
+"  --dns-idle-timeout SECS  idle timeout of DNS over UDP (default %u; 0: the\n"
+"                        idle timeout)\n"
 "  --flows N             kernel flow table size (default %u)\n"
 "  --no-progress         no progress bar, even on a terminal\n"
 "  --summary             print a summary (top names, protocols, malformed,\n"
@@ -48,7 +52,8 @@ static void usage(FILE *o)
 "A damaged file yields the records up to the damage, then an error naming\n"
 "the packet and byte offset, and exit status 1. Needs root or CAP_BPF and\n"
 "CAP_PERFMON (the program runs in the kernel).\n",
-		PL_DEFAULT_IDLE_S, PL_DEFAULT_ACTIVE_S, PL_ANALYZE_FLOWS);
+		PL_DEFAULT_IDLE_S, PL_DEFAULT_ACTIVE_S, PL_DEFAULT_TCP_CLOSE_S,
+		PL_DEFAULT_DNS_IDLE_S, PL_ANALYZE_FLOWS);
 	if (o == stdout) {
 		fputc('\n', o);
 		pl_detect_cfg_help(o);
@@ -84,6 +89,8 @@ int cmd_analyze(int argc, char **argv)
 		{ "rotate-mb", required_argument, 0, 'r' },
 		{ "idle-timeout", required_argument, 0, 'i' },
 		{ "active-timeout", required_argument, 0, 'a' },
+		{ "tcp-close-delay", required_argument, 0, 'c' },
+		{ "dns-idle-timeout", required_argument, 0, 'n' },
 		{ "flows", required_argument, 0, 'f' },
 		{ "no-progress", no_argument, 0, 'P' },
 		{ "summary", no_argument, 0, 's' },
@@ -106,7 +113,7 @@ int cmd_analyze(int argc, char **argv)
 	const char *file;
 	char err[512];
 	int c, r, rc = 1, show_progress, want_summary = 0;
-	uint64_t frames = 0, next_sweep = 0, sweep_every;
+	uint64_t frames = 0, next_sweep = 0, sweep_every, oldest_since_sweep = UINT64_MAX;
 	double last_draw = 0;
 
 	pl_options_defaults(&po);
@@ -162,6 +169,8 @@ int cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	co.idle_timeout_ns = po.idle_timeout_ns;
+	co.tcp_close_ns = po.tcp_close_ns;
+	co.dns_idle_ns = po.dns_idle_ns;
 	co.active_timeout_ns = po.active_timeout_ns;
 	co.clock_offset_ns = 0;                 /* capture times are epoch times */
 	col = pl_collector_new(&co, &sink, bpf_map__fd(rp.skel->maps.pl_flows));
@@ -183,7 +192,12 @@ int cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	/* Sweep often enough that idle connections end near their timeout. */
-	sweep_every = po.idle_timeout_ns / 4 ? po.idle_timeout_ns / 4 : 1;
+	sweep_every = po.idle_timeout_ns;
+	if (po.tcp_close_ns && po.tcp_close_ns < sweep_every)
+		sweep_every = po.tcp_close_ns;
+	if (po.dns_idle_ns && po.dns_idle_ns < sweep_every)
+		sweep_every = po.dns_idle_ns;
+	sweep_every = sweep_every / 4 ? sweep_every / 4 : 1;
 	/* The detections count per sweep: sweep as often as live does. */
 	if (det && po.sweep_ns < sweep_every)
 		sweep_every = po.sweep_ns;
@@ -197,14 +211,18 @@ int cmd_analyze(int argc, char **argv)
 			goto out;
 		}
 		frames++;
+		if (fr->ts_ns < oldest_since_sweep)
+			oldest_since_sweep = fr->ts_ns;
 		if (frames % CONSUME_EVERY == 0)
 			ring_buffer__consume(rb);
 		if (!next_sweep)
 			next_sweep = fr->ts_ns + sweep_every;
 		if (fr->ts_ns >= next_sweep) {
 			ring_buffer__consume(rb);
+			pl_collector_changed_since(col, oldest_since_sweep);
 			pl_collector_sweep(col, fr->ts_ns, 0);
 			next_sweep = fr->ts_ns + sweep_every;
+			oldest_since_sweep = UINT64_MAX;
 		}
 		if (show_progress && frames % 4096 == 0 && now_s() - last_draw > 0.2) {
 			last_draw = now_s();

@@ -55,6 +55,10 @@ static void usage(FILE *o)
 "                         native (fail without it) or generic. Default auto\n"
 "  --idle-timeout SECS    log a connection idle this long (default %u)\n"
 "  --active-timeout SECS  log a long connection every SECS (default %u; 0: never)\n"
+"  --tcp-close-delay SECS log a TCP connection this long after FIN both ways\n"
+"                         or a RST (default %u; 0: the idle timeout)\n"
+"  --dns-idle-timeout SECS  idle timeout of DNS over UDP (default %u; 0: the\n"
+"                         idle timeout)\n"
 "  --sweep-interval SECS  how often the flow table is read (default %.1f)\n"
 "  --flows N              kernel flow table entries (default %u)\n"
 "  --sources N            kernel per-source table entries (default %u)\n"
@@ -68,7 +72,8 @@ static void usage(FILE *o)
 "  --KEY VALUE            any detection setting (below, and docs/detections.md)\n"
 "\n"
 "Needs root, or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON.\n",
-		PL_DEFAULT_IDLE_S, PL_DEFAULT_ACTIVE_S, PL_DEFAULT_SWEEP_MS / 1000.0,
+		PL_DEFAULT_IDLE_S, PL_DEFAULT_ACTIVE_S, PL_DEFAULT_TCP_CLOSE_S,
+		PL_DEFAULT_DNS_IDLE_S, PL_DEFAULT_SWEEP_MS / 1000.0,
 		PL_DEFAULT_FLOWS, PL_DEFAULT_SOURCES, PL_DEFAULT_RINGBUF >> 20);
 	if (o == stdout) {
 		fputc('\n', o);
@@ -109,6 +114,10 @@ struct attachment {
 };
 
 #define BPF_FS_MAGIC_NUMBER 0xcafe4a11  /* statfs f_type of bpffs */
+
+/* Longest an event waits in the ring before the daemon reads it, unless the
+ * ring fills faster: records and notices lag by at most this. */
+#define EVENT_POLL_MS 20
 
 /* Returns 1 if this run created the folder. */
 static int pin_maps(struct pktlens_bpf *skel, const char *dir, char *err, size_t errlen)
@@ -258,6 +267,8 @@ int cmd_run(int argc, char **argv)
 		{ "mode", required_argument, 0, 'm' },
 		{ "idle-timeout", required_argument, 0, 't' },
 		{ "active-timeout", required_argument, 0, 'a' },
+		{ "tcp-close-delay", required_argument, 0, 'c' },
+		{ "dns-idle-timeout", required_argument, 0, 'n' },
 		{ "sweep-interval", required_argument, 0, 'w' },
 		{ "flows", required_argument, 0, 'f' },
 		{ "sources", required_argument, 0, 's' },
@@ -307,6 +318,8 @@ int cmd_run(int argc, char **argv)
 		bpf_map__set_max_entries(skel->maps.pl_sources, o.sources);
 	if (o.ringbuf)
 		bpf_map__set_max_entries(skel->maps.pl_events, o.ringbuf);
+	/* woken early only when a quarter of the ring waits; else EVENT_POLL_MS */
+	skel->rodata->cfg_wakeup_bytes = bpf_map__max_entries(skel->maps.pl_events) / 4;
 	if (o.pin_dir && (pin_created = pin_maps(skel, o.pin_dir, err, sizeof(err))) < 0) {
 		pin_created = 0;
 		fprintf(stderr, "pktlens run: %s\n", err);
@@ -333,6 +346,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	co.idle_timeout_ns = o.idle_timeout_ns;
+	co.tcp_close_ns = o.tcp_close_ns;
+	co.dns_idle_ns = o.dns_idle_ns;
 	co.active_timeout_ns = o.active_timeout_ns;
 	co.clock_offset_ns = epoch_offset();
 	col = pl_collector_new(&co, &sink, bpf_map__fd(skel->maps.pl_flows));
@@ -372,13 +387,18 @@ int cmd_run(int argc, char **argv)
 	while (!stop) {
 		uint64_t now;
 
-		e = ring_buffer__poll(rb, 100);
+		/* The kernel wakes us only for a filling ring (cfg_wakeup_bytes):
+		 * what came in meanwhile is read when the wait times out. */
+		e = ring_buffer__poll(rb, EVENT_POLL_MS);
+		if (e >= 0 || e == -EINTR)
+			e = ring_buffer__consume(rb);
 		if (e < 0 && e != -EINTR) {
 			fprintf(stderr, "pktlens run: reading events failed: %s\n", strerror(-e));
 			break;
 		}
 		now = mono_ns();
 		if (now >= next_sweep) {
+			ring_buffer__consume(rb);       /* events before the counts */
 			pl_collector_sweep(col, now, 0);
 			if (det)
 				pl_bans_expire(&pfds);

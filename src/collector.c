@@ -106,7 +106,22 @@ struct pl_collector {
 	struct pl_collector_stats st;
 	uint64_t seq;                   /* uid seeds */
 	struct pl_collector_hooks hk;   /* observers (detections); zero: none */
+	uint64_t prev_sweep_ns;         /* `now` of the previous sweep */
+	uint64_t oldest_hint_ns;        /* from pl_collector_changed_since, or 0 */
+	int has_hint;
 };
+
+/* The kernel's per-packet clock is the coarse one: it lags the precise
+ * clock `now` is read from by up to a tick (10 ms at HZ=100). A flow whose
+ * last packet is older than the previous sweep by more than this was read
+ * whole by that sweep. */
+#define SWEEP_CLOCK_SLACK_NS (100 * 1000000ull)
+
+void pl_collector_changed_since(struct pl_collector *c, uint64_t ts)
+{
+	c->oldest_hint_ns = ts;
+	c->has_hint = 1;
+}
 
 void pl_collector_set_hooks(struct pl_collector *c, const struct pl_collector_hooks *h)
 {
@@ -307,30 +322,30 @@ static void dns_log(struct pl_collector *c, struct conn *cn, const struct dns_qu
 	pl_rec_ts(o, "ts", epoch(c, q ? q->ts : resp_ts));
 	pl_rec_str(o, "uid", cn->uid, PL_UID_LEN);
 	pl_rec_id(o, &cn->orig);
-	json_object_object_add(o, "proto", json_object_new_string(d->tcp ? "tcp" : "udp"));
-	json_object_object_add(o, "trans_id", json_object_new_int(d->id));
+	pl_rec_add(o, "proto", json_object_new_string(d->tcp ? "tcp" : "udp"));
+	pl_rec_add(o, "trans_id", json_object_new_int(d->id));
 	if (q && resp && resp_ts >= q->ts)
 		pl_rec_secs(o, "rtt", resp_ts - q->ts);
 	if (d->has_question) {
 		pl_rec_str(o, "query", d->qname, d->qname_len);
-		json_object_object_add(o, "qclass", json_object_new_int(d->qclass));
+		pl_rec_add(o, "qclass", json_object_new_int(d->qclass));
 		if ((n = pl_dns_qclass_name(d->qclass)))
-			json_object_object_add(o, "qclass_name", json_object_new_string(n));
-		json_object_object_add(o, "qtype", json_object_new_int(d->qtype));
+			pl_rec_add(o, "qclass_name", json_object_new_string(n));
+		pl_rec_add(o, "qtype", json_object_new_int(d->qtype));
 		if ((n = pl_dns_qtype_name(d->qtype)))
-			json_object_object_add(o, "qtype_name", json_object_new_string(n));
+			pl_rec_add(o, "qtype_name", json_object_new_string(n));
 	}
 	if (resp) {
-		json_object_object_add(o, "rcode", json_object_new_int(resp->rcode));
+		pl_rec_add(o, "rcode", json_object_new_int(resp->rcode));
 		if ((n = pl_dns_rcode_name(resp->rcode)))
-			json_object_object_add(o, "rcode_name", json_object_new_string(n));
-		json_object_object_add(o, "AA", json_object_new_boolean(resp->flags & 0x0400));
-		json_object_object_add(o, "TC", json_object_new_boolean(resp->flags & 0x0200));
-		json_object_object_add(o, "RA", json_object_new_boolean(resp->flags & 0x0080));
-		json_object_object_add(o, "ancount", json_object_new_int(resp->ancount));
+			pl_rec_add(o, "rcode_name", json_object_new_string(n));
+		pl_rec_add(o, "AA", json_object_new_boolean(resp->flags & 0x0400));
+		pl_rec_add(o, "TC", json_object_new_boolean(resp->flags & 0x0200));
+		pl_rec_add(o, "RA", json_object_new_boolean(resp->flags & 0x0080));
+		pl_rec_add(o, "ancount", json_object_new_int(resp->ancount));
 	}
-	json_object_object_add(o, "RD", json_object_new_boolean(d->flags & 0x0100));
-	json_object_object_add(o, "rejected",
+	pl_rec_add(o, "RD", json_object_new_boolean(d->flags & 0x0100));
+	pl_rec_add(o, "rejected",
 			       json_object_new_boolean(resp && resp->rcode == 5));
 	pl_sink_write(c->sink, "dns", o);
 }
@@ -402,7 +417,7 @@ static void http_log(struct pl_collector *c, struct conn *cn, int dir, uint64_t 
 	pl_rec_ts(o, "ts", epoch(c, ts));
 	pl_rec_str(o, "uid", cn->uid, PL_UID_LEN);
 	pl_rec_id(o, &cn->orig);
-	json_object_object_add(o, "trans_depth", json_object_new_int((int)++cn->http_depth));
+	pl_rec_add(o, "trans_depth", json_object_new_int((int)++cn->http_depth));
 	pl_rec_str(o, "method", h->method, h->method_len);
 	if (h->flags & PL_HTTP_HAS_HOST) {
 		pl_rec_str(o, "host", h->host, h->host_len);
@@ -410,7 +425,7 @@ static void http_log(struct pl_collector *c, struct conn *cn, int dir, uint64_t 
 	}
 	pl_rec_str(o, "uri", h->path, h->path_len);
 	if (h->flags & (PL_HTTP_PATH_TRUNC | PL_HTTP_HOST_TRUNC))
-		json_object_object_add(o, "truncated", json_object_new_boolean(1));
+		pl_rec_add(o, "truncated", json_object_new_boolean(1));
 	pl_sink_write(c->sink, "http", o);
 }
 
@@ -429,7 +444,7 @@ static void ssl_log(struct pl_collector *c, struct conn *cn, int dir, uint64_t t
 	pl_rec_str(o, "uid", cn->uid, PL_UID_LEN);
 	pl_rec_id(o, &cn->orig);
 	if ((v = pl_tls_version_name(t)))
-		json_object_object_add(o, "version", json_object_new_string(v));
+		pl_rec_add(o, "version", json_object_new_string(v));
 	if (t->flags & PL_TLS_HAS_SNI) {
 		pl_rec_str(o, "server_name", t->sni, t->sni_len);
 		top_count(c, PL_TOP_SNI, t->sni, t->sni_len);
@@ -438,10 +453,10 @@ static void ssl_log(struct pl_collector *c, struct conn *cn, int dir, uint64_t t
 		vs = json_object_new_array();
 		for (i = 0; i < t->n_versions && i < PL_TLS_MAX_VERSIONS; i++)
 			json_object_array_add(vs, json_object_new_int(t->versions[i]));
-		json_object_object_add(o, "client_versions", vs);
+		pl_rec_add(o, "client_versions", vs);
 	}
 	if (!(t->flags & PL_TLS_COMPLETE))
-		json_object_object_add(o, "hello_incomplete", json_object_new_boolean(1));
+		pl_rec_add(o, "hello_incomplete", json_object_new_boolean(1));
 	pl_sink_write(c->sink, "ssl", o);
 }
 
@@ -584,11 +599,11 @@ static void malformed_event(struct pl_collector *c, const struct pl_ev_malformed
 			pl_rec_str(o, "uid", cn->uid, PL_UID_LEN);
 		pl_rec_id(o, cn ? &cn->orig : &e->h.key);
 	}
-	json_object_object_add(o, "name", json_object_new_string(pl_malformed_name(e->reason)));
-	json_object_object_add(o, "addl", json_object_new_string(pl_malformed_text(e->reason)));
-	json_object_object_add(o, "notice", json_object_new_boolean(0));
-	json_object_object_add(o, "peer", json_object_new_string("pktlens"));
-	json_object_object_add(o, "source", json_object_new_string("XDP"));
+	pl_rec_add(o, "name", json_object_new_string(pl_malformed_name(e->reason)));
+	pl_rec_add(o, "addl", json_object_new_string(pl_malformed_text(e->reason)));
+	pl_rec_add(o, "notice", json_object_new_boolean(0));
+	pl_rec_add(o, "peer", json_object_new_string("pktlens"));
+	pl_rec_add(o, "source", json_object_new_string("XDP"));
 	pl_sink_write(c->sink, "weird", o);
 }
 
@@ -776,24 +791,24 @@ static void conn_log(struct pl_collector *c, struct conn *cn)
 	pl_rec_str(rec, "uid", cn->uid, PL_UID_LEN);
 	pl_rec_id(rec, &cn->orig);
 	if (pn)
-		json_object_object_add(rec, "proto", json_object_new_string(pn));
+		pl_rec_add(rec, "proto", json_object_new_string(pn));
 	else {
 		snprintf(buf, sizeof(buf), "%u", cn->ck.proto);
-		json_object_object_add(rec, "proto", json_object_new_string(buf));
+		pl_rec_add(rec, "proto", json_object_new_string(buf));
 	}
 	for (i = 1; i < PL_L7__COUNT; i++)
 		if (cn->services & (1u << i))
 			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%s", n ? "," : "", svc[i]);
 	if (n)
-		json_object_object_add(rec, "service", json_object_new_string(buf));
+		pl_rec_add(rec, "service", json_object_new_string(buf));
 	pl_rec_secs(rec, "duration", last > cn->start_ns ? last - cn->start_ns : 0);
 	pl_rec_u64(rec, "orig_bytes", o.payload_bytes);
 	pl_rec_u64(rec, "resp_bytes", r.payload_bytes);
-	json_object_object_add(rec, "conn_state",
+	pl_rec_add(rec, "conn_state",
 			       json_object_new_string(conn_state(cn->ck.proto, &d[0], &d[1])));
 	if (cn->ck.proto == 6) {
 		conn_history(&d[0], &d[1], hist);
-		json_object_object_add(rec, "history", json_object_new_string(hist));
+		pl_rec_add(rec, "history", json_object_new_string(hist));
 	}
 	pl_rec_u64(rec, "orig_pkts", o.pkts);
 	pl_rec_u64(rec, "orig_ip_bytes", o.ip_bytes);
@@ -803,22 +818,22 @@ static void conn_log(struct pl_collector *c, struct conn *cn)
 	pl_rec_u64(rec, "orig_wire_bytes", o.bytes);
 	pl_rec_u64(rec, "resp_wire_bytes", r.bytes);
 	if (cn->ck.vlan)
-		json_object_object_add(rec, "vlan", json_object_new_int(cn->ck.vlan));
+		pl_rec_add(rec, "vlan", json_object_new_int(cn->ck.vlan));
 	if (cn->ck.inner_vlan)
-		json_object_object_add(rec, "inner_vlan", json_object_new_int(cn->ck.inner_vlan));
+		pl_rec_add(rec, "inner_vlan", json_object_new_int(cn->ck.inner_vlan));
 	if (d[0].pkts) {
-		json_object_object_add(rec, "orig_ttl_min", json_object_new_int(d[0].ttl_min));
-		json_object_object_add(rec, "orig_ttl_max", json_object_new_int(d[0].ttl_max));
+		pl_rec_add(rec, "orig_ttl_min", json_object_new_int(d[0].ttl_min));
+		pl_rec_add(rec, "orig_ttl_max", json_object_new_int(d[0].ttl_max));
 	}
 	if (d[1].pkts) {
-		json_object_object_add(rec, "resp_ttl_min", json_object_new_int(d[1].ttl_min));
-		json_object_object_add(rec, "resp_ttl_max", json_object_new_int(d[1].ttl_max));
+		pl_rec_add(rec, "resp_ttl_min", json_object_new_int(d[1].ttl_min));
+		pl_rec_add(rec, "resp_ttl_max", json_object_new_int(d[1].ttl_max));
 	}
 	if (cn->ck.proto == 6) {
 		snprintf(buf, sizeof(buf), "0x%03x", d[0].tcp_flags);
-		json_object_object_add(rec, "orig_tcp_flags", json_object_new_string(buf));
+		pl_rec_add(rec, "orig_tcp_flags", json_object_new_string(buf));
 		snprintf(buf, sizeof(buf), "0x%03x", d[1].tcp_flags);
-		json_object_object_add(rec, "resp_tcp_flags", json_object_new_string(buf));
+		pl_rec_add(rec, "resp_tcp_flags", json_object_new_string(buf));
 	}
 	for (i = 0; i < 2; i++) {
 		if (cn->have_mac & (1u << i)) {
@@ -826,12 +841,12 @@ static void conn_log(struct pl_collector *c, struct conn *cn)
 
 			snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x",
 				 m[0], m[1], m[2], m[3], m[4], m[5]);
-			json_object_object_add(rec, i ? "resp_l2_addr" : "orig_l2_addr",
+			pl_rec_add(rec, i ? "resp_l2_addr" : "orig_l2_addr",
 					       json_object_new_string(buf));
 		}
 	}
 	if (cn->ck.ifindex)
-		json_object_object_add(rec, "ifindex", json_object_new_int((int)cn->ck.ifindex));
+		pl_rec_add(rec, "ifindex", json_object_new_int((int)cn->ck.ifindex));
 	pl_sink_write(c->sink, "conn", rec);
 	c->st.conns_logged++;
 	cn->logged[0] = d[0];
@@ -892,7 +907,7 @@ static void conn_note_flow(struct pl_collector *c, const struct pl_flow_key *k,
  * or maps without batch lookup fall back to walking key by key. */
 #define SWEEP_BATCH 4096
 
-static void sweep_walk(struct pl_collector *c)
+static void sweep_walk(struct pl_collector *c, uint64_t changed_since)
 {
 	struct pl_flow_key k, next;
 	struct dir_stat s;
@@ -903,14 +918,14 @@ static void sweep_walk(struct pl_collector *c)
 		more = !bpf_map_get_next_key(c->flows_fd, &k, &next);
 		if (!bpf_map_lookup_elem(c->flows_fd, &k, c->percpu)) {
 			sum_percpu(c, &s);
-			if (s.pkts)
+			if (s.pkts && s.last_ns >= changed_since)
 				conn_note_flow(c, &k, &s);
 		}
 		k = next;
 	}
 }
 
-static void sweep_read(struct pl_collector *c)
+static void sweep_read(struct pl_collector *c, uint64_t changed_since)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	size_t vsz = sizeof(struct pl_flow_val) * (size_t)c->ncpu;
@@ -924,7 +939,7 @@ static void sweep_read(struct pl_collector *c)
 	if (!keys || !vals) {
 		free(keys);
 		free(vals);
-		sweep_walk(c);
+		sweep_walk(c, changed_since);
 		return;
 	}
 	do {
@@ -932,7 +947,7 @@ static void sweep_read(struct pl_collector *c)
 		e = bpf_map_lookup_batch(c->flows_fd, in, &out, keys, vals, &n, &opts);
 		if (e && errno != ENOENT) {
 			if (!in) {              /* no batch support: the slow way */
-				sweep_walk(c);
+				sweep_walk(c, changed_since);
 				break;
 			}
 			if (errno == ENOSPC)    /* a bucket larger than a batch: rare */
@@ -942,7 +957,9 @@ static void sweep_read(struct pl_collector *c)
 		for (i = 0; i < n; i++) {
 			memcpy(c->percpu, vals + i * vsz, vsz);
 			sum_percpu(c, &s);
-			if (s.pkts)
+			/* unchanged since the last sweep: nothing new to note, and
+			 * the connection lookup is what a sweep costs most */
+			if (s.pkts && s.last_ns >= changed_since)
 				conn_note_flow(c, &keys[i], &s);
 		}
 		in = &out;
@@ -951,11 +968,40 @@ static void sweep_read(struct pl_collector *c)
 	free(vals);
 }
 
+/* Zeek's timers: a TCP connection closed by FIN both ways or by a RST ends
+ * after tcp_close_delay/tcp_reset_delay (5 s), DNS over UDP after
+ * dns_session_timeout (10 s); everything else after the idle timeout. Ending
+ * them early also keeps the flow table a sweep reads small. */
+#define TCP_FIN 0x01
+#define TCP_RST 0x04
+
+static uint64_t idle_timeout(const struct pl_collector *c, const struct conn *cn,
+			     const struct dir_stat d[2])
+{
+	uint64_t t = c->o.idle_timeout_ns, early = 0;
+
+	if (cn->ck.proto == 6 && (((d[0].tcp_flags & d[1].tcp_flags) & TCP_FIN) ||
+				  ((d[0].tcp_flags | d[1].tcp_flags) & TCP_RST)))
+		early = c->o.tcp_close_ns;
+	else if (cn->ck.proto == 17 && (cn->services & (1u << PL_L7_DNS)))
+		early = c->o.dns_idle_ns;
+	return early && early < t ? early : t;
+}
+
 int pl_collector_sweep(struct pl_collector *c, uint64_t now, int final)
 {
 	struct conn *cn, *tmp;
+	uint64_t changed_since = 0;
 
-	sweep_read(c);
+	if (c->has_hint)
+		changed_since = c->oldest_hint_ns;
+	else if (c->prev_sweep_ns > SWEEP_CLOCK_SLACK_NS)
+		changed_since = c->prev_sweep_ns - SWEEP_CLOCK_SLACK_NS;
+	if (final)
+		changed_since = 0;
+	c->has_hint = 0;
+	c->prev_sweep_ns = now;
+	sweep_read(c, changed_since);
 	HASH_ITER(hh, c->conns, cn, tmp) {
 		struct dir_stat d[2];
 		uint64_t last;
@@ -965,7 +1011,7 @@ int pl_collector_sweep(struct pl_collector *c, uint64_t now, int final)
 		if (!last)
 			last = cn->start_ns;
 		/* a packet may have come in after `now` was read: not idle */
-		if (final || (now > last && now - last >= c->o.idle_timeout_ns))
+		if (final || (now > last && now - last >= idle_timeout(c, cn, d)))
 			conn_close(c, cn);
 		else if (c->o.active_timeout_ns && now > cn->start_ns &&
 			 now - cn->start_ns >= c->o.active_timeout_ns)

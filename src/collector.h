@@ -13,6 +13,8 @@
 struct pl_collector_opts {
 	uint64_t idle_timeout_ns;       /* a connection quiet this long is logged */
 	uint64_t active_timeout_ns;     /* a longer one is logged every so often */
+	uint64_t tcp_close_ns;          /* idle after FIN both ways or RST (0: idle_timeout) */
+	uint64_t dns_idle_ns;           /* idle timeout of DNS over UDP (0: idle_timeout) */
 	uint64_t clock_offset_ns;       /* added to kernel times to get epoch time */
 };
 
@@ -57,6 +59,10 @@ int pl_collector_on_event(void *ctx, void *data, size_t size);
 /* Reads the flow table; logs connections idle or active too long at `now`
  * (kernel clock). `final` logs and removes every connection. */
 int pl_collector_sweep(struct pl_collector *c, uint64_t now, int final);
+/* Every packet counted since the previous sweep carried a clock >= ts (a
+ * capture's timestamps can go backwards): the next sweep re-reads only flows
+ * seen since then. Without it, a sweep assumes the kernel's live clock. */
+void pl_collector_changed_since(struct pl_collector *c, uint64_t ts);
 const struct pl_collector_stats *pl_collector_stats(const struct pl_collector *c);
 /* Top names seen (DNS queries, SNI, HTTP hosts) for the summary. */
 enum pl_top_kind { PL_TOP_DNS, PL_TOP_SNI, PL_TOP_HTTP, PL_TOP__COUNT };

@@ -111,7 +111,7 @@ static void mitigate(struct pl_detect *d, struct det_notice *n, struct json_obje
 	if (d->act.ban(d->act.ctx, n->ban, n->ban_ns, (uint32_t)n->note + 1, err, sizeof(err))) {
 		d->bans_refused++;
 		json_object_array_add(actions, json_object_new_string("pktlens::ACTION_BAN_REFUSED"));
-		json_object_object_add(o, "ban_error", json_object_new_string(err));
+		pl_rec_add(o, "ban_error", json_object_new_string(err));
 		return;
 	}
 	d->bans++;
@@ -131,29 +131,29 @@ int det_raise(struct pl_detect *d, struct det_notice *n)
 	o = pl_rec_new("notice");
 	pl_rec_ts(o, "ts", n->ts + d->offset);
 	if (n->uid)
-		json_object_object_add(o, "uid", json_object_new_string(n->uid));
-	json_object_object_add(o, "note", json_object_new_string(pl_note_name(n->note)));
-	json_object_object_add(o, "msg", json_object_new_string(n->msg));
+		pl_rec_add(o, "uid", json_object_new_string(n->uid));
+	pl_rec_add(o, "note", json_object_new_string(pl_note_name(n->note)));
+	pl_rec_add(o, "msg", json_object_new_string(n->msg));
 	if (n->sub[0])
-		json_object_object_add(o, "sub", json_object_new_string(n->sub));
+		pl_rec_add(o, "sub", json_object_new_string(n->sub));
 	if (n->src) {
 		det_addr(n->src, s, sizeof(s));
-		json_object_object_add(o, "src", json_object_new_string(s));
+		pl_rec_add(o, "src", json_object_new_string(s));
 	}
 	if (n->dst) {
 		det_addr(n->dst, s, sizeof(s));
-		json_object_object_add(o, "dst", json_object_new_string(s));
+		pl_rec_add(o, "dst", json_object_new_string(s));
 	}
 	if (n->port >= 0)
-		json_object_object_add(o, "p", json_object_new_int(n->port));
+		pl_rec_add(o, "p", json_object_new_int(n->port));
 	pl_rec_u64(o, "n", n->n);
 	if (n->src_mac)
-		json_object_object_add(o, "src_mac", json_object_new_string(n->src_mac));
-	json_object_object_add(o, "peer_descr", json_object_new_string("pktlens"));
+		pl_rec_add(o, "src_mac", json_object_new_string(n->src_mac));
+	pl_rec_add(o, "peer_descr", json_object_new_string("pktlens"));
 	actions = json_object_new_array();
 	json_object_array_add(actions, json_object_new_string("Notice::ACTION_LOG"));
 	mitigate(d, n, o, actions);
-	json_object_object_add(o, "actions", actions);
+	pl_rec_add(o, "actions", actions);
 	pl_rec_secs(o, "suppress_for", n->suppress_ns);
 	pl_sink_write(d->sink, "notice", o);
 	pl_sink_flush(d->sink);         /* a notice is read at once, not at the next sweep */

@@ -230,19 +230,34 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Lower median of sorted v[0..m) without one element equal to `self`. */
+/* Lower median of sorted v[0..m) without one element equal to `self` (which
+ * is in v): a binary search, as every hot source asks once per tick. */
 static uint64_t median_without(const uint64_t *v, size_t m, uint64_t self)
 {
-	size_t i, idx;
+	size_t lo = 0, hi = m, idx;
 
 	if (m < 2)
 		return 0;
-	for (i = 0; i < m && v[i] != self; i++)
-		;
+	while (lo < hi) {               /* first element >= self */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] < self)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	idx = (m - 2) / 2;              /* among the other m - 1 */
-	if (idx >= i)
+	if (idx >= lo)
 		idx++;
 	return v[idx < m ? idx : m - 1];
+}
+
+/* Above the absolute floor: only such a source can be an outlier, so the
+ * medians are not worked out on a tick where there is none. */
+static int over_floor(const struct pl_detect_cfg *c, const struct det_src *s, double w)
+{
+	return s->rate_pkts && ((double)s->rate_pkts >= c->src_pps * w ||
+				(double)s->rate_bytes >= c->src_bps * w);
 }
 
 static void rate_check(struct pl_detect *d, uint64_t now)
@@ -251,16 +266,18 @@ static void rate_check(struct pl_detect *d, uint64_t now)
 	double w = det_secs(c->src_window_ns), el;
 	uint64_t *pk, *by;
 	struct det_src *s;
-	size_t m = 0;
+	size_t m = 0, hot = 0;
 
 	if (!d->rate_start) {
 		d->rate_start = now;
 		return;
 	}
 	for (s = d->srcs; s; s = s->hh.next)
-		if (s->rate_pkts)
+		if (s->rate_pkts) {
 			m++;
-	if (!m)
+			hot += (size_t)over_floor(c, s, w);
+		}
+	if (!hot)
 		goto reset;
 	pk = malloc(m * sizeof(*pk));
 	by = malloc(m * sizeof(*by));
@@ -286,7 +303,7 @@ static void rate_check(struct pl_detect *d, uint64_t now)
 		struct det_notice n = { .note = PL_NOTE_SOURCE_RATE, .port = -1 };
 		char ss[64];
 
-		if (!s->rate_pkts)
+		if (!over_floor(c, s, w))
 			continue;
 		mp = median_without(pk, m, s->rate_pkts);
 		mb = median_without(by, m, s->rate_bytes);

@@ -86,6 +86,8 @@ struct pl_detect {
 	struct det_port *scan_ports;
 	unsigned nscans, nscan_pairs, nscan_ports;
 	uint64_t scan_epochs;
+	uint64_t scan_purged;           /* when windows that are over were last dropped */
+	int scan_pairs_hot;             /* a pair reached the port threshold since the last tick */
 	struct det_dns *dns;
 	unsigned ndns;
 	struct det_arp_ip *arp_ips;

@@ -194,6 +194,8 @@ static void probe(struct pl_detect *d, const struct pl_flow_key *k, int kind, ui
 	p->answered = 0;
 	if (!pr->unans++)
 		s->hosts++;
+	if (pr->unans >= d->c.scan_ports)
+		d->scan_pairs_hot = 1;
 }
 
 void det_scan_flow_new(struct pl_detect *d, const struct pl_ev_flow *e, const char *uid)
@@ -263,8 +265,13 @@ void det_scan_tick(struct pl_detect *d, uint64_t now)
 	struct det_pair *p, *pt;
 	struct det_port *q, *qt;
 	char ss[64], ds[64], kb[160];
+	/* Pairs and probes of windows that are over are dropped once a window,
+	 * not every tick: a busy host opens thousands of flows a second. */
+	int purge = det_since(now, d->scan_purged) >= c->scan_window_ns;
 
-	HASH_ITER(hh, *pairs, p, pt) {
+	if (purge)
+		d->scan_purged = now;
+	if (purge || d->scan_pairs_hot) HASH_ITER(hh, *pairs, p, pt) {
 		HASH_FIND(hh, d->scans, p->k.src, 16, s);
 		if (!s || s->epoch != p->epoch) {
 			HASH_DEL(*pairs, p);    /* from a window that is over */
@@ -292,6 +299,7 @@ void det_scan_tick(struct pl_detect *d, uint64_t now)
 			det_raise(d, &n);
 		}
 	}
+	d->scan_pairs_hot = 0;
 	HASH_ITER(hh, d->scans, s, st) {
 		if (det_since(now, s->start) >= c->scan_window_ns &&
 		    det_since(now, s->last) >= c->scan_window_ns) {
@@ -300,6 +308,8 @@ void det_scan_tick(struct pl_detect *d, uint64_t now)
 			d->nscans--;
 			continue;
 		}
+		if (s->hosts < c->scan_hosts && s->bad < c->bad_flags)
+			continue;
 		det_addr(s->addr, ss, sizeof(ss));
 		if (s->hosts >= c->scan_hosts) {
 			struct det_notice n = { .note = PL_NOTE_ADDRESS_SCAN, .port = -1 };
@@ -334,7 +344,7 @@ void det_scan_tick(struct pl_detect *d, uint64_t now)
 		}
 	}
 	/* probes of windows that are over */
-	HASH_ITER(hh, *ports, q, qt) {
+	if (purge) HASH_ITER(hh, *ports, q, qt) {
 		HASH_FIND(hh, d->scans, q->k.src, 16, s);
 		if (!s || s->epoch != q->epoch) {
 			HASH_DEL(*ports, q);

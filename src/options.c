@@ -16,6 +16,8 @@ void pl_options_defaults(struct pl_options *o)
 	memset(o, 0, sizeof(*o));
 	o->idle_timeout_ns = PL_DEFAULT_IDLE_S * 1000000000ull;
 	o->active_timeout_ns = PL_DEFAULT_ACTIVE_S * 1000000000ull;
+	o->tcp_close_ns = PL_DEFAULT_TCP_CLOSE_S * 1000000000ull;
+	o->dns_idle_ns = PL_DEFAULT_DNS_IDLE_S * 1000000000ull;
 	o->sweep_ns = PL_DEFAULT_SWEEP_MS * 1000000ull;
 	pl_detect_cfg_defaults(&o->detect);
 }
@@ -104,6 +106,10 @@ int pl_options_set(struct pl_options *o, const char *key, const char *v,
 		return parse_secs(key, v, 0, &o->idle_timeout_ns, err, errlen);
 	} else if (!strcmp(key, "active-timeout")) {
 		return parse_secs(key, v, 1, &o->active_timeout_ns, err, errlen);
+	} else if (!strcmp(key, "tcp-close-delay")) {
+		return parse_secs(key, v, 1, &o->tcp_close_ns, err, errlen);
+	} else if (!strcmp(key, "dns-idle-timeout")) {
+		return parse_secs(key, v, 1, &o->dns_idle_ns, err, errlen);
 	} else if (!strcmp(key, "sweep-interval")) {
 		return parse_secs(key, v, 0, &o->sweep_ns, err, errlen);
 	} else if (!strcmp(key, "flows")) {

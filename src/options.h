@@ -13,6 +13,8 @@
 
 #define PL_DEFAULT_IDLE_S    60
 #define PL_DEFAULT_ACTIVE_S  1800
+#define PL_DEFAULT_TCP_CLOSE_S 5      /* Zeek's tcp_close_delay */
+#define PL_DEFAULT_DNS_IDLE_S  10     /* Zeek's dns_session_timeout */
 #define PL_DEFAULT_SWEEP_MS  1000
 #define PL_ANALYZE_FLOWS     262144
 #define PL_MAX_IFACES        16
@@ -26,6 +28,7 @@ struct pl_options {
 	uint64_t rotate_bytes;
 	uint64_t idle_timeout_ns;
 	uint64_t active_timeout_ns;
+	uint64_t tcp_close_ns, dns_idle_ns;
 	uint64_t sweep_ns;
 	uint32_t flows, sources, ringbuf;
 	enum pl_xdp_mode mode;

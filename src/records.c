@@ -10,7 +10,7 @@ struct json_object *pl_rec_new(const char *kind)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "_path", json_object_new_string(kind));
+	pl_rec_add(o, "_path", json_object_new_string(kind));
 	return o;
 }
 
@@ -21,7 +21,7 @@ static void add_fixed6(struct json_object *o, const char *name, uint64_t ns)
 	snprintf(s, sizeof(s), "%llu.%06llu", (unsigned long long)(ns / 1000000000ull),
 		 (unsigned long long)(ns % 1000000000ull / 1000));
 	/* the string is what gets printed: no binary-float digits */
-	json_object_object_add(o, name, json_object_new_double_s((double)ns / 1e9, s));
+	pl_rec_add(o, name, json_object_new_double_s((double)ns / 1e9, s));
 }
 
 void pl_rec_ts(struct json_object *o, const char *name, uint64_t ns)
@@ -49,21 +49,21 @@ void pl_rec_id(struct json_object *o, const struct pl_flow_key *k)
 	char s[INET6_ADDRSTRLEN];
 
 	pl_addr_str(k->src, s, sizeof(s));
-	json_object_object_add(o, "id.orig_h", json_object_new_string(s));
-	json_object_object_add(o, "id.orig_p", json_object_new_int(k->sport));
+	pl_rec_add(o, "id.orig_h", json_object_new_string(s));
+	pl_rec_add(o, "id.orig_p", json_object_new_int(k->sport));
 	pl_addr_str(k->dst, s, sizeof(s));
-	json_object_object_add(o, "id.resp_h", json_object_new_string(s));
-	json_object_object_add(o, "id.resp_p", json_object_new_int(k->dport));
+	pl_rec_add(o, "id.resp_h", json_object_new_string(s));
+	pl_rec_add(o, "id.resp_p", json_object_new_int(k->dport));
 }
 
 void pl_rec_str(struct json_object *o, const char *name, const char *s, size_t n)
 {
-	json_object_object_add(o, name, json_object_new_string_len(s, (int)n));
+	pl_rec_add(o, name, json_object_new_string_len(s, (int)n));
 }
 
 void pl_rec_u64(struct json_object *o, const char *name, uint64_t v)
 {
-	json_object_object_add(o, name, json_object_new_uint64(v));
+	pl_rec_add(o, name, json_object_new_uint64(v));
 }
 
 /* splitmix64: a seed in, well-mixed bits out. Uids are then reproducible

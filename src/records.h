@@ -11,6 +11,14 @@
 #define PL_UID_LEN 18           /* 'C' + 17 base62 digits, as Zeek's uids */
 
 /* A new record object whose first member is "_path": KIND. */
+/* Every key pktlens writes is a string literal: json-c need not copy it
+ * (a malloc per field was a tenth of `analyze`'s time). */
+static inline int pl_rec_add(struct json_object *o, const char *literal_key,
+			     struct json_object *v)
+{
+	return json_object_object_add_ex(o, literal_key, v, JSON_C_OBJECT_ADD_CONSTANT_KEY);
+}
+
 struct json_object *pl_rec_new(const char *kind);
 /* Epoch seconds with microseconds, printed as Zeek prints them. */
 void pl_rec_ts(struct json_object *o, const char *name, uint64_t ns);

@@ -7,10 +7,13 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "collector.h"
 #include "replay.h"
 #include "pktlens.skel.h"
 #include "../common/packets.h"
@@ -315,6 +318,119 @@ static void test_source_table(void **s)
 	assert_int_equal(syns, 2);              /* the ACK is no connection attempt */
 }
 
+/* ---- the collector's connection timers, on the program's replay clock ---- */
+
+#define SEC_NS 1000000000ull
+
+static void tcp_between(struct pkt *p, int reply, uint8_t flags)
+{
+	pk_eth(p, 0x0800);
+	pk_ipv4(p, 6, 20);
+	pk_tcp(p, 40000, 80, flags);
+	if (reply) {                    /* 10.0.0.2:80 -> 10.0.0.1:40000 */
+		p->b[29] = 2;
+		p->b[33] = 1;
+		p->b[34] = 0; p->b[35] = 80;
+		p->b[36] = 40000 >> 8; p->b[37] = 40000 & 0xff;
+	}
+}
+
+static int count_lines(const char *path, const char *needle)
+{
+	char line[4096];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += !needle || strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+static void test_collector_close_timers(void **s)
+{
+	struct pl_collector_opts co = {
+		.idle_timeout_ns = 60 * SEC_NS, .tcp_close_ns = 5 * SEC_NS,
+		.dns_idle_ns = 10 * SEC_NS,
+	};
+	struct pl_replay_opts ro = { .events = 1 };
+	const struct pl_collector_stats *st;
+	char dir[] = "/tmp/pktlens-test-timers.XXXXXX", err[256], conn[64];
+	struct pl_collector *col;
+	struct ring_buffer *crb;
+	struct pl_replay r;
+	struct pl_sink sink;
+	struct pkt p;
+	int i;
+
+	(void)s;
+	assert_non_null(mkdtemp(dir));
+	snprintf(conn, sizeof(conn), "%s/conn.log", dir);
+	assert_int_equal(pl_replay_open_opts(&r, &ro, err, sizeof(err)), 0);
+	assert_int_equal(pl_sink_open(&sink, dir, 0, err, sizeof(err)), 0);
+	col = pl_collector_new(&co, &sink, bpf_map__fd(r.skel->maps.pl_flows));
+	assert_non_null(col);
+	crb = ring_buffer__new(bpf_map__fd(r.skel->maps.pl_events), pl_collector_on_event,
+			       col, NULL);
+	assert_non_null(crb);
+	st = pl_collector_stats(col);
+
+	/* a handshake and a FIN from each side at 1-2 s */
+	static const struct { int reply; uint8_t flags; uint64_t ms; } tcp[] = {
+		{ 0, 0x02, 1000 }, { 1, 0x12, 1001 }, { 0, 0x10, 1002 },
+		{ 0, 0x11, 2000 }, { 1, 0x11, 2001 }, { 0, 0x10, 2002 },
+	};
+	for (i = 0; i < 6; i++) {
+		tcp_between(&p, tcp[i].reply, tcp[i].flags);
+		assert_int_equal(pl_replay_run(&r, p.b, p.len, p.len, tcp[i].ms * 1000000ull,
+					       NULL, NULL), 0);
+	}
+	/* a DNS query at 3 s (UDP to port 53), an open TCP connection at 3 s */
+	pk_eth(&p, 0x0800);
+	pk_ipv4(&p, 17, 8 + sizeof(dns_query));
+	pk_udp(&p, 5353, 53, sizeof(dns_query));
+	pk_bytes(&p, dns_query, sizeof(dns_query));
+	assert_int_equal(pl_replay_run(&r, p.b, p.len, p.len, 3 * SEC_NS, NULL, NULL), 0);
+	tcp_between(&p, 0, 0x02);
+	p.b[35] = 81;                   /* another connection: to port 81 */
+	assert_int_equal(pl_replay_run(&r, p.b, p.len, p.len, 3 * SEC_NS, NULL, NULL), 0);
+	ring_buffer__consume(crb);
+
+	pl_collector_sweep(col, 6 * SEC_NS, 0);        /* 4 s after the FINs */
+	assert_int_equal(st->conns_logged, 0);
+	assert_int_equal(st->conns_open, 3);
+	pl_collector_sweep(col, 7100 * 1000000ull, 0);  /* 5 s after: closed ends */
+	assert_int_equal(st->conns_logged, 1);
+	pl_collector_sweep(col, 12 * SEC_NS, 0);       /* DNS 9 s quiet: stays */
+	assert_int_equal(st->conns_logged, 1);
+	pl_collector_sweep(col, 13 * SEC_NS + 10, 0);  /* 10 s: DNS ends */
+	assert_int_equal(st->conns_logged, 2);
+	assert_int_equal(st->conns_open, 1);           /* open TCP: idle timeout */
+
+	/* a capture going back in time: a packet older than the last sweep
+	 * still counts once the analyzer says so */
+	tcp_between(&p, 0, 0x02);
+	p.b[35] = 81;
+	assert_int_equal(pl_replay_run(&r, p.b, p.len, p.len, 12 * SEC_NS, NULL, NULL), 0);
+	pl_collector_changed_since(col, 12 * SEC_NS);
+	pl_collector_sweep(col, 14 * SEC_NS, 0);
+	pl_collector_sweep(col, 80 * SEC_NS, 0);       /* idle since 12 s */
+	assert_int_equal(st->conns_logged, 3);
+	pl_sink_flush(&sink);
+	assert_int_equal(count_lines(conn, NULL), 3);
+	assert_int_equal(count_lines(conn, "\"conn_state\":\"SF\""), 1);
+	assert_int_equal(count_lines(conn, "\"orig_pkts\":2"), 1);
+
+	ring_buffer__free(crb);
+	pl_collector_free(col);
+	pl_sink_close(&sink);
+	pl_replay_close(&r);
+	unlink(conn);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_events_malformed),
 		cmocka_unit_test(test_events_payload_for_split_hello),
 		cmocka_unit_test(test_source_table),
+		cmocka_unit_test(test_collector_close_timers),
 	};
 
 	return cmocka_run_group_tests_name("bpf", tests, setup, teardown);
