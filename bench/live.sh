@@ -30,6 +30,7 @@
 # Env: LIVE_TRIAL_SECS (0.5), LIVE_START_PPS (50000), LIVE_MAX_PPS (6400000),
 #      LIVE_BISECT (4), LIVE_ATTEMPTS (3), LIVE_FLOWS (4096).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 BUILD=${1:?usage: live.sh BUILD_DIR}
 PKTLENS=$BUILD/pktlens
@@ -61,9 +62,7 @@ TD_PID=
 cleanup() {
 	[ -n "$TD_PID" ] && kill "$TD_PID" 2>/dev/null && wait "$TD_PID" 2>/dev/null
 	[ -n "$PL_PID" ] && kill "$PL_PID" 2>/dev/null && wait "$PL_PID" 2>/dev/null
-	# anything else started in our namespace (a trial cut short)
-	for p in $(ip netns pids "$NS" 2>/dev/null); do kill "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
+	bench_ns_del "$NS"      # and anything a trial cut short left in it
 	rm -rf "$TMP"
 }
 trap 'cleanup || true' EXIT
@@ -71,11 +70,7 @@ trap 'exit 130' INT TERM
 
 in_ns() { ip netns exec "$NS" "$@"; }
 
-ip netns add "$NS" || die "cannot create network namespace $NS"
-in_ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-in_ns ip link add "$TXIF" type veth peer name "$RXIF" || die "cannot create the veth pair"
-in_ns ip link set "$TXIF" up
-in_ns ip link set "$RXIF" up
+bench_veth_ns "$NS" "$TXIF" "$RXIF" || die "cannot create namespace $NS with a veth pair"
 # GRO gives the receiver a NAPI instance that outlives XDP attach/detach;
 # threaded, it is a thread we can place and prioritise.
 in_ns ethtool -K "$RXIF" gro on >/dev/null || die "cannot turn GRO on for $RXIF"
@@ -89,7 +84,6 @@ rx_thread() {        # pin and prioritise the receiver's NAPI thread
 	[ $found -eq 1 ] || die "no NAPI thread for $RXIF"
 }
 
-field() { tr ' ' '\n' <<< "$2" | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 
 # Starts tcpdump on the receiver; TD_PID. Opening a capture needs the rtnl
 # lock, which a busy host (namespaces coming and going) can hold for long:

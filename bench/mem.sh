@@ -15,6 +15,7 @@
 # on CPU 1, the injector on CPU 0 (as in live.sh).
 # Env: MEM_FLOWS ("10000 100000 1000000"), MEM_PPS (100000), MEM_WAIT (60 s).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 BUILD=${1:?usage: mem.sh BUILD_DIR}
 PKTLENS=$BUILD/pktlens
@@ -41,8 +42,7 @@ TMP=$(mktemp -d /tmp/pktlens-bench-mem.XXXXXX)
 PL_PID=
 cleanup() {
 	[ -n "$PL_PID" ] && kill "$PL_PID" 2>/dev/null && wait "$PL_PID" 2>/dev/null
-	for p in $(ip netns pids "$NS" 2>/dev/null); do kill "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
+	bench_ns_del "$NS"
 	rm -rf "$TMP"
 }
 trap 'cleanup || true' EXIT
@@ -50,13 +50,8 @@ trap 'exit 130' INT TERM
 
 in_ns() { ip netns exec "$NS" "$@"; }
 
-ip netns add "$NS" || die "cannot create network namespace $NS"
-in_ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-in_ns ip link add "$TXIF" type veth peer name "$RXIF" || die "cannot create the veth pair"
-in_ns ip link set "$TXIF" up
-in_ns ip link set "$RXIF" up
+bench_veth_ns "$NS" "$TXIF" "$RXIF" || die "cannot create namespace $NS with a veth pair"
 
-field() { tr ' ' '\n' <<< "$2" | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 summary_lines() { grep -cE "^pktlens: [0-9]+ packets" "$TMP/pl.err" || true; }
 # "open logged" from the daemon's last periodic summary
 summary_counts() {
