@@ -21,6 +21,8 @@ run "collector unit tests: options, reassembly, records, sink (native, ASan+UBSa
 run "detections on made-up events: thresholds, windows, suppression, bans, warm-up (ASan+UBSan)" \
 	"$build/san/test_detect"
 run "XDP program under BPF_PROG_TEST_RUN" "$build/san/test_bpf"
+run "TC egress program on the XDP program's maps under BPF_PROG_TEST_RUN (ASan+UBSan)" \
+	"$build/san/test_egress"
 run "rules, bans, rate limits in the XDP program; atomic rule-set swap (ASan+UBSan)" \
 	"$build/san/test_policy"
 run "differential: native vs BPF vs tshark, every capture" \
