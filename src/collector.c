@@ -588,7 +588,8 @@ static void malformed_event(struct pl_collector *c, const struct pl_ev_malformed
 	json_object_object_add(o, "addl", json_object_new_string(pl_malformed_text(e->reason)));
 	json_object_object_add(o, "notice", json_object_new_boolean(0));
 	json_object_object_add(o, "peer", json_object_new_string("pktlens"));
-	json_object_object_add(o, "source", json_object_new_string("XDP"));
+	json_object_object_add(o, "source", json_object_new_string(
+			       (e->h.flags & PL_EVH_EGRESS) ? "TC" : "XDP"));
 	pl_sink_write(c->sink, "weird", o);
 }
 
