@@ -198,7 +198,9 @@ static int attach_clsact(int prog, const char *ifname, int ifindex, struct pl_eg
 			ifname, there);
 	e = bpf_tc_attach(&hook, &o);
 	if (e) {
-		snprintf(err, errlen, "%s: cannot attach the egress filter: %s", ifname, strerror(-e));
+		snprintf(err, errlen, "%s: cannot attach the egress filter (clsact, pref %d): %s%s",
+			 ifname, PL_EGRESS_TC_PRIO, strerror(-e),
+			 e == -EINVAL ? " (a filter of another kind or protocol holds that pref: see `tc filter show dev IF egress`)" : "");
 		return -1;
 	}
 	a->clsact = 1;
