@@ -225,11 +225,19 @@ static void print_egress(const struct pl_options *o, struct pktlens_bpf *skel)
 
 /* Without --egress: a pktlens egress filter on the interface (clsact, a
  * kernel without tcx) was left by a killed pktlens; it would go on counting
- * into maps no one reads. One a --pin run left on purpose stays. */
+ * into maps no one reads, so it goes. One a --pin run left on purpose
+ * stays, and so does a pinned egress link; both are named. */
 static void stale_filter(const struct attachment *a, const char *pin_dir)
 {
 	uint32_t id = pl_egress_find_filter(a->ifindex);
+	char path[512];
 
+	/* A pinned egress link, from a run with --egress, goes on as pinned
+	 * links do: until it is removed. */
+	if (pin_dir && (size_t)snprintf(path, sizeof(path), "%s/link-egress-%s", pin_dir,
+					a->ifname) < sizeof(path) && !access(path, F_OK))
+		fprintf(stderr, "pktlens: %s: the egress link pinned at %s stays attached; remove it to detach\n",
+			a->ifname, path);
 	if (!id)
 		return;
 	if (pin_dir) {
