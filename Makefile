@@ -25,14 +25,14 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ $(WARN) \
 	-Wno-unused-function $(INCLUDES) -Ibpf
 
-BPF_PROGS := pktlens bench_pass
+BPF_PROGS := pktlens pktlens_tc bench_pass
 BPF_OBJS  := $(patsubst %,$(BUILD)/%.bpf.o,$(BPF_PROGS))
 SKELS     := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_PROGS))
 HEADERS   := $(wildcard include/*.h include/parse/*.h bpf/*.h src/*.h tests/*.h)
 
 LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
 	src/records.c src/sink.c src/reasm.c src/collector.c src/counters.c \
-	src/summary.c src/options.c src/bans.c
+	src/summary.c src/options.c src/bans.c src/egress.c
 # Detections (docs/detections.md): fed by the collector's hooks.
 DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_scan.c \
 	src/detect_dns.c src/detect_arp.c
@@ -108,6 +108,12 @@ $(BUILD)/san/test_bpf: tests/bpf/test_bpf.c $(LIB_SRCS) $(HEADERS) $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) tests/bpf/test_bpf.c $(LIB_SRCS) -o $@ -lcmocka $(LDLIBS)
 
+# The TC egress program on the XDP object's maps.
+$(BUILD)/san/test_egress: tests/bpf/test_egress.c $(LIB_SRCS) $(HEADERS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) tests/bpf/test_egress.c $(LIB_SRCS) -o $@ -lcmocka $(LDLIBS)
+
 # Rules, bans and rate limits in the real program; the loader's swap.
 $(BUILD)/san/test_policy: tests/bpf/test_policy.c $(LIB_SRCS) $(HEADERS) $(SKELS)
 	$(call msg,CC,$@)
@@ -131,7 +137,7 @@ PCAPS     ?= ../shared/pcaps
 FUZZ_SECS ?= 30
 
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
-		$(BUILD)/san/test_bpf $(BUILD)/san/test_policy \
+		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_policy \
 		$(BUILD)/san/pktlens $(BUILD)/fuzz/fuzz_parser
 	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(FUZZ_SECS)"
 

@@ -26,6 +26,16 @@ static __always_inline __u64 pl_rb_wakeup(void)
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* Set in every event's header: PL_EVH_EGRESS in the TC egress object. */
+#ifndef PL_EV_HDR_FLAGS
+#define PL_EV_HDR_FLAGS 0
+#endif
+/* Reads bytes of the packet wherever they are: XDP's helper by default, the
+ * TC egress object's bpf_skb_load_bytes (it takes PL_BPF_CTX, pl_cursor.h). */
+#ifndef PL_LOAD_BYTES
+#define PL_LOAD_BYTES bpf_xdp_load_bytes
+#endif
+
 static __always_inline void pl_emit_flow(struct pl_counters *c,
 					 const struct pl_flow_key *k,
 					 const struct pl_meta *m, __u64 now)
@@ -38,7 +48,7 @@ static __always_inline void pl_emit_flow(struct pl_counters *c,
 	}
 	e->h.type = PL_EV_FLOW_NEW;
 	e->h.size = sizeof(*e);
-	e->h.pad = 0;
+	e->h.flags = PL_EV_HDR_FLAGS;
 	e->h.ts_ns = now;
 	e->h.key = *k;
 	__builtin_memcpy(e->eth_src, m->eth_src, 6);
@@ -64,7 +74,7 @@ static __always_inline void pl_emit_l7(struct pl_counters *c,
 	}
 	e->h.type = PL_EV_L7;
 	e->h.size = sizeof(*e);
-	e->h.pad = 0;
+	e->h.flags = PL_EV_HDR_FLAGS;
 	e->h.ts_ns = now;
 	e->h.key = *k;
 	e->kind = m->l7_kind;
@@ -87,7 +97,7 @@ static __always_inline void pl_emit_malformed(struct pl_counters *c,
 	}
 	e->h.type = PL_EV_MALFORMED;
 	e->h.size = sizeof(*e);
-	e->h.pad = 0;
+	e->h.flags = PL_EV_HDR_FLAGS;
 	e->h.ts_ns = now;
 	e->h.key = *k;
 	e->reason = m->malformed;
@@ -113,7 +123,7 @@ static __always_inline void pl_emit_arp(struct pl_counters *c,
 	}
 	e->h.type = PL_EV_ARP;
 	e->h.size = sizeof(*e);
-	e->h.pad = 0;
+	e->h.flags = PL_EV_HDR_FLAGS;
 	e->h.ts_ns = now;
 	e->h.key = *k;
 	e->op = m->arp_op;
@@ -126,9 +136,10 @@ static __always_inline void pl_emit_arp(struct pl_counters *c,
 	bpf_ringbuf_submit(e, pl_rb_wakeup());
 }
 
-/* The payload is read with bpf_xdp_load_bytes: it may sit in a fragment of
- * a multi-buffer frame, beyond what direct packet access reaches. */
-static __always_inline void pl_emit_payload(struct xdp_md *ctx, struct pl_counters *c,
+/* The payload is read with PL_LOAD_BYTES: it may sit in a fragment of a
+ * multi-buffer frame, or in an skb's pages, beyond what direct packet access
+ * reaches. */
+static __always_inline void pl_emit_payload(PL_BPF_CTX *ctx, struct pl_counters *c,
 					    const struct pl_flow_key *k,
 					    const struct pl_meta *m, __u64 now)
 {
@@ -144,14 +155,14 @@ static __always_inline void pl_emit_payload(struct xdp_md *ctx, struct pl_counte
 		c->events_lost++;
 		return;
 	}
-	if (bpf_xdp_load_bytes(ctx, m->payload_off, e->data, len)) {
+	if (PL_LOAD_BYTES(ctx, m->payload_off, e->data, len)) {
 		bpf_ringbuf_discard(e, 0);
 		c->events_lost++;
 		return;
 	}
 	e->h.type = PL_EV_PAYLOAD;
 	e->h.size = sizeof(*e);
-	e->h.pad = 0;
+	e->h.flags = PL_EV_HDR_FLAGS;
 	e->h.ts_ns = now;
 	e->h.key = *k;
 	e->tcp_seq = m->tcp_seq;

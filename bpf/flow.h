@@ -78,19 +78,24 @@ static __always_inline int pl_flow_wants_payload(struct pl_flow_val *v,
 	return 1;
 }
 
+/* How much a packet adds to its flow: len wire bytes, segs packets (more
+ * than 1 only for a GSO packet at egress), and ip_extra IP bytes beyond its
+ * own IP length (the headers its other segments repeat). The XDP program
+ * passes constants 1 and 0, which cost it nothing. */
+
 /* Returns whether the segment's payload is wanted in userspace. */
 static __always_inline int pl_flow_touch(struct pl_flow_val *v,
 					 const struct pl_meta *m, __u32 len,
-					 __u64 now)
+					 __u32 segs, __u32 ip_extra, __u64 now)
 {
 	if (v->packets == 0) {          /* first packet on this CPU */
 		v->first_ns = now;
 		v->ttl_min = m->ttl;
 		v->ttl_max = m->ttl;
 	}
-	v->packets++;
+	v->packets += segs;
 	v->bytes += len;
-	v->ip_bytes += m->ip_total_len;
+	v->ip_bytes += m->ip_total_len + ip_extra;
 	v->payload_bytes += pl_wire_payload(m);
 	v->last_ns = now;
 	v->tcp_flags |= m->tcp_flags;
@@ -109,21 +114,21 @@ static __always_inline void pl_source_update(const struct pl_meta *m, __u64 now)
 static __always_inline int pl_flow_update(struct pl_counters *c,
 					  const struct pl_flow_key *k,
 					  const struct pl_meta *m, __u32 len,
-					  __u64 now)
+					  __u32 segs, __u32 ip_extra, __u64 now)
 {
 	struct pl_flow_val *v = bpf_map_lookup_elem(&pl_flows, k);
 	struct pl_flow_val nv = {};
 	int want;
 
 	if (v)
-		return pl_flow_touch(v, m, len, now);
+		return pl_flow_touch(v, m, len, segs, ip_extra, now);
 	now = pl_fine_now(now);         /* a flow's start is worth the precise clock */
-	want = pl_flow_touch(&nv, m, len, now);
+	want = pl_flow_touch(&nv, m, len, segs, ip_extra, now);
 	/* NOEXIST: when two CPUs see a new flow at once, one event only. */
 	if (bpf_map_update_elem(&pl_flows, k, &nv, BPF_NOEXIST)) {
 		v = bpf_map_lookup_elem(&pl_flows, k);
 		if (v)
-			return pl_flow_touch(v, m, len, now);
+			return pl_flow_touch(v, m, len, segs, ip_extra, now);
 		c->flow_insert_fail++;
 		return 0;
 	}

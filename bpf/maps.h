@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* maps.h - every map of the XDP program, in one place. max_entries here are
- * defaults: the loader sets the real sizes before loading (bpf_map__set_max_entries). */
+ * defaults: the loader sets the real sizes before loading (bpf_map__set_max_entries).
+ * The TC egress object declares them too and the loader hands it the XDP
+ * object's (bpf_map__reuse_fd), all but pl_scratch, which stays its own. */
 #ifndef PL_BPF_MAPS_H
 #define PL_BPF_MAPS_H
 
@@ -14,9 +16,10 @@ struct {
 	__type(value, struct pl_meta);
 } pl_scratch SEC(".maps");
 
+/* One slot per direction (enum pl_stats_slot). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, PL_STATS__SLOTS);
 	__type(key, __u32);
 	__type(value, struct pl_counters);
 } pl_stats SEC(".maps");

@@ -35,9 +35,9 @@ int pktlens_xdp(struct xdp_md *ctx)
 	int verdict = XDP_PASS;
 
 	m = bpf_map_lookup_elem(&pl_scratch, &zero);
-	c = bpf_map_lookup_elem(&pl_stats, &zero);
+	c = bpf_map_lookup_elem(&pl_stats, &zero);   /* PL_STATS_INGRESS */
 	if (!m || !c)
-		return XDP_PASS;        /* cannot happen: arrays of one slot */
+		return XDP_PASS;        /* cannot happen: arrays of fixed size */
 
 	pk.pkt_len = (__u32)(end - data);
 	pk.ctx = ctx;
@@ -56,13 +56,13 @@ int pktlens_xdp(struct xdp_md *ctx)
 	}
 
 	pl_parse_frame(&pk, m);
-	pl_count_packet(c, m, pk.pkt_len);
+	pl_count_packet(c, m, pk.pkt_len, 1);
 
 	if (m->flags & PL_F_IP) {
 		int want_payload;
 
 		pl_flow_key_from(&key, m, ifindex);
-		want_payload = pl_flow_update(c, &key, m, pk.pkt_len, now);
+		want_payload = pl_flow_update(c, &key, m, pk.pkt_len, 1, 0, now);
 		if (cfg_l7_events) {
 			if (m->l7_kind)         /* never set on a malformed packet */
 				pl_emit_l7(c, &key, m, pl_event_now(&ev_now, now));

@@ -85,7 +85,19 @@ enum pl_eth_class {
 
 #define PL_VERDICT__COUNT 5     /* XDP_ABORTED .. XDP_REDIRECT */
 
-/* One per CPU, in a single-slot array: one lookup per packet. */
+/* Slots of the counter array: the XDP program counts what arrives in one,
+ * the TC egress program what the host sends in the other, so neither is
+ * counted twice and the summary can show each direction. */
+enum pl_stats_slot {
+	PL_STATS_INGRESS = 0,
+	PL_STATS_EGRESS = 1,
+	PL_STATS__SLOTS
+};
+
+/* One per CPU and direction: one lookup per packet. Egress counts a GSO
+ * packet as the packets it leaves as (packets, bytes, ethertype, l4_proto;
+ * see pktlens_tc.bpf.c); the rest count what was parsed, once. The egress
+ * slot's verdict[] stays zero: pktlens never judges what the host sends. */
 struct pl_counters {
 	__u64 packets;
 	__u64 bytes;
@@ -110,10 +122,13 @@ enum pl_event_type {
 	PL_EV_ARP = 5,
 };
 
+/* pl_event_hdr.flags */
+#define PL_EVH_EGRESS 0x1       /* from the TC egress program: the host sent it */
+
 struct pl_event_hdr {
 	__u16 type;             /* enum pl_event_type */
 	__u16 size;             /* of the whole event */
-	__u32 pad;
+	__u32 flags;            /* PL_EVH_* */
 	__u64 ts_ns;
 	struct pl_flow_key key;
 };

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* cmd_run.c - `pktlens run -i IFACE...`: the daemon. Loads the XDP program,
+/* cmd_run.c - `pktlens run -i IFACE...`: the daemon. Loads the XDP program
+ * (and with --egress the TC egress program, egress.c, on the same maps),
  * attaches it through BPF links (so a killed daemon leaves nothing behind,
  * unless --pin keeps it on purpose), polls the ring buffer, sweeps the flow
  * table, and on SIGINT/SIGTERM logs every open connection and detaches. */
@@ -23,9 +24,11 @@
 #include "collector.h"
 #include "counters.h"
 #include "detect.h"
+#include "egress.h"
 #include "options.h"
 #include "summary.h"
 #include "pktlens.skel.h"
+#include "pktlens_tc.skel.h"
 
 static volatile sig_atomic_t stop;
 
@@ -41,8 +44,9 @@ static void usage(FILE *o)
 "usage: pktlens run -i IFACE [-i IFACE...] [OPTIONS]\n"
 "\n"
 "Attaches pktlens' XDP program to each interface and writes Zeek-style\n"
-"records (conn, dns, http, ssl, weird) of what arrives, until SIGINT or\n"
-"SIGTERM; then it logs every open connection and detaches.\n"
+"records (conn, dns, http, ssl, weird) of what arrives (with --egress, of\n"
+"what the host sends as well), until SIGINT or SIGTERM; then it logs every\n"
+"open connection and detaches.\n"
 "\n"
 "options (each also a `key = value` line of a config file, key without --;\n"
 "-i is `interface`):\n"
@@ -63,10 +67,20 @@ static void usage(FILE *o)
 "  --flows N              kernel flow table entries (default %u)\n"
 "  --sources N            kernel per-source table entries (default %u)\n"
 "  --ringbuf-mb N         event ring buffer size, a power of two (default %u)\n"
+"  --egress[=yes|no]      also watch what the host sends on each interface\n"
+"                         (a TC egress program on the same maps): conn\n"
+"                         records of the host's own connections then count\n"
+"                         both directions. Default no (it costs the host's\n"
+"                         transmit path; docs/config.md, Egress)\n"
+"  --egress-hook HOOK     auto (a tcx link on Linux 6.6+, else a clsact\n"
+"                         filter, which a killed pktlens leaves attached\n"
+"                         until the next run on the interface), tcx or\n"
+"                         clsact. Default auto\n"
 "  --pin DIR              pin maps and links under DIR (in bpffs, e.g.\n"
 "                         /sys/fs/bpf/pktlens): the program stays attached\n"
 "                         after exit and a new daemon resumes from the maps.\n"
-"                         Remove DIR to detach.\n"
+"                         Remove DIR to detach (a clsact egress filter\n"
+"                         stays: see --egress-hook).\n"
 "  --summary SECS         print a summary to stderr every SECS (0: only at exit)\n"
 "\n"
 "  --KEY VALUE            any detection setting (below, and docs/detections.md)\n"
@@ -211,6 +225,45 @@ static int attach_one(struct pktlens_bpf *skel, const struct pl_options *o,
 	return 0;
 }
 
+static void print_egress(const struct pl_options *o, struct pktlens_bpf *skel)
+{
+	struct pl_counters e;
+
+	if (o->egress &&
+	    !pl_counters_read_slot(bpf_map__fd(skel->maps.pl_stats), PL_STATS_EGRESS, &e))
+		pl_summary_print_egress(stderr, &e);
+}
+
+/* Without --egress: a pktlens egress filter on the interface (clsact, a
+ * kernel without tcx) was left by a killed pktlens; it would go on counting
+ * into maps no one reads, so it goes. One a --pin run left on purpose
+ * stays, and so does a pinned egress link; both are named. */
+static void stale_filter(const struct attachment *a, const char *pin_dir)
+{
+	uint32_t id = pl_egress_find_filter(a->ifindex);
+	char path[512];
+
+	/* A pinned egress link, from a run with --egress, goes on as pinned
+	 * links do: until it is removed. */
+	if (pin_dir && (size_t)snprintf(path, sizeof(path), "%s/link-egress-%s", pin_dir,
+					a->ifname) < sizeof(path) && !access(path, F_OK))
+		fprintf(stderr, "pktlens: %s: the egress link pinned at %s stays attached; remove it to detach\n",
+			a->ifname, path);
+	if (!id)
+		return;
+	if (pin_dir) {
+		fprintf(stderr, "pktlens: %s: a pktlens egress filter (program %u) stays attached (--pin): " PL_EGRESS_TC_DEL_HINT "\n",
+			a->ifname, id, a->ifname, a->ifname);
+		return;
+	}
+	if (pl_egress_remove_filter(a->ifindex))
+		fprintf(stderr, "pktlens: %s: cannot remove the egress filter (program %u) a killed pktlens left\n",
+			a->ifname, id);
+	else
+		fprintf(stderr, "pktlens: %s: removed the egress filter (program %u) a killed pktlens left\n",
+			a->ifname, id);
+}
+
 static int load_options(int argc, char **argv, struct pl_options *o, const struct option *opts)
 {
 	char err[640];
@@ -274,15 +327,19 @@ int cmd_run(int argc, char **argv)
 		{ "sources", required_argument, 0, 's' },
 		{ "ringbuf-mb", required_argument, 0, 'b' },
 		{ "pin", required_argument, 0, 'p' },
+		{ "egress", optional_argument, 0, 'e' },
+		{ "egress-hook", required_argument, 0, 'E' },
 		{ "summary", required_argument, 0, 'S' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	struct attachment at[PL_MAX_IFACES];
+	struct pl_egress_att eg[PL_MAX_IFACES];
 	struct pl_options o;
 	struct pl_collector_opts co;
 	struct pl_collector *col = NULL;
 	struct pktlens_bpf *skel = NULL;
+	struct pktlens_tc_bpf *tc = NULL;
 	struct ring_buffer *rb = NULL;
 	struct option *all_opts;
 	struct pl_detect *det = NULL;
@@ -292,7 +349,7 @@ int cmd_run(int argc, char **argv)
 	struct sigaction sa;
 	uint64_t next_sweep, next_summary = 0;
 	char err[640];
-	int i, e, rc = 1, nat = 0, sources_fd, pin_created = 0, started = 0;
+	int i, e, rc = 1, nat = 0, neg = 0, sources_fd, pin_created = 0, started = 0;
 
 	memset(&sink, 0, sizeof(sink));
 	all_opts = pl_detect_cfg_options(opts, 0x1000);
@@ -341,6 +398,27 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Egress after XDP: the XDP attach fails while another pktlens holds
+	 * the interface, so what is found here was left by one that is gone. */
+	if (o.egress) {
+		tc = pl_egress_load(skel, err, sizeof(err));
+		if (!tc) {
+			fprintf(stderr, "pktlens run: %s\n", err);
+			goto out;
+		}
+	}
+	for (i = 0; i < nat; i++) {
+		if (o.egress) {
+			neg = i + 1;    /* undo this one too if it fails */
+			if (pl_egress_attach(tc, at[i].ifname, at[i].ifindex, o.egress_hook,
+					     o.pin_dir, &eg[i], err, sizeof(err))) {
+				fprintf(stderr, "pktlens run: %s\n", err);
+				goto out;
+			}
+		} else {
+			stale_filter(&at[i], o.pin_dir);
+		}
+	}
 	if (pl_sink_open(&sink, o.log_dir, o.rotate_bytes, err, sizeof(err))) {
 		fprintf(stderr, "pktlens run: %s\n", err);
 		goto out;
@@ -376,8 +454,17 @@ int cmd_run(int argc, char **argv)
 	sa.sa_handler = on_signal;      /* no SA_RESTART: the poll returns at once */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	for (i = 0; i < nat; i++)
-		fprintf(stderr, "pktlens: attached to %s (%s)\n", at[i].ifname, at[i].mode);
+	for (i = 0; i < nat; i++) {
+		if (i < neg && eg[i].link_id)
+			fprintf(stderr, "pktlens: attached to %s (%s); egress: %s %u, program %u\n",
+				at[i].ifname, at[i].mode, eg[i].how, eg[i].link_id, eg[i].prog_id);
+		else if (i < neg)
+			fprintf(stderr, "pktlens: attached to %s (%s); egress: %s pref %d handle 0x%x, program %u\n",
+				at[i].ifname, at[i].mode, eg[i].how, PL_EGRESS_TC_PRIO,
+				PL_EGRESS_TC_HANDLE, eg[i].prog_id);
+		else
+			fprintf(stderr, "pktlens: attached to %s (%s)\n", at[i].ifname, at[i].mode);
+	}
 	started = 1;
 
 	sources_fd = bpf_map__fd(skel->maps.pl_sources);
@@ -408,6 +495,7 @@ int cmd_run(int argc, char **argv)
 		if (next_summary && now >= next_summary &&
 		    !pl_counters_read(bpf_map__fd(skel->maps.pl_stats), &cnt)) {
 			pl_summary_print(stderr, &cnt, col, &sources_fd);
+			print_egress(&o, skel);
 			if (det) {
 				pl_detect_summary(det, stderr);
 				pl_detect_print_drops(stderr, pfds.bans, cnt.verdict[XDP_DROP]);
@@ -420,6 +508,7 @@ int cmd_run(int argc, char **argv)
 	pl_collector_sweep(col, mono_ns(), 1);
 	if (!pl_counters_read(bpf_map__fd(skel->maps.pl_stats), &cnt)) {
 		pl_summary_print(stderr, &cnt, col, &sources_fd);
+		print_egress(&o, skel);
 		if (det) {
 			pl_detect_summary(det, stderr);
 			pl_detect_print_drops(stderr, pfds.bans, cnt.verdict[XDP_DROP]);
@@ -434,6 +523,11 @@ out:
 	for (i = 0; i < nat && !started; i++)
 		if (at[i].pinned[0])
 			unlink(at[i].pinned);
+	for (i = 0; i < neg; i++) {
+		if (!started && eg[i].pinned[0])
+			unlink(eg[i].pinned);
+		pl_egress_detach(&eg[i], started && o.pin_dir);
+	}
 	if (!started && pin_created) {
 		bpf_object__unpin_maps(skel->obj, NULL);
 		rmdir(o.pin_dir);
@@ -443,10 +537,15 @@ out:
 			close(at[i].link_fd);   /* detaches, unless pinned */
 	if (nat && !o.pin_dir)
 		fprintf(stderr, "pktlens: detached\n");
+	for (i = 0; i < neg && started && o.pin_dir; i++)
+		if (eg[i].how && !strcmp(eg[i].how, "clsact filter"))
+			fprintf(stderr, "pktlens: %s: the egress clsact filter stays attached (--pin); removing %s does not detach it: " PL_EGRESS_TC_DEL_HINT "\n",
+				at[i].ifname, o.pin_dir, at[i].ifname, at[i].ifname);
 	ring_buffer__free(rb);
 	pl_collector_free(col);
 	pl_detect_free(det);
 	pl_sink_close(&sink);
+	pl_egress_free(tc);
 	pktlens_bpf__destroy(skel);
 	pl_options_free(&o);
 	return rc;

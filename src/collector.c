@@ -603,7 +603,8 @@ static void malformed_event(struct pl_collector *c, const struct pl_ev_malformed
 	pl_rec_add(o, "addl", json_object_new_string(pl_malformed_text(e->reason)));
 	pl_rec_add(o, "notice", json_object_new_boolean(0));
 	pl_rec_add(o, "peer", json_object_new_string("pktlens"));
-	pl_rec_add(o, "source", json_object_new_string("XDP"));
+	pl_rec_add(o, "source", json_object_new_string(
+			       (e->h.flags & PL_EVH_EGRESS) ? "TC" : "XDP"));
 	pl_sink_write(c->sink, "weird", o);
 }
 

@@ -11,17 +11,21 @@
 
 int pl_counters_read(int stats_fd, struct pl_counters *out)
 {
+	return pl_counters_read_slot(stats_fd, PL_STATS_INGRESS, out);
+}
+
+int pl_counters_read_slot(int stats_fd, uint32_t slot, struct pl_counters *out)
+{
 	int ncpu = libbpf_num_possible_cpus(), c;
 	size_t i, n = sizeof(*out) / sizeof(uint64_t);
 	struct pl_counters *v;
-	uint32_t zero = 0;
 
 	if (ncpu < 1)
 		return -EINVAL;
 	v = calloc((size_t)ncpu, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(stats_fd, &zero, v)) {
+	if (bpf_map_lookup_elem(stats_fd, &slot, v)) {
 		free(v);
 		return -errno;
 	}

@@ -138,6 +138,28 @@ int pl_options_set(struct pl_options *o, const char *key, const char *v,
 	} else if (!strcmp(key, "pin")) {
 		if (!(o->pin_dir = keep(o, v, err, errlen)))
 			return -1;
+	} else if (!strcmp(key, "egress")) {
+		if (!v || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") ||
+		    !strcmp(v, "1"))
+			o->egress = 1;
+		else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") ||
+			 !strcmp(v, "0"))
+			o->egress = 0;
+		else {
+			snprintf(err, errlen, "bad value '%s' for egress: want yes or no", v);
+			return -1;
+		}
+	} else if (!strcmp(key, "egress-hook")) {
+		if (!strcmp(v, "auto"))
+			o->egress_hook = PL_EGRESS_AUTO;
+		else if (!strcmp(v, "tcx"))
+			o->egress_hook = PL_EGRESS_TCX;
+		else if (!strcmp(v, "clsact"))
+			o->egress_hook = PL_EGRESS_CLSACT;
+		else {
+			snprintf(err, errlen, "bad value '%s' for egress-hook: want auto, tcx or clsact", v);
+			return -1;
+		}
 	} else if (!strcmp(key, "summary")) {
 		return pl_parse_u32(key, v, 0, 3600, &o->summary_s, err, errlen);
 	} else {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "detect_cfg.h"
+#include "egress.h"
 
 #define PL_DEFAULT_IDLE_S    60
 #define PL_DEFAULT_ACTIVE_S  1800
@@ -33,6 +34,8 @@ struct pl_options {
 	uint32_t flows, sources, ringbuf;
 	enum pl_xdp_mode mode;
 	const char *pin_dir;
+	int egress;                     /* also watch what the host sends (TC egress) */
+	enum pl_egress_hook egress_hook;
 	unsigned summary_s;             /* 0: no live summary */
 	struct pl_detect_cfg detect;    /* detections: their own keys (detect_cfg.c) */
 	char *owned[PL_MAX_IFACES + 8]; /* copies of text values, freed by pl_options_free */

@@ -88,7 +88,7 @@ int pl_replay_run(struct pl_replay *r, const uint8_t *frame, uint32_t caplen,
 
 	md->ts_ns = ts_ns;
 	md->wire_len = wirelen;
-	md->ifindex = 0;
+	md->ifindex = r->ifindex;
 	md->magic = PL_REPLAY_MAGIC;
 	md->pad = 0;
 	memcpy(buf + sizeof(*md), frame, len);

@@ -20,6 +20,7 @@ struct pl_replay {
 	int ncpu;
 	int cpu;                /* the CPU this process runs the program on */
 	void *percpu;           /* buffer for one per-CPU map value */
+	uint32_t ifindex;       /* the flow keys' interface; 0 (none) offline */
 };
 
 struct pl_replay_opts {

@@ -138,3 +138,21 @@ void pl_summary_print(FILE *f, const struct pl_counters *c,
 				(unsigned long long)c->malformed[i]);
 	fprintf(f, "%s\n", n ? ")" : "");
 }
+
+void pl_summary_print_egress(FILE *f, const struct pl_counters *e)
+{
+	uint64_t mal = 0;
+	unsigned i;
+
+	for (i = 1; i < PL_MAL__COUNT; i++)
+		mal += e->malformed[i];
+	fprintf(f, "  sent (egress): %llu packets, %llu bytes; ipv4 %llu, ipv6 %llu, arp %llu; "
+		"tcp %llu udp %llu icmp %llu icmp6 %llu; malformed %llu\n",
+		(unsigned long long)e->packets, (unsigned long long)e->bytes,
+		(unsigned long long)e->ethertype[PL_ETHC_IPV4],
+		(unsigned long long)e->ethertype[PL_ETHC_IPV6],
+		(unsigned long long)e->ethertype[PL_ETHC_ARP],
+		(unsigned long long)e->l4_proto[6], (unsigned long long)e->l4_proto[17],
+		(unsigned long long)e->l4_proto[1], (unsigned long long)e->l4_proto[58],
+		(unsigned long long)mal);
+}

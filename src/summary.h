@@ -11,5 +11,7 @@
 /* sources_fd: the per-source map for top talkers, or -1 to leave them out. */
 void pl_summary_print(FILE *f, const struct pl_counters *c,
 		      const struct pl_collector *col, const int *sources_fd);
+/* One line: what the host sent (the egress counters). */
+void pl_summary_print_egress(FILE *f, const struct pl_counters *e);
 
 #endif

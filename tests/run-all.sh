@@ -21,6 +21,8 @@ run "collector unit tests: options, reassembly, records, sink (native, ASan+UBSa
 run "detections on made-up events: thresholds, windows, suppression, bans, warm-up (ASan+UBSan)" \
 	"$build/san/test_detect"
 run "XDP program under BPF_PROG_TEST_RUN" "$build/san/test_bpf"
+run "TC egress program on the XDP program's maps under BPF_PROG_TEST_RUN (ASan+UBSan)" \
+	"$build/san/test_egress"
 run "rules, bans, rate limits in the XDP program; atomic rule-set swap (ASan+UBSan)" \
 	"$build/san/test_policy"
 run "differential: native vs BPF vs tshark, every capture" \
@@ -31,6 +33,8 @@ run "bad input: damaged captures, bad config, no privileges; nothing left behind
 	tests/integration/bad_input.sh "$pcaps" "$build/san/pktlens"
 run "restart: SIGKILL without --pin detaches; with --pin stays, resumes, detaches on rm" \
 	tests/integration/restart.sh "$pcaps" "$build/pktlens"
+run "egress: ping, DNS, an HTTP upload (GSO) seen both ways in one conn; SIGKILL, --pin, clsact (ASan+UBSan)" \
+	tests/integration/egress.sh "$build/san/pktlens"
 run "detections: nmap, hping3, iodine, arpspoof against a watched victim: notices, bans, legit traffic served" \
 	tests/integration/attacks.sh "$build/pktlens"
 run "detections: no notice on any bundled capture (pktlens analyze)" \

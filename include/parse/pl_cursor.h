@@ -30,12 +30,24 @@
 
 #define PL_MAX_OFF 0x7fff       /* largest offset the parser reads at */
 
+#ifdef __bpf__
+/* The context of the BPF program the parser is built into, which the L7
+ * subprograms take (PL_SUBPROG below): the verifier checks a global
+ * function's context argument against the program's type, so each program
+ * type needs its own build of them. XDP's by default; the TC egress object
+ * defines it as struct __sk_buff before including the parser. Both have
+ * `data` and `data_end`, which is all the subprograms read. */
+#ifndef PL_BPF_CTX
+#define PL_BPF_CTX struct xdp_md
+#endif
+#endif
+
 struct pl_pkt {
 	const __u8 *data;
 	const __u8 *end;        /* one past the last visible byte */
 	__u32 pkt_len;          /* real packet length, >= end - data */
 #ifdef __bpf__
-	struct xdp_md *ctx;     /* for the L7 subprograms, see pl_parse.h */
+	PL_BPF_CTX *ctx;        /* for the L7 subprograms, see PL_SUBPROG */
 #endif
 };
 
@@ -192,7 +204,7 @@ PL_INLINE int pl_extent(const struct pl_pkt *pk, struct pl_meta *m, __u32 need,
  * finds the packet again. Natively these are plain inline calls. */
 #ifdef __bpf__
 #define PL_SUBPROG(name, call)                                                  \
-	__attribute__((noinline)) int name(struct xdp_md *ctx, struct pl_meta *m, \
+	__attribute__((noinline)) int name(PL_BPF_CTX *ctx, struct pl_meta *m,  \
 					   __u32 a, __u32 b)                      \
 	{                                                                       \
 		struct pl_pkt sub;                                              \

@@ -56,6 +56,21 @@ PL_INLINE int pl_parse_l7(const struct pl_pkt *pk, struct pl_meta *m)
 	return 0;
 }
 
+/* Whether pl_parse_l7 above would read the payload of a packet whose L4
+ * header is parsed, given the payload's first byte: its dispatch on its
+ * own, for a caller that must first bring the payload within reach (the TC
+ * egress program, where it often sits in the skb's pages). Keep the two in
+ * step; the fuzzer checks that no L7 record comes from a packet this
+ * refuses. */
+PL_INLINE int pl_l7_wanted(const struct pl_meta *m, __u8 first)
+{
+	if (m->sport == PL_PORT_DNS || m->dport == PL_PORT_DNS)
+		return m->l4_proto == PL_IPPROTO_UDP || m->l4_proto == PL_IPPROTO_TCP;
+	if (m->l4_proto != PL_IPPROTO_TCP)
+		return 0;
+	return first == 22 || (first >= 'A' && first <= 'Z');
+}
+
 /* Network layer onwards, from the offset of the IP header. */
 PL_INLINE int pl_parse_net(const struct pl_pkt *pk, struct pl_meta *m, __u32 off)
 {

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_parser.c - libFuzzer over the shared parser (ASan + UBSan). The first
  * byte picks how much of the input counts as "captured", so the snapped
- * paths are fuzzed as well. */
+ * paths are fuzzed as well. Also checked: an L7 record only ever comes from
+ * a packet pl_l7_wanted accepts (the egress program pulls the payload in
+ * only for those). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pk.end = copy + cut;
 	pk.pkt_len = (uint32_t)(size - 1);
 	pl_parse_frame(&pk, &m);
+	if (m.l7_kind != PL_L7_NONE &&
+	    (!m.payload_len || !pl_l7_wanted(&m, copy[m.payload_off])))
+		abort();        /* pl_l7_wanted and pl_parse_l7 disagree */
 	free(copy);
 	return 0;
 }

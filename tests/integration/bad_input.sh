@@ -370,6 +370,46 @@ expect_err "^pktlens run: .*no-such-if0" "the interface name"
 no_leftover
 finish "run --pin -i $vb -i no-such-if0: nothing left attached or pinned"
 
+# (l) egress: bad values, flag and config key.
+pl l1 "$pktlens" run -i "$vb" --egress=maybe
+expect_fail 2
+expect_err "^pktlens run: .*'maybe'.*egress" "the bad value 'maybe' and the key 'egress'"
+no_leftover
+finish "run --egress=maybe: usage error"
+
+printf '[pktlens]\negress = yes\negress-hook = tc\n' > "$tmp/bad-hook.conf"
+pl l2 "$pktlens" run -i "$vb" --config "$tmp/bad-hook.conf"
+expect_fail
+expect_err "^pktlens run: .*bad-hook\.conf:3:.*egress-hook" "FILE:3 and the key 'egress-hook'"
+no_leftover
+finish "config file: bad egress-hook"
+
+# (m) the clsact place pktlens uses is held by another tool's filter (u32,
+# another protocol, same pref): a clear error, and neither XDP nor a
+# pktlens filter left; the other filter untouched.
+in_ns_tc() { nsenter --net="/run/netns/$ns" -- tc "$@"; }
+if in_ns_tc qdisc add dev "$vb" clsact &&
+   in_ns_tc filter add dev "$vb" egress pref 1 protocol ip u32 match u32 0 0; then
+	pl m1 "$pktlens" run -i "$vb" --egress --egress-hook clsact --log-dir "$tmp/m1.logs"
+	expect_fail 1
+	expect_err "^pktlens run: $vb: .*egress filter" "the interface and that the egress filter failed"
+	no_leftover
+	in_ns_tc filter show dev "$vb" egress | grep -q u32 ||
+		problem "the other tool's u32 filter is gone"
+else
+	problem "test setup: cannot add a u32 filter at pref 1 on $vb egress"
+fi
+in_ns_tc qdisc del dev "$vb" clsact 2>/dev/null
+finish "run --egress (clsact) where another filter holds pref 1: error, nothing of pktlens left"
+
+# (n) start-up fails after the egress filter is attached (log folder): the
+# filter goes with the rest.
+pl n1 "$pktlens" run -i "$vb" --egress --egress-hook clsact --log-dir /proc/pktlens-no-such-dir
+expect_fail
+expect_err "^pktlens run: .*pktlens-no-such-dir" "the log folder"
+no_leftover
+finish "run --egress (clsact) with a log folder it cannot create: no filter left"
+
 # --- nothing left: the namespace goes, with its interfaces ----------------
 rm -rf "$pin_bpffs"
 ip netns del "$ns" 2>/dev/null

@@ -209,6 +209,44 @@ static void test_ipv6_ext_chain(void **s)
 	assert_int_equal(m.malformed, PL_MAL_IPV6_EXT_CHAIN_TOO_LONG);
 }
 
+/* pl_l7_wanted, which the egress program asks before pulling a payload in
+ * from the skb's pages: yes for what the L7 parsers read, whether or not
+ * the payload was in reach; no for bulk data. */
+static void test_l7_wanted(void **s)
+{
+	void (*build[])(struct pkt *) = { pk_dns_query, pk_http_get, pk_tls_ch };
+	struct pkt p;
+	unsigned i;
+
+	(void)s;
+	for (i = 0; i < sizeof(build) / sizeof(build[0]); i++) {
+		struct pl_pkt head;
+
+		build[i](&p);
+		assert_int_equal(parse(&p), 0);
+		assert_int_not_equal(m.l7_kind, PL_L7_NONE);
+		assert_true(pl_l7_wanted(&m, p.b[m.payload_off]));
+		/* only the headers in reach: nothing read, still wanted */
+		head.data = p.b;
+		head.end = p.b + m.payload_off;
+		head.pkt_len = p.len;
+		assert_int_equal(pl_parse_frame(&head, &m), 0);
+		assert_int_equal(m.l7_kind, PL_L7_NONE);
+		assert_true(pl_l7_wanted(&m, p.b[m.payload_off]));
+	}
+	pk_http_get(&p);
+	assert_int_equal(parse(&p), 0);
+	assert_false(pl_l7_wanted(&m, 23));     /* TLS application data */
+	assert_false(pl_l7_wanted(&m, 0x80));   /* bulk bytes */
+	assert_false(pl_l7_wanted(&m, 'a'));
+	pk_eth(&p, 0x0800);
+	pk_ipv4(&p, 17, 8 + 4);
+	pk_udp(&p, 40000, 443, 4);
+	pk_bytes(&p, "GET ", 4);
+	assert_int_equal(parse(&p), 0);
+	assert_false(pl_l7_wanted(&m, 'G'));    /* UDP but DNS: never */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_eth_truncated),
 		cmocka_unit_test(test_qinq),
 		cmocka_unit_test(test_ipv6_ext_chain),
+		cmocka_unit_test(test_l7_wanted),
 	};
 
 	return cmocka_run_group_tests_name("parser", tests, NULL, NULL);
