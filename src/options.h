@@ -30,6 +30,7 @@ struct pl_options {
 	uint32_t flows, sources, ringbuf;
 	enum pl_xdp_mode mode;
 	const char *pin_dir;
+	const char *rules_file;         /* `run`: rule set loaded before attaching */
 	unsigned summary_s;             /* 0: no live summary */
 	struct pl_detect_cfg detect;    /* detections: their own keys (detect_cfg.c) */
 	char *owned[PL_MAX_IFACES + 8]; /* copies of text values, freed by pl_options_free */
