@@ -158,9 +158,13 @@ scan() {
 
 # --- the scan, with the client going ----------------------------------------
 timeout 60 ip netns exec "$vic" tcpdump -q -i eth0 -U -c 5000 -w "$tmp/scan.pcap" \
-	"tcp port 80 and src host $SCN" > /dev/null 2>&1 &
+	"tcp port 80 and src host $SCN" > /dev/null 2> "$tmp/dump.err" &
 dump=$!
 pids+=($dump)
+for ((i = 0; i < 100; i++)); do           # capturing before the scan starts
+	grep -qs "listening on" "$tmp/dump.err" && break
+	sleep 0.1
+done
 in_ns "$leg" python3 "$peers" legit "$VIC" 14 "$tmp/legit" 2> /dev/null &
 legit=$!
 sleep 1
@@ -231,12 +235,12 @@ fi
 # --- offline: the same detection over what the watched host captured ----------
 mkdir -p "$tmp/offline"
 timeout 60 "$pktlens" analyze --no-progress --log-dir "$tmp/offline" "$tmp/scan.pcap" \
-	> /dev/null 2>&1
+	> /dev/null 2> "$tmp/analyze.err"
 line=$(grep -m 1 '"note":"Scan::Address_Scan"' "$tmp/offline/notice.log" 2>/dev/null)
 if [ "$(field "$line" src)" = "$SCN" ] && [[ $(field "$line" actions) == *DRY_RUN_BAN* ]]; then
 	ok "pktlens analyze of the captured scan raises it too (dry run)"
 else
-	fail "pktlens analyze of the capture: no Scan::Address_Scan from $SCN: ${line:-none}"
+	fail "pktlens analyze of the capture ($(tcpdump -r "$tmp/scan.pcap" 2>/dev/null | wc -l) packets): no Scan::Address_Scan from $SCN: ${line:-none} ($(tail -n 2 "$tmp/analyze.err" | tr '\n' ' '))"
 fi
 
 # --- the daemon leaves cleanly ------------------------------------------------
