@@ -19,7 +19,7 @@ INCLUDES := -Iinclude -Iinclude/parse -Isrc -I$(BUILD)
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lpsl -lm
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ $(WARN) \
@@ -100,7 +100,7 @@ $(BUILD)/san/test_detect: tests/unit/test_detect.c $(DETECT_SRCS) src/records.c 
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) tests/unit/test_detect.c $(DETECT_SRCS) src/records.c \
-		src/sink.c -o $@ -lcmocka -ljson-c -lbpf -lm
+		src/sink.c -o $@ -lcmocka -ljson-c -lbpf -lpsl -lm
 test: $(BUILD)/san/test_detect
 
 $(BUILD)/san/test_bpf: tests/bpf/test_bpf.c $(LIB_SRCS) $(HEADERS) $(SKELS)

@@ -7,6 +7,9 @@ set -euo pipefail
 # build: compiler, BPF toolchain and libraries
 pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
       libpcap-dev libcmocka-dev libclang-rt-14-dev libjson-c-dev uthash-dev libinih-dev
+# DNS tunnel grouping: the public suffix list (libpsl, and the distribution's
+# copy of the list that psl_latest reads)
+      libpsl-dev libpsl5 publicsuffix
 # tests and demo: real peers and real plumbing
       tshark tcpreplay iproute2 xdp-tools python3
 # collector benchmarks: offline and live peers

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_run.c - `pktlens run -i IFACE...`: the daemon. Loads the XDP program
  * (and with --egress the TC egress program, egress.c, on the same maps),
- * attaches it through BPF links (so a killed daemon leaves nothing behind,
- * unless --pin keeps it on purpose), polls the ring buffer, sweeps the flow
- * table, and on SIGINT/SIGTERM logs every open connection and detaches. */
+ * loads the rule set of --rules into it, attaches it through BPF links (so
+ * a killed daemon leaves nothing behind, unless --pin keeps it on purpose),
+ * polls the ring buffer, sweeps the flow table, and on SIGINT/SIGTERM logs
+ * every open connection and detaches. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -26,6 +27,8 @@
 #include "detect.h"
 #include "egress.h"
 #include "options.h"
+#include "policy_maps.h"
+#include "rules.h"
 #include "summary.h"
 #include "pktlens.skel.h"
 #include "pktlens_tc.skel.h"
@@ -76,6 +79,11 @@ static void usage(FILE *o)
 "                         filter, which a killed pktlens leaves attached\n"
 "                         until the next run on the interface), tcx or\n"
 "                         clsact. Default auto\n"
+"  --rules FILE           load the rules in FILE (allow/deny/ratelimit; see\n"
+"                         `pktlens rules --help`) before attaching, so that no\n"
+"                         packet is judged without them. A bad file is an\n"
+"                         error naming FILE:LINE, and nothing is attached.\n"
+"                         With --pin they replace the rules the maps held\n"
 "  --pin DIR              pin maps and links under DIR (in bpffs, e.g.\n"
 "                         /sys/fs/bpf/pktlens): the program stays attached\n"
 "                         after exit and a new daemon resumes from the maps.\n"
@@ -264,6 +272,65 @@ static void stale_filter(const struct attachment *a, const char *pin_dir)
 			a->ifname, id);
 }
 
+/* --rules: rs (compiled) becomes the rule set of the loaded, not yet
+ * attached program. Its source is saved as `pktlens rules load` saves it,
+ * so that `rules list/add/del` know it; with --pin, counters of rules that
+ * were in the set the maps held carry over. Only the load itself can fail;
+ * the rest warns. */
+static int load_rules(const struct pl_policy_fds *f, const struct pl_ruleset *rs,
+		      const char *path, char *err, size_t errlen)
+{
+	struct pl_policy_target t;
+	struct pl_saved_rules saved;
+	struct pl_ruleset old;
+	struct pl_load_result res;
+	struct pl_policy_cfg cfg;
+	struct bpf_map_info mi;
+	uint32_t ml = sizeof(mi), zero = 0;
+	char werr[1024] = "", from[256], *abs;
+	int lock = -1, have_old = 0, r;
+
+	memset(&t, 0, sizeof(t));
+	memset(&old, 0, sizeof(old));
+	memset(&mi, 0, sizeof(mi));
+	t.fds = *f;
+	if (bpf_obj_get_info_by_fd(f->policy, &mi, &ml))
+		snprintf(werr, sizeof(werr), "cannot read map pl_policy: %s", strerror(errno));
+	else
+		t.policy_id = mi.id;
+	if (t.policy_id)
+		lock = pl_state_lock(&t, werr, sizeof(werr));
+	if (lock >= 0 && !bpf_map_lookup_elem(f->policy, &zero, &cfg) &&
+	    !pl_state_read(&t, &saved, werr, sizeof(werr))) {
+		if (saved.generation == (uint64_t)cfg.generation &&
+		    !pl_rules_parse(&old, saved.from, saved.text, saved.len, werr, sizeof(werr)) &&
+		    !pl_rules_compile(&old, werr, sizeof(werr)))
+			have_old = 1;
+		pl_saved_rules_free(&saved);
+		werr[0] = 0;    /* an old source that does not compile: counters start anew */
+	}
+	r = pl_rules_load(f, rs, have_old ? &old : NULL, &res, err, errlen);
+	if (r > 0)
+		fprintf(stderr, "pktlens run: warning: %s\n", err);
+	if (r >= 0 && lock >= 0) {
+		abs = realpath(path, NULL);
+		snprintf(from, sizeof(from), "%s", abs ? abs : path);
+		free(abs);
+		if (pl_state_save(&t, rs->text, rs->text_len, res.generation, from, werr,
+				  sizeof(werr)))
+			lock = -2;      /* reported below */
+	}
+	if (r >= 0 && lock < 0)
+		fprintf(stderr, "pktlens run: warning: the rules are loaded, but `pktlens rules list/add/del` will not know them: %s\n",
+			werr);
+	if (r >= 0)
+		fprintf(stderr, "pktlens: %u rule%s loaded from %s\n", rs->n_rules,
+			rs->n_rules == 1 ? "" : "s", rs->name);
+	pl_state_unlock(lock);
+	pl_ruleset_free(&old);
+	return r < 0 ? -1 : 0;
+}
+
 static int load_options(int argc, char **argv, struct pl_options *o, const struct option *opts)
 {
 	char err[640];
@@ -329,6 +396,7 @@ int cmd_run(int argc, char **argv)
 		{ "pin", required_argument, 0, 'p' },
 		{ "egress", optional_argument, 0, 'e' },
 		{ "egress-hook", required_argument, 0, 'E' },
+		{ "rules", required_argument, 0, 'R' },
 		{ "summary", required_argument, 0, 'S' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -344,6 +412,7 @@ int cmd_run(int argc, char **argv)
 	struct option *all_opts;
 	struct pl_detect *det = NULL;
 	struct pl_policy_fds pfds;
+	struct pl_ruleset rules;
 	struct pl_counters cnt;
 	struct pl_sink sink;
 	struct sigaction sa;
@@ -352,6 +421,7 @@ int cmd_run(int argc, char **argv)
 	int i, e, rc = 1, nat = 0, neg = 0, sources_fd, pin_created = 0, started = 0;
 
 	memset(&sink, 0, sizeof(sink));
+	memset(&rules, 0, sizeof(rules));
 	all_opts = pl_detect_cfg_options(opts, 0x1000);
 	e = all_opts ? load_options(argc, argv, &o, all_opts) : 1;
 	free(all_opts);
@@ -359,12 +429,23 @@ int cmd_run(int argc, char **argv)
 		pl_options_free(&o);
 		return e < 0 ? 0 : e;
 	}
+	/* The rule file before anything touches the kernel: a bad one is a
+	 * usage error, and nothing is loaded, attached or pinned. */
+	if (o.rules_file && (pl_rules_parse_file(&rules, o.rules_file, err, sizeof(err)) ||
+			     pl_rules_compile(&rules, err, sizeof(err)))) {
+		fprintf(stderr, "pktlens run: %s; not started\n", err);
+		pl_ruleset_free(&rules);
+		pl_options_free(&o);
+		return 2;
+	}
 	if (geteuid() != 0 && access("/sys/fs/bpf", W_OK))
 		fprintf(stderr, "pktlens run: not root: this needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON\n");
 
 	skel = pktlens_bpf__open();
 	if (!skel) {
 		fprintf(stderr, "pktlens run: cannot open the BPF object: %s\n", strerror(errno));
+		pl_ruleset_free(&rules);
+		pl_options_free(&o);
 		return 1;
 	}
 	skel->rodata->cfg_replay = 0;
@@ -387,6 +468,17 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "pktlens run: cannot load the XDP program: %s%s\n", strerror(-e),
 			e == -EPERM ? " (run as root, or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)" :
 			o.pin_dir ? " (pinned maps from an older, different pktlens? remove the pin folder)" : "");
+		goto out;
+	}
+	pfds.policy = bpf_map__fd(skel->maps.pl_policy);
+	pfds.bans = bpf_map__fd(skel->maps.pl_bans);
+	pfds.tries = bpf_map__fd(skel->maps.pl_rule_tries);
+	pfds.lists = bpf_map__fd(skel->maps.pl_rule_lists);
+	pfds.rule_stats = bpf_map__fd(skel->maps.pl_rule_stats);
+	pfds.rates = bpf_map__fd(skel->maps.pl_rates);
+	/* the rules are in force before the first packet arrives */
+	if (o.rules_file && load_rules(&pfds, &rules, o.rules_file, err, sizeof(err))) {
+		fprintf(stderr, "pktlens run: cannot load the rules of %s: %s\n", o.rules_file, err);
 		goto out;
 	}
 	for (i = 0; i < o.n_ifaces; i++, nat++) {
@@ -430,12 +522,6 @@ int cmd_run(int argc, char **argv)
 	co.clock_offset_ns = epoch_offset();
 	col = pl_collector_new(&co, &sink, bpf_map__fd(skel->maps.pl_flows));
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.pl_events), pl_collector_on_event, col, NULL);
-	pfds.policy = bpf_map__fd(skel->maps.pl_policy);
-	pfds.bans = bpf_map__fd(skel->maps.pl_bans);
-	pfds.tries = bpf_map__fd(skel->maps.pl_rule_tries);
-	pfds.lists = bpf_map__fd(skel->maps.pl_rule_lists);
-	pfds.rule_stats = bpf_map__fd(skel->maps.pl_rule_stats);
-	pfds.rates = bpf_map__fd(skel->maps.pl_rates);
 	if (col && o.detect.enabled) {
 		struct pl_detect_actions act = { .ctx = &pfds, .ban = run_ban };
 		struct pl_collector_hooks hk;
@@ -547,6 +633,7 @@ out:
 	pl_sink_close(&sink);
 	pl_egress_free(tc);
 	pktlens_bpf__destroy(skel);
+	pl_ruleset_free(&rules);
 	pl_options_free(&o);
 	return rc;
 }

@@ -232,6 +232,7 @@ struct pl_detect *pl_detect_new(const struct pl_detect_cfg *cfg, struct pl_sink 
 	d->offset = clock_offset_ns;
 	if (act)
 		d->act = *act;
+	det_dns_init(d);
 	return d;
 }
 

@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* detect_dns.c - DNS tunnels and exfiltration: per source and registered
- * domain (the last two labels, three under a two-letter country code with a
- * generic second level such as co.uk), in a tumbling window from the first
- * query: queries whose subdomain part has a long label or high entropy,
- * unique names asked, queries of unusual types (NULL, ANY, private use).
- * Reverse lookups (.arpa) and multicast DNS names (.local) are left out. */
+/* detect_dns.c - DNS tunnels and exfiltration: per source and registrable
+ * domain (the public suffix list's: one label below a public suffix, so
+ * example.co.uk, not co.uk), in a tumbling window from the first query:
+ * queries whose subdomain part has a long label or high entropy, unique
+ * names asked, queries of unusual types (NULL, ANY, private use). Reverse
+ * lookups (.arpa), multicast DNS names (.local) and names that are a public
+ * suffix themselves (no one registered them) are left out.
+ *
+ * The list is libpsl's psl_latest(NULL): the distribution's file
+ * (psl_dist_filename(), on Debian the publicsuffix package, updated on its
+ * own) when it is newer than the copy built into libpsl, else that copy.
+ * psl_builtin() alone would be frozen at libpsl's build. Without either,
+ * the last two labels stand in for the registrable domain. */
 #include "detect_int.h"
 
 #include <ctype.h>
+#include <libpsl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,29 +84,29 @@ static int ends_with(const char *s, size_t n, const char *suffix)
 	return n >= m && !strncasecmp(s + n - m, suffix, m) && (n == m || s[n - m - 1] == '.');
 }
 
-/* Where the registered domain starts in name[0..n), or -1 if the name has
- * no subdomain part. */
-static int base_start(const char *name, size_t n)
+/* Where the registrable domain starts in name[0..n) (lowercase, NUL-
+ * terminated, no trailing dot): 0 if the name is one, -1 if it has none
+ * (a public suffix itself, or a single label). */
+static int base_start(const struct pl_detect *d, const char *name, size_t n)
 {
-	static const char *const generic[] = { "co", "com", "net", "org", "gov", "edu", "ac",
-					       "or", "ne", "go" };
-	int dots[4] = { -1, -1, -1, -1 }, nd = 0, i, want = 2;
-	size_t j;
+	const char *r;
+	int i, dots = 0;
 
-	for (i = (int)n - 1; i >= 0 && nd < 4; i--)
-		if (name[i] == '.')
-			dots[nd++] = i;
-	/* dots[0] ends the second-to-last label, dots[1] the third-to-last... */
-	if (nd >= 2 && n - (size_t)dots[0] - 1 == 2) {
-		size_t l = (size_t)(dots[0] - dots[1] - 1);
-
-		for (j = 0; j < sizeof(generic) / sizeof(generic[0]); j++)
-			if (strlen(generic[j]) == l && !strncasecmp(name + dots[1] + 1, generic[j], l))
-				want = 3;
+	if (d->psl) {
+		r = psl_registrable_domain(d->psl, name);
+		return r && r >= name && r < name + n ? (int)(r - name) : -1;
 	}
-	if (nd < want)
-		return -1;              /* the registered domain itself, or shorter */
-	return dots[want - 1] + 1;
+	for (i = (int)n - 1; i >= 0; i--)
+		if (name[i] == '.' && ++dots == 2)
+			return i + 1;
+	return dots ? 0 : -1;
+}
+
+void det_dns_init(struct pl_detect *d)
+{
+	d->psl = psl_latest(NULL);
+	if (!d->psl)
+		d->psl = (psl_ctx_t *)psl_builtin();
 }
 
 static int odd_type(uint16_t t)
@@ -146,19 +154,26 @@ void det_dns_msg(struct pl_detect *d, uint64_t ts, const struct pl_flow_key *k,
 {
 	const struct pl_detect_cfg *c = &d->c;
 	size_t n = q->qname_len < PL_DNS_NAME_BUF ? q->qname_len : PL_DNS_NAME_BUF - 1;
-	const char *name = q->qname;
+	char name[PL_DNS_NAME_BUF];
 	struct det_dns *e;
 	struct det_name *nm;
 	uint64_t h;
 	int b, sus = 0;
-	size_t i, lab = 0;
+	size_t i, lab = 0, sub;
 
-	if (q->qr || !q->has_question || !n)
+	if (q->qr || !q->has_question)
 		return;
-	if (ends_with(name, n, "arpa") || ends_with(name, n, "local"))
+	/* lowercase (as the list wants it), without the root's dot; a NUL byte
+	 * in a label must not end the string early */
+	while (n && q->qname[n - 1] == '.')
+		n--;
+	for (i = 0; i < n; i++)
+		name[i] = q->qname[i] ? (char)tolower((unsigned char)q->qname[i]) : '?';
+	name[n] = 0;
+	if (!n || ends_with(name, n, "arpa") || ends_with(name, n, "local"))
 		return;
-	b = base_start(name, n);
-	if (b < 1)
+	b = base_start(d, name, n);
+	if (b < 0)
 		return;
 	e = dns_get(d, k->src, name + b, n - (size_t)b, ts);
 	if (!e)
@@ -166,7 +181,8 @@ void det_dns_msg(struct pl_detect *d, uint64_t ts, const struct pl_flow_key *k,
 	e->queries++;
 	memcpy(e->dst, k->dst, 16);
 	/* the subdomain part: name[0 .. b-1), without the dot before the base */
-	for (i = 0; i < (size_t)b - 1; i++) {
+	sub = b ? (size_t)b - 1 : 0;
+	for (i = 0; i < sub; i++) {
 		if (name[i] == '.') {
 			lab = 0;
 			continue;
@@ -174,12 +190,12 @@ void det_dns_msg(struct pl_detect *d, uint64_t ts, const struct pl_flow_key *k,
 		if (++lab >= c->dns_label_len)
 			sus = 1;
 	}
-	if ((size_t)b - 1 >= 16 && entropy(name, (size_t)b - 1) >= c->dns_entropy)
+	if (sub >= 16 && entropy(name, sub) >= c->dns_entropy)
 		sus = 1;
 	if (sus) {
 		e->suspicious++;
 		if (!e->example[0])
-			snprintf(e->example, sizeof(e->example), "%.*s", (int)n, name);
+			snprintf(e->example, sizeof(e->example), "%.*s", (int)n, q->qname);
 	}
 	if (odd_type(q->qtype)) {
 		e->odd++;
@@ -257,4 +273,6 @@ void det_dns_free(struct pl_detect *d)
 
 	HASH_ITER(hh, d->dns, e, t)
 		dns_del(d, e);
+	psl_free(d->psl);       /* the built-in list is left alone */
+	d->psl = NULL;
 }

@@ -60,6 +60,7 @@ struct det_dns;
 struct det_arp_ip;
 struct det_arp_mac;
 struct det_supp;
+struct psl_ctx_st;
 
 struct pl_detect {
 	struct pl_detect_cfg c;
@@ -90,6 +91,7 @@ struct pl_detect {
 	int scan_pairs_hot;             /* a pair reached the port threshold since the last tick */
 	struct det_dns *dns;
 	unsigned ndns;
+	struct psl_ctx_st *psl;         /* public suffix list (detect_dns.c) */
 	struct det_arp_ip *arp_ips;
 	struct det_arp_mac *arp_macs;
 	unsigned narp;
@@ -136,6 +138,7 @@ void det_scan_delta(struct pl_detect *d, const struct pl_flow_key *k,
 		    const struct pl_flow_delta *dl);
 void det_scan_tick(struct pl_detect *d, uint64_t now);
 void det_scan_free(struct pl_detect *d);
+void det_dns_init(struct pl_detect *d);
 void det_dns_msg(struct pl_detect *d, uint64_t ts, const struct pl_flow_key *k,
 		 const struct pl_dns *q, const char *uid);
 void det_dns_tick(struct pl_detect *d, uint64_t now);

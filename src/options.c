@@ -160,6 +160,13 @@ int pl_options_set(struct pl_options *o, const char *key, const char *v,
 			snprintf(err, errlen, "bad value '%s' for egress-hook: want auto, tcx or clsact", v);
 			return -1;
 		}
+	} else if (!strcmp(key, "rules")) {
+		if (!*v) {
+			snprintf(err, errlen, "bad value '' for rules: want a rule file");
+			return -1;
+		}
+		if (!(o->rules_file = keep(o, v, err, errlen)))
+			return -1;
 	} else if (!strcmp(key, "summary")) {
 		return pl_parse_u32(key, v, 0, 3600, &o->summary_s, err, errlen);
 	} else {

@@ -36,6 +36,7 @@ struct pl_options {
 	const char *pin_dir;
 	int egress;                     /* also watch what the host sends (TC egress) */
 	enum pl_egress_hook egress_hook;
+	const char *rules_file;         /* `run`: rule set loaded before attaching */
 	unsigned summary_s;             /* 0: no live summary */
 	struct pl_detect_cfg detect;    /* detections: their own keys (detect_cfg.c) */
 	char *owned[PL_MAX_IFACES + 8]; /* copies of text values, freed by pl_options_free */

@@ -37,6 +37,8 @@ run "egress: ping, DNS, an HTTP upload (GSO) seen both ways in one conn; SIGKILL
 	tests/integration/egress.sh "$build/san/pktlens"
 run "detections: nmap, hping3, iodine, arpspoof against a watched victim: notices, bans, legit traffic served" \
 	tests/integration/attacks.sh "$build/pktlens"
+run "address scan: nmap over 50 addresses of a watched network: notice, ban, legit traffic served" \
+	tests/integration/address_scan.sh "$build/pktlens"
 run "detections: no notice on any bundled capture (pktlens analyze)" \
 	tests/integration/no_false_positives.sh "$pcaps" "$build/pktlens"
 run "pktlens rules/bans on a running daemon: ping through a veth pair (ASan+UBSan)" \

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # bad_input.sh [PCAPS [PKTLENS]] - pktlens given bad input: damaged, truncated
-# or foreign capture files, missing files and interfaces, bad config files,
-# no privileges, unknown options.
+# or foreign capture files, missing files and interfaces, bad config and
+# rule files, no privileges, unknown options.
 #
 # Every case checks three things: a clear message on stderr (the words that
 # matter: packet number and byte offset, link type, FILE:LINE and key,
@@ -409,6 +409,22 @@ expect_fail
 expect_err "^pktlens run: .*pktlens-no-such-dir" "the log folder"
 no_leftover
 finish "run --egress (clsact) with a log folder it cannot create: no filter left"
+
+# (o) --rules with a bad rule file, from the command line and from a config
+# file: FILE:LINE, a usage error (2), nothing loaded, attached or pinned.
+printf '# rules\nallow 10.0.0.0/8\ndeny 10.1.2.3/8\n' > "$tmp/bad.rules"
+pl l1 "$pktlens" run -i "$vb" --pin "$pin_bpffs" --rules "$tmp/bad.rules"
+expect_fail 2
+expect_err "^pktlens run: .*bad\.rules:3:.*host bits" "FILE:3 and what is wrong"
+no_leftover
+finish "run --rules with a bad file: FILE:LINE, exit 2, nothing attached or pinned"
+
+printf '[pktlens]\nrules = %s\n' "$tmp/no-such.rules" > "$tmp/rules.conf"
+pl l2 "$pktlens" run -i "$vb" --pin "$pin_bpffs" --config "$tmp/rules.conf"
+expect_fail 2
+expect_err_i "^pktlens run: .*no-such\.rules.*no such file" "the rule file and that it is missing"
+no_leftover
+finish "config rules = a missing file: exit 2, nothing attached or pinned"
 
 # --- nothing left: the namespace goes, with its interfaces ----------------
 rm -rf "$pin_bpffs"

@@ -8,6 +8,8 @@
 # 10.77.0.2 in ns_b, IPv6 off); `pktlens run -i ns_b --pin DIR` watches the
 # ns_b end. Commands find the daemon with --pin DIR, and once with
 # --prog-id (from `bpftool net`). PKTLENS_STATE_DIR is a temporary folder.
+# At the end the daemon is restarted twice with a rule set loaded at start
+# (`run --rules FILE`, then `rules = FILE` in a config file).
 # No host interface is touched; the EXIT/INT/TERM trap kills the daemon,
 # removes the pin folder and the namespaces whatever happens. Every wait is
 # bounded. Prints one line per case and "N passed, N failed"; exits 0 only
@@ -259,6 +261,74 @@ rc=$? out=$(cat "$tmp/out") err=$(cat "$tmp/err")
 expect_rc 0
 pl rules list --pin "$pin"
 expect_out "no rules"
+finish "$name"
+
+name="the daemon is still running"
+kill -0 "$daemon" 2>/dev/null || problem "daemon died: $(tail -n 3 "$tmp/daemon.err" | tr '\n' ' ')"
+finish "$name"
+
+# --- rules loaded at daemon start (run --rules FILE, config `rules = FILE`) ---
+# stop_daemon: SIGINT, bounded wait, then the pin folder goes (detaching)
+stop_daemon() {
+	kill -INT "$daemon" 2>/dev/null
+	for ((i = 0; i < CMD_SECS * 10; i++)); do
+		kill -0 "$daemon" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$daemon" 2>/dev/null
+	wait "$daemon" 2>/dev/null
+	daemon=
+	rm -rf "$pin"
+}
+# start_daemon ARGS...: `pktlens run -i ns_b --pin DIR ARGS...` in ns_b,
+# waits until it has attached (or died); stderr in $tmp/daemon.err
+start_daemon() {
+	nsenter --net="/run/netns/$ns_b" -- env --default-signal=INT \
+		"$pktlens" run -i "$ns_b" --pin "$pin" --log-dir "$tmp/logs" "$@" \
+		> "$tmp/daemon.out" 2> "$tmp/daemon.err" < /dev/null &
+	daemon=$!
+	for ((i = 0; i < ATTACH_SECS * 10; i++)); do
+		grep -qs "attached to $ns_b" "$tmp/daemon.err" && return 0
+		kill -0 "$daemon" 2>/dev/null || break
+		sleep 0.1
+	done
+	problem "daemon did not attach: $(tail -n 3 "$tmp/daemon.err" | tr '\n' ' ')"
+	return 1
+}
+# The pings are the first IP packets from A the new program sees: every one
+# must be dropped, and the deny rule must have counted each.
+start_denied() {
+	local sent c
+	grep -q "2 rules loaded from .*start.rules" "$tmp/daemon.err" ||
+		problem "daemon did not say it loaded the rules: $(head -n 3 "$tmp/daemon.err" | tr '\n' ' ')"
+	sent=$(in_ns "$ns_a" ping -c 3 -i 0.2 -W 1 "$B" 2>&1 | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p')
+	[ "${sent#* }" = 0 ] || problem "pings answered despite the deny loaded at start: $sent"
+	pl rules list --pin "$pin"
+	expect_rc 0
+	expect_out "start.rules"
+	expect_out "deny $A proto icmp\$"
+	c=$(counters 2)
+	[ "${c% *}" = "${c#* }" ] && [ "${c#* }" -ge "${sent% *}" ] 2>/dev/null ||
+		problem "rule 2 matched/dropped '$c', want both >= the ${sent% *} pings sent"
+}
+
+name="run --rules FILE: a deny loaded at start drops pings from the first packet"
+stop_daemon
+printf 'allow 10.99.0.0/16\ndeny %s proto icmp\n' "$A" > "$tmp/start.rules"
+if start_daemon --rules "$tmp/start.rules"; then
+	start_denied
+	pl rules del 2 --pin "$pin"
+	expect_rc 0
+	ping_ok || problem "ping blocked after the start rule was removed"
+fi
+finish "$name"
+
+name="config rules = FILE: the same, from the config file"
+stop_daemon
+printf '[pktlens]\nrules = %s\n' "$tmp/start.rules" > "$tmp/start.conf"
+if start_daemon --config "$tmp/start.conf"; then
+	start_denied
+fi
 finish "$name"
 
 name="the daemon is still running"

@@ -165,6 +165,7 @@ static void test_opt_defaults(void **s)
 	assert_int_equal(o.n_ifaces, 0);
 	assert_null(o.log_dir);
 	assert_null(o.pin_dir);
+	assert_null(o.rules_file);
 	assert_int_equal(o.rotate_bytes, 0);
 	assert_int_equal(o.idle_timeout_ns, 60ull * 1000000000);
 	assert_int_equal(o.active_timeout_ns, 1800ull * 1000000000);
@@ -205,8 +206,12 @@ static void test_opt_paths(void **s)
 	pl_options_defaults(&o);
 	set_ok(&o, "log-dir", "/var/log/pktlens");
 	set_ok(&o, "pin", "/sys/fs/bpf/pktlens");
+	set_ok(&o, "rules", "/etc/pktlens.rules");
 	assert_string_equal(o.log_dir, "/var/log/pktlens");
 	assert_string_equal(o.pin_dir, "/sys/fs/bpf/pktlens");
+	assert_string_equal(o.rules_file, "/etc/pktlens.rules");
+	assert_int_equal(pl_options_set(&o, "rules", "", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "rules"));
 	pl_options_free(&o);
 }
 
@@ -518,6 +523,7 @@ static void test_load_every_key(void **s)
 		 "ringbuf-mb = 8\n"
 		 "mode = generic\n"
 		 "pin = /sys/fs/bpf/pktlens\n"
+		 "rules = /etc/pktlens.rules\n"
 		 "summary = 10\n", path))
 		fail_msg("file setting every key rejected: %s", err);
 	assert_string_equal(o.ifaces[0], "eth0");
@@ -527,6 +533,7 @@ static void test_load_every_key(void **s)
 	assert_int_equal(o.sources, 32768);
 	assert_int_equal(o.mode, PL_MODE_GENERIC);
 	assert_string_equal(o.pin_dir, "/sys/fs/bpf/pktlens");
+	assert_string_equal(o.rules_file, "/etc/pktlens.rules");
 	assert_int_equal(o.summary_s, 10);
 	pl_options_free(&o);
 }

@@ -390,6 +390,113 @@ static void test_dns_odd_types(void **state)
 	assert_non_null(strstr(buf, "10 of unusual types (NULL)"));
 }
 
+/* n unique names NAME-i.BASE from src, qtype A, at ts */
+static void dns_names(struct fx *f, unsigned src, const char *base, int n, uint64_t ts)
+{
+	char name[200];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "host%d.%s", i, base);
+		dns_query(f, src, name, 1, ts + (uint64_t)i);
+	}
+}
+
+/* Names are grouped by registrable domain (the public suffix list), not by
+ * their last labels: everyone's domain under co.uk, me.uk or github.io is
+ * its own. */
+static void test_dns_registrable_domain(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = 100 * S;
+
+	start(f);
+	/* 30 + 30 unique names: 60 under co.uk, but 30 under each domain */
+	dns_names(f, 3, "alice.co.uk", 30, t);
+	dns_names(f, 3, "bob.co.uk", 30, t);
+	dns_names(f, 3, "x.carol.me.uk", 30, t);
+	dns_names(f, 3, "y.dave.me.uk", 30, t);
+	dns_names(f, 3, "erin.github.io", 30, t);
+	dns_names(f, 3, "frank.github.io", 30, t);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 0);
+	/* a.example.co.uk and b.example.co.uk are one registrable domain:
+	 * their names add up (40 = dns-subdomains), named by that domain */
+	dns_names(f, 3, "a.example.co.uk", 20, t + S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 0);
+	dns_names(f, 3, "b.example.co.uk", 20, t + S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "names under example.co.uk in"));
+	assert_non_null(strstr(buf, "40+ unique"));
+	assert_null(strstr(buf, "under co.uk"));
+}
+
+/* A name that is itself a public suffix has no registrable domain: it is
+ * not counted. A registrable domain asked for itself is counted under it. */
+static void test_dns_public_suffix_names(void **state)
+{
+	static const char *const suffixes[] = { "co.uk", "uk", "com", "github.io",
+						"xn--p1ai", "com.", "localhost", "" };
+	struct fx *f = *state;
+	uint64_t t = 100 * S;
+	size_t i;
+	int j;
+
+	start(f);
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		for (j = 0; j < 20; j++)
+			dns_query(f, 3, suffixes[i], 10, t + (uint64_t)j);       /* NULL */
+	assert_int_equal(notices(f, buf, sizeof(buf)), 0);
+	for (j = 0; j < 10; j++)
+		dns_query(f, 3, "example.co.uk", 10, t + S + (uint64_t)j);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "names under example.co.uk in"));
+	assert_non_null(strstr(buf, "10 of unusual types (NULL)"));
+}
+
+/* Internationalised names travel as punycode (xn--) labels: the list knows
+ * IDN suffixes in that form, two-level ones too (xn--12c1fe0br.xn--o3cw4h,
+ * Thai academic); case does not matter. */
+static void test_dns_idn(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = 100 * S;
+
+	start(f);
+	dns_names(f, 3, "a.xn--12c1fe0br.xn--o3cw4h", 30, t);
+	dns_names(f, 3, "b.xn--12c1fe0br.xn--o3cw4h", 30, t);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 0);
+	dns_names(f, 4, "t.xn--e1afmkfd.xn--p1ai", 20, t);
+	dns_names(f, 4, "u.XN--E1AFMKFD.XN--P1AI", 20, t + 100);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "names under xn--e1afmkfd.xn--p1ai in"));
+	assert_non_null(strstr(buf, "\"src\":\"10.0.0.4\""));
+}
+
+/* A trailing dot (the root) changes nothing: the same name, the same
+ * domain. */
+static void test_dns_trailing_dot(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = 100 * S;
+	char name[64];
+	int i;
+
+	start(f);
+	/* 30 names, each asked with and without the dot: 30 unique, not 60 */
+	for (i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "h%d.example.org", i);
+		dns_query(f, 3, name, 1, t + (uint64_t)i);
+		snprintf(name, sizeof(name), "h%d.example.org.", i);
+		dns_query(f, 3, name, 1, t + (uint64_t)i);
+	}
+	assert_int_equal(notices(f, buf, sizeof(buf)), 0);
+	for (i = 0; i < 10; i++)
+		dns_query(f, 3, "x.example.org.", 10, t + S + (uint64_t)i);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "asked 70 names under example.org in"));
+	assert_non_null(strstr(buf, "31 unique"));
+}
+
 static void arp(struct fx *f, uint16_t op, const uint8_t mac[6], unsigned spa, unsigned tpa,
 		uint64_t ts)
 {
@@ -500,6 +607,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ban_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_tunnel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_odd_types, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_registrable_domain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_public_suffix_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_idn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_trailing_dot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_baseline_warmup, setup, teardown),
 		cmocka_unit_test(test_settings),
