@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "bans.h"
+#include "limits.h"
 #include "collector.h"
 #include "counters.h"
 #include "detect.h"
@@ -343,6 +344,9 @@ int cmd_run(int argc, char **argv)
 	pfds.lists = bpf_map__fd(skel->maps.pl_rule_lists);
 	pfds.rule_stats = bpf_map__fd(skel->maps.pl_rule_stats);
 	pfds.rates = bpf_map__fd(skel->maps.pl_rates);
+	pfds.dlims = bpf_map__fd(skel->maps.pl_dst_limits);
+	pfds.trust = bpf_map__fd(skel->maps.pl_dst_trust);
+	pfds.pins = bpf_map__fd(skel->maps.pl_arp_pins);
 	if (col && o.detect.enabled) {
 		struct pl_detect_actions act = { .ctx = &pfds, .ban = run_ban };
 		struct pl_collector_hooks hk;
@@ -380,8 +384,10 @@ int cmd_run(int argc, char **argv)
 		now = mono_ns();
 		if (now >= next_sweep) {
 			pl_collector_sweep(col, now, 0);
-			if (det)
+			if (det) {
 				pl_bans_expire(&pfds);
+				pl_limits_expire(&pfds);
+			}
 			pl_sink_flush(&sink);
 			next_sweep = now + o.sweep_ns;
 		}
@@ -390,7 +396,7 @@ int cmd_run(int argc, char **argv)
 			pl_summary_print(stderr, &cnt, col, &sources_fd);
 			if (det) {
 				pl_detect_summary(det, stderr);
-				pl_detect_print_drops(stderr, pfds.bans, cnt.verdict[XDP_DROP]);
+				pl_mitigation_print(stderr, &pfds, cnt.verdict[XDP_DROP]);
 			}
 			next_summary = now + o.summary_s * 1000000000ull;
 		}
@@ -402,7 +408,7 @@ int cmd_run(int argc, char **argv)
 		pl_summary_print(stderr, &cnt, col, &sources_fd);
 		if (det) {
 			pl_detect_summary(det, stderr);
-			pl_detect_print_drops(stderr, pfds.bans, cnt.verdict[XDP_DROP]);
+			pl_mitigation_print(stderr, &pfds, cnt.verdict[XDP_DROP]);
 		}
 		if (cnt.events_lost)
 			fprintf(stderr, "pktlens run: %llu events were lost (ring buffer full); raise --ringbuf-mb\n",

@@ -5,9 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 
-#include "pl_policy.h"
 #include "records.h"
 
 static const char *const note_names[PL_NOTE__COUNT] = {
@@ -273,26 +271,6 @@ void pl_detect_summary(const struct pl_detect *d, FILE *f)
 	fprintf(f, "%s; bans %llu, refused %llu, dry-run %llu%s\n", k ? ")" : "",
 		(unsigned long long)d->bans, (unsigned long long)d->bans_refused,
 		(unsigned long long)d->bans_dry, d->c.dry_run ? " (detect-dry-run)" : "");
-}
-
-void pl_detect_print_drops(FILE *f, int bans_fd, uint64_t xdp_drops)
-{
-	struct pl_ban_key k, next;
-	struct pl_ban_val v;
-	uint64_t drops = 0, n = 0;
-	int more;
-
-	more = bans_fd >= 0 && !bpf_map_get_next_key(bans_fd, NULL, &k);
-	while (more) {
-		more = !bpf_map_get_next_key(bans_fd, &k, &next);
-		if (!bpf_map_lookup_elem(bans_fd, &k, &v)) {
-			n++;
-			drops += v.drops;
-		}
-		k = next;
-	}
-	fprintf(f, "  drops: %llu packets by XDP; bans active %llu, their drops %llu\n",
-		(unsigned long long)xdp_drops, (unsigned long long)n, (unsigned long long)drops);
 }
 
 void pl_detect_free(struct pl_detect *d)

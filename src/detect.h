@@ -52,8 +52,6 @@ uint64_t pl_detect_count(const struct pl_detect *d, enum pl_note n);
 uint64_t pl_detect_total(const struct pl_detect *d);
 /* One line: notices per note, bans done / refused / dry-run. */
 void pl_detect_summary(const struct pl_detect *d, FILE *f);
-/* One line: packets XDP dropped, bans in the kernel map and their drops. */
-void pl_detect_print_drops(FILE *f, int bans_fd, uint64_t xdp_drops);
 void pl_detect_free(struct pl_detect *d);
 
 #endif
