@@ -40,7 +40,7 @@ LIB_SRCS  += $(DETECT_SRCS)
 APP_SRCS  := src/main.c src/cmd_check.c src/cmd_analyze.c src/cmd_run.c src/cmd_demo.c $(LIB_SRCS)
 # Rules, bans, rate limits (docs/rules.md): compiler and loader, and how
 # `pktlens rules`/`bans` find a running daemon's maps.
-POLICY_SRCS := src/rules.c src/policy_maps.c
+POLICY_SRCS := src/rules.c src/policy_maps.c src/policy_cli.c
 LIB_SRCS  += $(POLICY_SRCS)
 APP_SRCS  += src/cmd_rules.c $(POLICY_SRCS)
 
