@@ -42,7 +42,7 @@ APP_SRCS  := src/main.c src/cmd_check.c src/cmd_analyze.c src/cmd_run.c src/cmd_
 # `pktlens rules`/`bans` find a running daemon's maps.
 POLICY_SRCS := src/rules.c src/policy_maps.c src/policy_cli.c
 LIB_SRCS  += $(POLICY_SRCS)
-APP_SRCS  += src/cmd_rules.c $(POLICY_SRCS)
+APP_SRCS  += src/cmd_rules.c src/cmd_limits.c $(POLICY_SRCS)
 
 .PHONY: all deps test demo fuzz bench bench-rules bench-offline bench-live bench-mem clean
 all: $(BUILD)/pktlens
