@@ -21,6 +21,7 @@
 
 #include "bans.h"
 #include "limits.h"
+#include "neigh.h"
 #include "collector.h"
 #include "counters.h"
 #include "detect.h"
@@ -77,11 +78,44 @@ static void usage(FILE *o)
 	}
 }
 
-/* Detections ban through the skeleton's policy maps. */
+/* Detections ban and limit through the skeleton's policy maps. */
 static int run_ban(void *ctx, const uint8_t addr[16], uint64_t ttl_ns, uint32_t reason,
 		   char *err, size_t errlen)
 {
 	return pl_ban_add(ctx, addr, ttl_ns, reason, err, errlen);
+}
+
+static int run_limit(void *ctx, const uint8_t dst[16], uint8_t proto, uint16_t dport,
+		     uint64_t pps, uint64_t ttl_ns, uint32_t reason, char *err, size_t errlen)
+{
+	struct pl_dlim_key k;
+
+	pl_dlim_key_make(&k, dst, proto, dport);
+	return pl_dlim_add(ctx, &k, pps, ttl_ns, reason, err, errlen);
+}
+
+static void run_trust(void *ctx, const uint8_t src[16], const uint8_t dst[16], uint64_t ttl_ns)
+{
+	pl_trust_add(ctx, src, dst, pl_mono_ns() + ttl_ns);
+}
+
+/* The pin stops the lies to come; the host's neighbour entry may already
+ * hold the one that raised the notice: put it back. */
+static int run_pin(void *ctx, const uint8_t ip[4], uint32_t ifindex, uint16_t vlan,
+		   const uint8_t mac[6], uint64_t ttl_ns, uint32_t reason, int *restored,
+		   char *err, size_t errlen)
+{
+	struct pl_arp_pin_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.ip, ip, 4);
+	k.ifindex = ifindex;
+	k.vlan = vlan;
+	if (pl_pin_add(ctx, &k, mac, ttl_ns, reason, err, errlen))
+		return -1;
+	/* untagged only: a VLAN's neighbours live on another interface */
+	*restored = !vlan && pl_neigh_restore(ifindex, ip, mac) > 0;
+	return 0;
 }
 
 static uint64_t mono_ns(void)
@@ -348,7 +382,8 @@ int cmd_run(int argc, char **argv)
 	pfds.trust = bpf_map__fd(skel->maps.pl_dst_trust);
 	pfds.pins = bpf_map__fd(skel->maps.pl_arp_pins);
 	if (col && o.detect.enabled) {
-		struct pl_detect_actions act = { .ctx = &pfds, .ban = run_ban };
+		struct pl_detect_actions act = { .ctx = &pfds, .ban = run_ban, .limit = run_limit,
+						 .trust = run_trust, .pin = run_pin };
 		struct pl_collector_hooks hk;
 
 		det = pl_detect_new(&o.detect, &sink, co.clock_offset_ns, &act);
