@@ -21,7 +21,7 @@ run "collector unit tests: options, reassembly, records, sink (native, ASan+UBSa
 run "detections on made-up events: thresholds, windows, suppression, bans, warm-up (ASan+UBSan)" \
 	"$build/san/test_detect"
 run "XDP program under BPF_PROG_TEST_RUN" "$build/san/test_bpf"
-run "rules, bans, rate limits in the XDP program; atomic rule-set swap (ASan+UBSan)" \
+run "rules, bans, rate limits, destination limits, ARP pins in the XDP program; atomic rule-set swap (ASan+UBSan)" \
 	"$build/san/test_policy"
 run "differential: native vs BPF vs tshark, every capture" \
 	"$build/san/pktlens" check --pcaps "$pcaps" --strict
@@ -31,11 +31,11 @@ run "bad input: damaged captures, bad config, no privileges; nothing left behind
 	tests/integration/bad_input.sh "$pcaps" "$build/san/pktlens"
 run "restart: SIGKILL without --pin detaches; with --pin stays, resumes, detaches on rm" \
 	tests/integration/restart.sh "$pcaps" "$build/pktlens"
-run "detections: nmap, hping3, iodine, arpspoof against a watched victim: notices, bans, legit traffic served" \
+run "detections: nmap, hping3, iodine, arpspoof against a watched victim: notices, bans, limits, pins, legit traffic served" \
 	tests/integration/attacks.sh "$build/pktlens"
 run "detections: no notice on any bundled capture (pktlens analyze)" \
 	tests/integration/no_false_positives.sh "$pcaps" "$build/pktlens"
-run "pktlens rules/bans on a running daemon: ping through a veth pair (ASan+UBSan)" \
+run "pktlens rules/bans/limits on a running daemon: ping through a veth pair (ASan+UBSan)" \
 	tests/integration/rules_cli.sh "$build/san/pktlens"
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
