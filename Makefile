@@ -34,8 +34,8 @@ LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
 	src/records.c src/sink.c src/reasm.c src/collector.c src/counters.c \
 	src/summary.c src/options.c src/bans.c src/limits.c src/neigh.c
 # Detections (docs/detections.md): fed by the collector's hooks.
-DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_scan.c \
-	src/detect_dns.c src/detect_arp.c
+DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_trust.c \
+	src/detect_scan.c src/detect_dns.c src/detect_arp.c
 LIB_SRCS  += $(DETECT_SRCS)
 APP_SRCS  := src/main.c src/cmd_check.c src/cmd_analyze.c src/cmd_run.c src/cmd_demo.c $(LIB_SRCS)
 # Rules, bans, rate limits (docs/rules.md): compiler and loader, and how

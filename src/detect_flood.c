@@ -12,7 +12,7 @@
  * and the flood came from many distinct addresses, its sources are spoofed
  * (or too many to ban): its destination gets a limit in the kernel
  * instead, which lets through the sources that completed a TCP handshake
- * with it recently — a spoofer never sees the SYN-ACK it would need. */
+ * with it recently (detect_trust.c). */
 #include "detect_int.h"
 
 #include <math.h>
@@ -95,82 +95,6 @@ uint64_t det_sketch_count(const uint64_t *bits)
 		set = DET_SKETCH_BITS - 1;
 	return (uint64_t)(-(double)DET_SKETCH_BITS *
 			  log((double)(DET_SKETCH_BITS - set) / DET_SKETCH_BITS) + 0.5);
-}
-
-/* ---- trusted sources: handshakes completed ---------------------------------- */
-
-struct det_trust_key {
-	uint8_t src[16], dst[16];
-};
-
-struct det_trust {
-	struct det_trust_key k;
-	UT_hash_handle hh;
-	uint64_t last;                  /* latest handshake */
-};
-
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
-/* Hands one trusted pair to the kernel for as long as both the limit and
- * the trust last. */
-static void trust_push(struct pl_detect *d, const struct det_trust *tr, uint64_t until,
-		       uint64_t now)
-{
-	uint64_t end = min_u64(until, tr->last + d->c.flood_trust_ns);
-
-	if (end > now && d->act.trust && !d->c.dry_run)
-		d->act.trust(d->act.ctx, tr->k.src, tr->k.dst, end - now);
-}
-
-static void trust_seen(struct pl_detect *d, const uint8_t src[16], const uint8_t dst[16],
-		       struct det_dst *t, uint64_t ts)
-{
-	struct det_trust_key k;
-	struct det_trust *tr;
-
-	if (!d->c.flood_trust_ns)
-		return;
-	memcpy(k.src, src, 16);
-	memcpy(k.dst, dst, 16);
-	HASH_FIND(hh, d->trust, &k, sizeof(k), tr);
-	if (!tr) {
-		if (d->ntrust >= DET_MAX_ENTRIES || !(tr = calloc(1, sizeof(*tr)))) {
-			d->dropped_keys++;
-			return;
-		}
-		tr->k = k;
-		HASH_ADD(hh, d->trust, k, sizeof(k), tr);
-		d->ntrust++;
-	}
-	if (ts > tr->last)
-		tr->last = ts;
-	if (t && t->limited_until > d->now)     /* limited now: trusted at once */
-		trust_push(d, tr, t->limited_until, d->now);
-}
-
-/* A limit went in for t: every source trusted there goes with it. */
-static void trust_push_all(struct pl_detect *d, const struct det_dst *t, uint64_t now)
-{
-	struct det_trust *tr;
-
-	for (tr = d->trust; tr; tr = tr->hh.next)
-		if (!memcmp(tr->k.dst, t->addr, 16))
-			trust_push(d, tr, t->limited_until, now);
-}
-
-static void trust_expire(struct pl_detect *d, uint64_t now)
-{
-	struct det_trust *tr, *tmp;
-
-	HASH_ITER(hh, d->trust, tr, tmp)
-		if (det_since(now, tr->last) > d->c.flood_trust_ns) {
-			HASH_DEL(d->trust, tr);
-			free(tr);
-			d->ntrust--;
-		}
 }
 
 /* ---- per destination and per source ----------------------------------------- */
@@ -265,7 +189,7 @@ void det_flood_delta(struct pl_detect *d, const struct pl_flow_key *k,
 			/* trusted if it took two packets at least (SYN, then ACK):
 			 * a lone SYN-ACK is no handshake */
 			if (dl->pkts >= 2 || (dl->flags_before & 0x12) == 0x02)
-				trust_seen(d, k->src, k->dst, t, ts);
+				det_trust_seen(d, k->src, k->dst, t, ts);
 		}
 	} else if (k->proto == 17 || k->proto == 1 || k->proto == 58) {
 		int w = k->proto == 17 ? F_UDP : F_ICMP;
@@ -368,7 +292,7 @@ static void flood_check(struct pl_detect *d, struct det_dst *t, int w, uint64_t 
 			if (n.limit_ns && n.mitigated) {
 				if (now + lim > t->limited_until)
 					t->limited_until = now + lim;
-				trust_push_all(d, t, now);
+				det_trust_push_all(d, t, now);
 			}
 		}
 	}
@@ -584,20 +508,15 @@ void det_flood_tick(struct pl_detect *d, uint64_t now)
 	}
 	rate_check(d, now);
 	baseline_tick(d, now);
-	trust_expire(d, now);
+	det_trust_expire(d, now);
 }
 
 void det_flood_free(struct pl_detect *d)
 {
 	struct det_dst *t, *tt;
 	struct det_src *s, *st;
-	struct det_trust *tr, *trt;
 
-	HASH_ITER(hh, d->trust, tr, trt) {
-		HASH_DEL(d->trust, tr);
-		free(tr);
-	}
-	d->ntrust = 0;
+	det_trust_free(d);
 	HASH_ITER(hh, d->dsts, t, tt) {
 		HASH_DEL(d->dsts, t);
 		free(t);

@@ -170,6 +170,13 @@ void det_dns_msg(struct pl_detect *d, uint64_t ts, const struct pl_flow_key *k,
 		 const struct pl_dns *q, const char *uid);
 void det_dns_tick(struct pl_detect *d, uint64_t now);
 void det_dns_free(struct pl_detect *d);
+/* src completed a handshake with dst (t: dst's state, if any) at ts */
+void det_trust_seen(struct pl_detect *d, const uint8_t src[16], const uint8_t dst[16],
+		    const struct det_dst *t, uint64_t ts);
+/* t's limit went in: its trusted sources go with it */
+void det_trust_push_all(struct pl_detect *d, const struct det_dst *t, uint64_t now);
+void det_trust_expire(struct pl_detect *d, uint64_t now);
+void det_trust_free(struct pl_detect *d);
 void det_arp_event(struct pl_detect *d, const struct pl_ev_arp *e);
 void det_arp_tick(struct pl_detect *d, uint64_t now);
 void det_arp_free(struct pl_detect *d);
