@@ -146,7 +146,7 @@ struct pl_dlim_key {
  * one packet on. */
 struct pl_dlim_val {
 	__u64 expires_ns;       /* program clock (CLOCK_MONOTONIC live); 0: never */
-	__u64 added_ns;
+	__u64 added_ns;         /* first added (renewals keep it) */
 	__u64 ns_per_pkt;       /* 1e9 / pps, rounded to nearest; at least 1 */
 	__u64 tat_ns;           /* GCRA theoretical arrival time; 0: full bucket */
 	__u64 passed;           /* packets within the limit */

@@ -149,9 +149,10 @@ int pl_dlim_add(const struct pl_policy_fds *f, const struct pl_dlim_key *k, uint
 	}
 	/* again: keep the counters and the bucket (a race with the program
 	 * loses at most the packets counted between the two calls) */
-	if (bpf_map_lookup_elem(f->dlims, k, &v))
+	if (bpf_map_lookup_elem(f->dlims, k, &v)) {
 		memset(&v, 0, sizeof(v));
-	v.added_ns = now;
+		v.added_ns = now;
+	}
 	v.expires_ns = ttl_ns ? now + ttl_ns : 0;
 	v.ns_per_pkt = (1000000000ull + pps / 2) / pps;
 	if (!v.ns_per_pkt)
@@ -198,10 +199,11 @@ int pl_pin_add(const struct pl_policy_fds *f, const struct pl_arp_pin_key *k,
 	struct pl_arp_pin_val v;
 	uint64_t now = pl_mono_ns();
 
-	if (bpf_map_lookup_elem(f->pins, k, &v))
+	if (bpf_map_lookup_elem(f->pins, k, &v)) {
 		memset(&v, 0, sizeof(v));
+		v.added_ns = now;
+	}
 	memcpy(v.mac, mac, 6);
-	v.added_ns = now;
 	v.expires_ns = ttl_ns ? now + ttl_ns : 0;
 	v.reason = reason;
 	if (bpf_map_update_elem(f->pins, k, &v, BPF_ANY)) {
