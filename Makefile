@@ -32,7 +32,7 @@ HEADERS   := $(wildcard include/*.h include/parse/*.h bpf/*.h src/*.h tests/*.h)
 
 LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
 	src/records.c src/sink.c src/reasm.c src/collector.c src/counters.c \
-	src/summary.c src/options.c src/bans.c src/limits.c src/neigh.c
+	src/summary.c src/options.c src/bans.c src/mitigations.c src/neigh.c
 # Detections (docs/detections.md): fed by the collector's hooks.
 DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_trust.c \
 	src/detect_scan.c src/detect_dns.c src/detect_arp.c

@@ -14,7 +14,7 @@
 
 #include "bans.h"
 #include "detect.h"
-#include "limits.h"
+#include "mitigations.h"
 #include "policy_cli.h"
 #include "records.h"
 

@@ -20,7 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "bans.h"
-#include "limits.h"
+#include "mitigations.h"
 #include "neigh.h"
 #include "collector.h"
 #include "counters.h"

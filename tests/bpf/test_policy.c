@@ -23,7 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "bans.h"
-#include "limits.h"
+#include "mitigations.h"
 #include "replay.h"
 #include "rules.h"
 #include "pktlens.skel.h"

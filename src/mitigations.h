@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* limits.h - destination limits (with the sources they trust) and ARP pins
- * in the kernel's maps; shared by `pktlens limits` and the detections.
+/* mitigations.h - destination limits (with the sources they trust) and ARP
+ * pins in the kernel's maps; shared by `pktlens limits` and the detections.
+ * (Not limits.h: src/ is on the include path, <limits.h> must stay libc's.)
  * Like bans, each has an expiry on the kernel clock, is ignored by the XDP
  * program once expired, and is removed by pl_limits_expire, which also
  * keeps the policy flags to what is left so that the program looks up
  * nothing it need not. */
-#ifndef PL_LIMITS_H
-#define PL_LIMITS_H
+#ifndef PL_MITIGATIONS_H
+#define PL_MITIGATIONS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* limits.c - destination limits, trusted sources and ARP pins in the
+/* mitigations.c - destination limits, trusted sources and ARP pins in the
  * kernel maps, and the flags that tell the XDP program to look at them. */
-#include "limits.h"
+#include "mitigations.h"
 
 #include <errno.h>
 #include <string.h>
