@@ -32,17 +32,17 @@ HEADERS   := $(wildcard include/*.h include/parse/*.h bpf/*.h src/*.h tests/*.h)
 
 LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
 	src/records.c src/sink.c src/reasm.c src/collector.c src/counters.c \
-	src/summary.c src/options.c src/bans.c src/egress.c
+	src/summary.c src/options.c src/bans.c src/egress.c src/mitigations.c src/neigh.c
 # Detections (docs/detections.md): fed by the collector's hooks.
-DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_scan.c \
-	src/detect_dns.c src/detect_arp.c
+DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_trust.c \
+	src/detect_scan.c src/detect_dns.c src/detect_arp.c
 LIB_SRCS  += $(DETECT_SRCS)
 APP_SRCS  := src/main.c src/cmd_check.c src/cmd_analyze.c src/cmd_run.c src/cmd_demo.c $(LIB_SRCS)
 # Rules, bans, rate limits (docs/rules.md): compiler and loader, and how
 # `pktlens rules`/`bans` find a running daemon's maps.
-POLICY_SRCS := src/rules.c src/policy_maps.c
+POLICY_SRCS := src/rules.c src/policy_maps.c src/policy_cli.c
 LIB_SRCS  += $(POLICY_SRCS)
-APP_SRCS  += src/cmd_rules.c $(POLICY_SRCS)
+APP_SRCS  += src/cmd_rules.c src/cmd_limits.c $(POLICY_SRCS)
 
 .PHONY: all deps test demo fuzz bench bench-rules bench-offline bench-live bench-mem clean
 all: $(BUILD)/pktlens

@@ -16,7 +16,10 @@
 #     then;
 #  3. the same with sweep-interval 0.2 (the detections run after each sweep);
 #  4. a SYN port scan (nmap -sS -T5, ports 1-65535, no retries): start ..
-#     notice, .. 99% of the probes dropped.
+#     notice, .. 99% of the probes dropped;
+#  5. the SYN flood from spoofed sources (--rand-source): nobody to ban, the
+#     victim's SYNs are limited (syn-flood-limit-pps, 100/s by default):
+#     start .. notice, .. 99% dropped, and what still reaches the stack.
 # Each phase has a fresh daemon (no ban carried over). Times come from
 # bench_detect.py, which samples the attacker's tx counter and the victim's
 # IP InReceives every 5 ms. The detection runs after each sweep of the flow
@@ -105,6 +108,7 @@ run_measure() {    # run_measure LOGDIR NOTE SECS CMD...
 get() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print("-" if v is None else (("%.2f" % v) if isinstance(v, float) else v))' "$1" "$2"; }
 
 FLOOD=(hping3 -q --syn -p 8080 -c 60000 -i u20 "$VIC")
+SPOOFED=(hping3 -q --syn --rand-source -p 8080 -c 60000 -i u20 "$VIC")
 SCAN=(nmap -n -Pn -sS -T5 --max-retries 0 --host-timeout 25s -p 1-65535 -e eth0 "$VIC")
 
 echo "bench_detect: SYN flood, pktlens in dry run (no drops)"
@@ -123,6 +127,10 @@ echo "bench_detect: SYN port scan, pktlens mitigating"
 start_daemon "$tmp/scan"
 scan=$(run_measure "$tmp/scan" Scan::Port_Scan 30 "${SCAN[@]}")
 stop_daemon
+echo "bench_detect: spoofed SYN flood, pktlens limiting the destination"
+start_daemon "$tmp/spoof"
+spoof=$(run_measure "$tmp/spoof" Flood::SYN_Flood 15 "${SPOOFED[@]}")
+stop_daemon
 
 echo
 printf '%-34s %10s %10s %10s %12s %12s %12s\n' attack notice_s drop99_s sent sent_pps \
@@ -136,6 +144,7 @@ row "SYN flood, dry run (no drops)" "$dry"
 row "SYN flood, mitigating" "$syn"
 row "SYN flood, mitigating, sweep 0.2 s" "$syn5"
 row "SYN port scan, mitigating" "$scan"
+row "spoofed SYN flood, destination limit" "$spoof"
 echo
 echo "notice_s: attack start to the first notice; drop99_s: to the first 100 ms from which"
 echo "on >= 99% of what the attacker sends never reaches the victim's stack; sent_pps,"

@@ -253,6 +253,9 @@ int main(int argc, char **argv)
 	f.lists = bpf_map__fd(skel->maps.pl_rule_lists);
 	f.rule_stats = bpf_map__fd(skel->maps.pl_rule_stats);
 	f.rates = bpf_map__fd(skel->maps.pl_rates);
+	f.dlims = bpf_map__fd(skel->maps.pl_dst_limits);
+	f.trust = bpf_map__fd(skel->maps.pl_dst_trust);
+	f.pins = bpf_map__fd(skel->maps.pl_arp_pins);
 
 	printf("rules: ns/packet under BPF_PROG_TEST_RUN, median of %u runs of %u packets\n",
 	       rounds, repeat);

@@ -81,8 +81,8 @@ int pktlens_xdp(struct xdp_md *ctx)
 
 	/* After the accounting, so that what is dropped is still seen. Malformed
 	 * packets are judged like the rest by their source; the stack judges
-	 * them again. */
-	verdict = pl_policy_verdict(m, pk.pkt_len, now);
+	 * them again. ARP frames by their pinned bindings. */
+	verdict = pl_policy_verdict(m, pk.pkt_len, now, ifindex);
 	if ((__u32)verdict < PL_VERDICT__COUNT)
 		c->verdict[verdict]++;
 	return verdict;

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* policy.h - the verdict: rules (LPM trie on the source, then a short rule
- * list), bans with expiry, per-source token buckets. Costs nothing but one
- * array lookup while no rule and no ban is loaded. See pl_policy.h for how
- * rule sets are laid out and swapped. */
+ * list), bans with expiry, per-source token buckets, then per-destination
+ * limits; for ARP frames, pinned bindings. Costs nothing but one array
+ * lookup while none of them is loaded, and each kind costs its lookups only
+ * while its flag is set. See pl_policy.h for how rule sets are laid out and
+ * swapped. */
 #ifndef PL_BPF_POLICY_H
 #define PL_BPF_POLICY_H
 
 #include "pl_policy.h"
+#include "mitigate.h"
 
 struct pl_trie {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -169,17 +172,22 @@ static __always_inline void pl_rule_count(__u32 id, int dropped)
 	}
 }
 
-/* XDP_PASS or XDP_DROP for a parsed packet of `len` bytes at `now`. */
-static __always_inline int pl_policy_verdict(const struct pl_meta *m, __u32 len, __u64 now)
+/* XDP_PASS or XDP_DROP for a parsed packet of `len` bytes at `now`,
+ * arrived on ifindex. */
+static __always_inline int pl_policy_verdict(const struct pl_meta *m, __u32 len, __u64 now,
+					     __u32 ifindex)
 {
 	struct pl_policy_cfg *cfg;
-	__u32 zero = 0;
+	__u32 zero = 0, flags;
 
-	if (!(m->flags & PL_F_IP))
-		return XDP_PASS;        /* rules speak of IP sources */
+	if (!(m->flags & (PL_F_IP | PL_F_ARP)))
+		return XDP_PASS;        /* rules speak of IP sources, pins of ARP */
 	cfg = bpf_map_lookup_elem(&pl_policy, &zero);
 	if (!cfg || !cfg->flags)
 		return XDP_PASS;
+	flags = cfg->flags;
+	if (!(m->flags & PL_F_IP))
+		return flags & PL_POL_ARP_PINS ? pl_arp_verdict(m, ifindex, now) : XDP_PASS;
 	if (cfg->flags & PL_POL_RULES) {
 		struct pl_lpm_key k = { .prefixlen = 128 };
 		__u32 slot = cfg->active & 1;
@@ -227,6 +235,9 @@ static __always_inline int pl_policy_verdict(const struct pl_meta *m, __u32 len,
 			return XDP_DROP;
 		}
 	}
+	/* last: a banned or denied source spends none of the destination's rate */
+	if (flags & (PL_POL_DLIM | PL_POL_DLIM_PORT))
+		return pl_dlim_verdict(m, flags, len, now);
 	return XDP_PASS;
 }
 

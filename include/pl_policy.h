@@ -14,6 +14,15 @@
  * is built in fresh maps in the idle slot, then pl_policy_cfg.active flips:
  * the program reads `active` once per packet, so no packet is judged by
  * half of each set.
+ *
+ * After the rules and bans, which judge the source, come the destination
+ * limits: a cap on the packets per second toward one destination of one
+ * kind (SYNs without ACK, UDP, ICMP), for floods whose sources are spoofed
+ * and cannot be banned. Sources that proved to be real by completing a TCP
+ * handshake with that destination (pl_trust_*) are not limited.
+ *
+ * ARP frames have no IP source; an ARP pin protects one IPv4 address's
+ * binding: a frame that claims the address from another MAC is dropped.
  */
 #ifndef PL_POLICY_H
 #define PL_POLICY_H
@@ -28,6 +37,9 @@
 #define PL_PREFIXES_MAX     (1u << 21)  /* trie entries per set */
 #define PL_BANS_MAX         65536
 #define PL_RATE_KEYS_MAX    65536       /* (source, rule) buckets */
+#define PL_DST_LIMITS_MAX   4096
+#define PL_TRUST_MAX        65536       /* (source, destination) pairs */
+#define PL_ARP_PINS_MAX     4096
 
 enum pl_action {
 	PL_ACT_NONE = 0,
@@ -37,8 +49,11 @@ enum pl_action {
 };
 
 /* pl_policy_cfg.flags: what the program must look at (nothing, if empty) */
-#define PL_POL_RULES 0x1
-#define PL_POL_BANS  0x2
+#define PL_POL_RULES     0x1
+#define PL_POL_BANS      0x2
+#define PL_POL_DLIM      0x4    /* destination limits for any port */
+#define PL_POL_DLIM_PORT 0x8    /* destination limits for one port */
+#define PL_POL_ARP_PINS  0x10
 
 struct pl_policy_cfg {
 	__u32 active;           /* rule-set slot in use: 0 or 1 */
@@ -106,6 +121,69 @@ struct pl_rate_val {
 	__u64 last_ns;
 	__u64 pkt_credit_ns;
 	__u64 byte_credit_ps;
+};
+
+/* What a destination limit counts: PL_DLIM_SYN is TCP segments with SYN
+ * and without ACK (connection attempts; established connections flow);
+ * the others are IP protocol numbers. */
+#define PL_DLIM_SYN   6
+#define PL_DLIM_UDP   17
+#define PL_DLIM_ICMP  1
+#define PL_DLIM_ICMP6 58        /* neighbour discovery (types 133-137) is never limited */
+
+struct pl_dlim_key {
+	__u8 addr[16];          /* destination, IPv4-mapped */
+	__u8 proto;             /* PL_DLIM_* */
+	__u8 pad;
+	__u16 dport;            /* SYN and UDP: one destination port; 0: any */
+};
+
+/* One bucket shared by every CPU (a spoofed flood arrives on all of them
+ * at once), moved with atomic operations: GCRA, the token bucket written
+ * as the time at which the bucket would be full again. A packet passes if
+ * that time is at most one second minus one packet ahead of now (a
+ * second's worth of burst, as the per-source buckets allow) and moves it
+ * one packet on. */
+struct pl_dlim_val {
+	__u64 expires_ns;       /* program clock (CLOCK_MONOTONIC live); 0: never */
+	__u64 added_ns;         /* first added (renewals keep it) */
+	__u64 ns_per_pkt;       /* 1e9 / pps, rounded to nearest; at least 1 */
+	__u64 tat_ns;           /* GCRA theoretical arrival time; 0: full bucket */
+	__u64 passed;           /* packets within the limit */
+	__u64 drops;            /* packets dropped */
+	__u64 drop_bytes;
+	__u32 reason;           /* 0 by hand, else a detection id */
+	__u32 pad;
+};
+
+/* A source that completed a TCP handshake with a destination: it is not
+ * spoofed, so that destination's limits let it through. */
+struct pl_trust_key {
+	__u8 src[16];
+	__u8 dst[16];
+};
+
+struct pl_trust_val {
+	__u64 expires_ns;       /* 0: never */
+};
+
+struct pl_arp_pin_key {
+	__u8 ip[4];             /* the protected IPv4 address */
+	__u32 ifindex;          /* where the frames arrive */
+	__u16 vlan;             /* outer VLAN id, 0 untagged */
+	__u16 pad;
+};
+
+struct pl_arp_pin_val {
+	__u8 mac[6];            /* the one MAC that may claim the address */
+	__u16 pad;
+	__u32 reason;           /* 0 by hand, else a detection id */
+	__u32 pad2;
+	__u64 expires_ns;       /* 0: never */
+	__u64 added_ns;
+	__u64 drops;            /* frames claiming the address from another MAC */
+	__u8 last_mac[6];       /* the last of those MACs */
+	__u16 pad3;
 };
 
 #endif /* PL_POLICY_H */

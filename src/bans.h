@@ -17,6 +17,9 @@ struct pl_policy_fds {
 	int lists;              /* pl_rule_lists: array of rule-list arrays */
 	int rule_stats;         /* pl_rule_stats */
 	int rates;              /* pl_rates */
+	int dlims;              /* pl_dst_limits (mitigations.h) */
+	int trust;              /* pl_dst_trust */
+	int pins;               /* pl_arp_pins */
 };
 
 /* Kernel clock (CLOCK_MONOTONIC), the one ban expiries are in. */

@@ -3,7 +3,6 @@
  * `pktlens bans` (add, del, list) on a running daemon's maps. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include <bpf/bpf.h>
 
 #include "bans.h"
+#include "policy_cli.h"
 #include "policy_maps.h"
 #include "records.h"
 #include "rules.h"
@@ -98,135 +98,6 @@ static void bans_usage(FILE *o)
 "  without either, the one pktlens program attached to an interface is used\n"
 "\n"
 "Needs root, or CAP_BPF and CAP_SYS_ADMIN.\n");
-}
-
-struct args {
-	const char *pin;
-	uint32_t prog_id;
-	uint64_t ttl_ns;
-	int have_ttl;
-	int help;
-	int n;
-	char **pos;
-};
-
-static int parse_duration(const char *s, uint64_t *ns)
-{
-	char *end;
-	double v;
-	double mul = 1;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || v <= 0 || v != v)
-		return -1;
-	if (!strcmp(end, "") || !strcmp(end, "s"))
-		mul = 1;
-	else if (!strcmp(end, "m"))
-		mul = 60;
-	else if (!strcmp(end, "h"))
-		mul = 3600;
-	else if (!strcmp(end, "d"))
-		mul = 86400;
-	else
-		return -1;
-	v *= mul;
-	if (v > 100.0 * 365 * 86400)
-		return -1;
-	*ns = (uint64_t)(v * 1e9);
-	return *ns ? 0 : -1;
-}
-
-/* Returns 0, or 2 after printing a usage error. */
-static int get_args(int argc, char **argv, const char *who, int ttl_ok, struct args *a)
-{
-	static const struct option opts[] = {
-		{ "pin", required_argument, 0, 'p' },
-		{ "prog-id", required_argument, 0, 'P' },
-		{ "ttl", required_argument, 0, 't' },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
-	};
-	int c;
-
-	memset(a, 0, sizeof(*a));
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			a->help = 1;
-			break;
-		case 'p':
-			a->pin = optarg;
-			break;
-		case 'P': {
-			char *end;
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || errno || !v || v > UINT32_MAX) {
-				fprintf(stderr, "pktlens %s: --prog-id '%s': a program id (a positive number)\n",
-					who, optarg);
-				return 2;
-			}
-			a->prog_id = (uint32_t)v;
-			break;
-		}
-		case 't':
-			if (!ttl_ok) {
-				fprintf(stderr, "pktlens %s: --ttl is for `pktlens bans add`\n", who);
-				return 2;
-			}
-			if (parse_duration(optarg, &a->ttl_ns)) {
-				fprintf(stderr, "pktlens %s: --ttl '%s': a duration like 90, 90s, 10m, 2h or 1d\n",
-					who, optarg);
-				return 2;
-			}
-			a->have_ttl = 1;
-			break;
-		default:
-			if (optopt)
-				fprintf(stderr, "pktlens %s: option -%c %s\n", who, optopt,
-					strchr("pPt", optopt) ? "needs a value" : "is unknown");
-			else
-				fprintf(stderr, "pktlens %s: unknown option or missing value: '%s' (--help lists them)\n",
-					who, argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (a->pin && a->prog_id) {
-		fprintf(stderr, "pktlens %s: give --pin or --prog-id, not both\n", who);
-		return 2;
-	}
-	a->n = argc - optind;
-	a->pos = argv + optind;
-	return 0;
-}
-
-static int open_target(const char *who, const struct args *a, struct pl_policy_target *t,
-		       int *lock)
-{
-	char err[1024] = "";
-
-	if (pl_policy_open(t, a->pin, a->prog_id, err, sizeof(err))) {
-		fprintf(stderr, "pktlens %s: %s\n", who, err);
-		return -1;
-	}
-	*lock = pl_state_lock(t, err, sizeof(err));
-	if (*lock < 0) {
-		fprintf(stderr, "pktlens %s: %s\n", who, err);
-		pl_policy_close(t);
-		return -1;
-	}
-	return 0;
-}
-
-static void close_target(struct pl_policy_target *t, int lock)
-{
-	pl_state_unlock(lock);
-	pl_policy_close(t);
 }
 
 static void print_summary(FILE *o, const struct pl_ruleset *rs)
@@ -344,7 +215,7 @@ static int rules_check(const char *file)
 	return 0;
 }
 
-static int rules_load(const struct args *a, const char *file)
+static int rules_load(const struct pl_cli_args *a, const char *file)
 {
 	struct pl_policy_target t;
 	struct pl_ruleset rs;
@@ -360,7 +231,7 @@ static int rules_load(const struct args *a, const char *file)
 		pl_ruleset_free(&rs);
 		return 1;
 	}
-	if (open_target("rules load", a, &t, &lock)) {
+	if (pl_cli_open("rules load", a, &t, &lock)) {
 		pl_ruleset_free(&rs);
 		return 1;
 	}
@@ -376,7 +247,7 @@ static int rules_load(const struct args *a, const char *file)
 		rc = load_and_save("rules load", &t, &c, &rs, from, &t0);
 	}
 	current_free(&c);
-	close_target(&t, lock);
+	pl_cli_close(&t, lock);
 	pl_ruleset_free(&rs);
 	return rc;
 }
@@ -401,7 +272,7 @@ static int editable(const char *who, const struct current *c)
 	return 0;                       /* nothing loaded: start from empty */
 }
 
-static int rules_add(const struct args *a, const char *rule)
+static int rules_add(const struct pl_cli_args *a, const char *rule)
 {
 	struct pl_policy_target t;
 	struct pl_ruleset one, rs;
@@ -427,7 +298,7 @@ static int rules_add(const struct args *a, const char *rule)
 		pl_ruleset_free(&one);
 		return 1;
 	}
-	if (open_target("rules add", a, &t, &lock)) {
+	if (pl_cli_open("rules add", a, &t, &lock)) {
 		pl_ruleset_free(&one);
 		return 1;
 	}
@@ -462,11 +333,11 @@ out:
 	pl_ruleset_free(&rs);
 	pl_ruleset_free(&one);
 	current_free(&c);
-	close_target(&t, lock);
+	pl_cli_close(&t, lock);
 	return rc;
 }
 
-static int rules_del(const struct args *a, const char *num)
+static int rules_del(const struct pl_cli_args *a, const char *num)
 {
 	struct pl_policy_target t;
 	struct pl_ruleset rs;
@@ -487,7 +358,7 @@ static int rules_del(const struct args *a, const char *num)
 			num);
 		return 2;
 	}
-	if (open_target("rules del", a, &t, &lock))
+	if (pl_cli_open("rules del", a, &t, &lock))
 		return 1;
 	if (read_current("rules del", &t, &c) || editable("rules del", &c))
 		goto out;
@@ -525,11 +396,11 @@ out:
 	free(text);
 	pl_ruleset_free(&rs);
 	current_free(&c);
-	close_target(&t, lock);
+	pl_cli_close(&t, lock);
 	return rc;
 }
 
-static int rules_list(const struct args *a)
+static int rules_list(const struct pl_cli_args *a)
 {
 	struct pl_policy_target t;
 	struct pl_rule_stats *st;
@@ -538,7 +409,7 @@ static int rules_list(const struct args *a)
 	uint32_t i;
 	int lock, rc = 1;
 
-	if (open_target("rules list", a, &t, &lock))
+	if (pl_cli_open("rules list", a, &t, &lock))
 		return 1;
 	if (read_current("rules list", &t, &c))
 		goto out;
@@ -597,17 +468,17 @@ static int rules_list(const struct args *a)
 	rc = 0;
 out:
 	current_free(&c);
-	close_target(&t, lock);
+	pl_cli_close(&t, lock);
 	return rc;
 }
 
 int cmd_rules(int argc, char **argv)
 {
-	struct args a;
+	struct pl_cli_args a;
 	const char *sub;
 	int e;
 
-	e = get_args(argc, argv, "rules", 0, &a);
+	e = pl_cli_args(argc, argv, "rules", 0, &a);
 	if (e)
 		return e;
 	if (a.help) {
@@ -673,29 +544,6 @@ int cmd_rules(int argc, char **argv)
 
 /* ---- bans --------------------------------------------------------------- */
 
-static void fmt_left(uint64_t expires, uint64_t now, char *out, size_t outlen)
-{
-	uint64_t s;
-
-	if (!expires) {
-		snprintf(out, outlen, "never");
-		return;
-	}
-	if (expires <= now) {
-		snprintf(out, outlen, "expired");
-		return;
-	}
-	s = (expires - now + 999999999ull) / 1000000000ull;
-	if (s < 120)
-		snprintf(out, outlen, "%" PRIu64 "s", s);
-	else if (s < 7200)
-		snprintf(out, outlen, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
-	else if (s < 172800)
-		snprintf(out, outlen, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s % 3600 / 60);
-	else
-		snprintf(out, outlen, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s % 86400 / 3600);
-}
-
 struct ban_row {
 	struct pl_ban_key k;
 	struct pl_ban_val v;
@@ -746,7 +594,7 @@ static int bans_list(struct pl_policy_target *t)
 	printf("%-40s %-10s %12s  %s\n", "ADDRESS", "EXPIRES IN", "DROPS", "REASON");
 	for (i = 0; i < n; i++) {
 		pl_addr_str(rows[i].k.addr, addr, sizeof(addr));
-		fmt_left(rows[i].v.expires_ns, now, left, sizeof(left));
+		pl_cli_left(rows[i].v.expires_ns, now, left, sizeof(left));
 		if (rows[i].v.reason)
 			snprintf(why, sizeof(why), "detection %u", rows[i].v.reason);
 		else
@@ -760,13 +608,13 @@ static int bans_list(struct pl_policy_target *t)
 int cmd_bans(int argc, char **argv)
 {
 	struct pl_policy_target t;
-	struct args a;
+	struct pl_cli_args a;
 	uint8_t addr[16] = { 0 };
 	char err[1024] = "", s[INET6_ADDRSTRLEN], left[32];
 	const char *sub;
 	int e, lock, rc = 1;
 
-	e = get_args(argc, argv, "bans", 1, &a);
+	e = pl_cli_args(argc, argv, "bans", 1, &a);
 	if (e)
 		return e;
 	if (a.help) {
@@ -809,7 +657,7 @@ int cmd_bans(int argc, char **argv)
 		fprintf(stderr, "pktlens bans %s: --ttl is for bans add\n", sub);
 		return 2;
 	}
-	if (open_target(!strcmp(sub, "add") ? "bans add" : !strcmp(sub, "del") ? "bans del" :
+	if (pl_cli_open(!strcmp(sub, "add") ? "bans add" : !strcmp(sub, "del") ? "bans del" :
 			"bans list", &a, &t, &lock))
 		return 1;
 	pl_addr_str(addr, s, sizeof(s));
@@ -819,7 +667,7 @@ int cmd_bans(int argc, char **argv)
 		if (pl_ban_add(&t.fds, addr, a.ttl_ns, 0, err, sizeof(err))) {
 			fprintf(stderr, "pktlens bans add: %s\n", err);
 		} else {
-			fmt_left(a.ttl_ns, 0, left, sizeof(left));
+			pl_cli_left(a.ttl_ns, 0, left, sizeof(left));
 			if (a.ttl_ns)
 				printf("banned %s for %s\n", s, left);
 			else
@@ -834,6 +682,6 @@ int cmd_bans(int argc, char **argv)
 			rc = 0;
 		}
 	}
-	close_target(&t, lock);
+	pl_cli_close(&t, lock);
 	return rc;
 }

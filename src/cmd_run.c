@@ -22,6 +22,8 @@
 #include <bpf/libbpf.h>
 
 #include "bans.h"
+#include "mitigations.h"
+#include "neigh.h"
 #include "collector.h"
 #include "counters.h"
 #include "detect.h"
@@ -103,11 +105,44 @@ static void usage(FILE *o)
 	}
 }
 
-/* Detections ban through the skeleton's policy maps. */
+/* Detections ban and limit through the skeleton's policy maps. */
 static int run_ban(void *ctx, const uint8_t addr[16], uint64_t ttl_ns, uint32_t reason,
 		   char *err, size_t errlen)
 {
 	return pl_ban_add(ctx, addr, ttl_ns, reason, err, errlen);
+}
+
+static int run_limit(void *ctx, const uint8_t dst[16], uint8_t proto, uint16_t dport,
+		     uint64_t pps, uint64_t ttl_ns, uint32_t reason, char *err, size_t errlen)
+{
+	struct pl_dlim_key k;
+
+	pl_dlim_key_make(&k, dst, proto, dport);
+	return pl_dlim_add(ctx, &k, pps, ttl_ns, reason, err, errlen);
+}
+
+static void run_trust(void *ctx, const uint8_t src[16], const uint8_t dst[16], uint64_t ttl_ns)
+{
+	pl_trust_add(ctx, src, dst, pl_mono_ns() + ttl_ns);
+}
+
+/* The pin stops the lies to come; the host's neighbour entry may already
+ * hold the one that raised the notice: put it back. */
+static int run_pin(void *ctx, const uint8_t ip[4], uint32_t ifindex, uint16_t vlan,
+		   const uint8_t mac[6], uint64_t ttl_ns, uint32_t reason, int *restored,
+		   char *err, size_t errlen)
+{
+	struct pl_arp_pin_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.ip, ip, 4);
+	k.ifindex = ifindex;
+	k.vlan = vlan;
+	if (pl_pin_add(ctx, &k, mac, ttl_ns, reason, err, errlen))
+		return -1;
+	/* untagged only: a VLAN's neighbours live on another interface */
+	*restored = !vlan && pl_neigh_restore(ifindex, ip, mac) > 0;
+	return 0;
 }
 
 static uint64_t mono_ns(void)
@@ -476,6 +511,9 @@ int cmd_run(int argc, char **argv)
 	pfds.lists = bpf_map__fd(skel->maps.pl_rule_lists);
 	pfds.rule_stats = bpf_map__fd(skel->maps.pl_rule_stats);
 	pfds.rates = bpf_map__fd(skel->maps.pl_rates);
+	pfds.dlims = bpf_map__fd(skel->maps.pl_dst_limits);
+	pfds.trust = bpf_map__fd(skel->maps.pl_dst_trust);
+	pfds.pins = bpf_map__fd(skel->maps.pl_arp_pins);
 	/* the rules are in force before the first packet arrives */
 	if (o.rules_file && load_rules(&pfds, &rules, o.rules_file, err, sizeof(err))) {
 		fprintf(stderr, "pktlens run: cannot load the rules of %s: %s\n", o.rules_file, err);
@@ -523,7 +561,8 @@ int cmd_run(int argc, char **argv)
 	col = pl_collector_new(&co, &sink, bpf_map__fd(skel->maps.pl_flows));
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.pl_events), pl_collector_on_event, col, NULL);
 	if (col && o.detect.enabled) {
-		struct pl_detect_actions act = { .ctx = &pfds, .ban = run_ban };
+		struct pl_detect_actions act = { .ctx = &pfds, .ban = run_ban, .limit = run_limit,
+						 .trust = run_trust, .pin = run_pin };
 		struct pl_collector_hooks hk;
 
 		det = pl_detect_new(&o.detect, &sink, co.clock_offset_ns, &act);
@@ -573,8 +612,10 @@ int cmd_run(int argc, char **argv)
 		if (now >= next_sweep) {
 			ring_buffer__consume(rb);       /* events before the counts */
 			pl_collector_sweep(col, now, 0);
-			if (det)
+			if (det) {
 				pl_bans_expire(&pfds);
+				pl_limits_expire(&pfds);
+			}
 			pl_sink_flush(&sink);
 			next_sweep = now + o.sweep_ns;
 		}
@@ -584,7 +625,7 @@ int cmd_run(int argc, char **argv)
 			print_egress(&o, skel);
 			if (det) {
 				pl_detect_summary(det, stderr);
-				pl_detect_print_drops(stderr, pfds.bans, cnt.verdict[XDP_DROP]);
+				pl_mitigation_print(stderr, &pfds, cnt.verdict[XDP_DROP]);
 			}
 			next_summary = now + o.summary_s * 1000000000ull;
 		}
@@ -597,7 +638,7 @@ int cmd_run(int argc, char **argv)
 		print_egress(&o, skel);
 		if (det) {
 			pl_detect_summary(det, stderr);
-			pl_detect_print_drops(stderr, pfds.bans, cnt.verdict[XDP_DROP]);
+			pl_mitigation_print(stderr, &pfds, cnt.verdict[XDP_DROP]);
 		}
 		if (cnt.events_lost)
 			fprintf(stderr, "pktlens run: %llu events were lost (ring buffer full); raise --ringbuf-mb\n",

@@ -5,9 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 
-#include "pl_policy.h"
 #include "records.h"
 
 static const char *const note_names[PL_NOTE__COUNT] = {
@@ -95,27 +93,96 @@ static void supp_prune(struct pl_detect *d, uint64_t now)
 
 /* ---- notices -------------------------------------------------------------- */
 
-static void mitigate(struct pl_detect *d, struct det_notice *n, struct json_object *o,
-		     struct json_object *actions)
+static void action(struct json_object *actions, const char *a)
+{
+	json_object_array_add(actions, json_object_new_string(a));
+}
+
+static void ban(struct pl_detect *d, struct det_notice *n, struct json_object *o,
+		struct json_object *actions)
 {
 	char err[256];
 
-	if (!n->ban || !n->ban_ns)
-		return;
 	pl_rec_secs(o, "ban_for", n->ban_ns);
 	if (d->c.dry_run || !d->act.ban) {
 		d->bans_dry++;
-		json_object_array_add(actions, json_object_new_string("pktlens::ACTION_DRY_RUN_BAN"));
+		action(actions, "pktlens::ACTION_DRY_RUN_BAN");
 		return;
 	}
 	if (d->act.ban(d->act.ctx, n->ban, n->ban_ns, (uint32_t)n->note + 1, err, sizeof(err))) {
 		d->bans_refused++;
-		json_object_array_add(actions, json_object_new_string("pktlens::ACTION_BAN_REFUSED"));
+		action(actions, "pktlens::ACTION_BAN_REFUSED");
 		pl_rec_add(o, "ban_error", json_object_new_string(err));
 		return;
 	}
 	d->bans++;
-	json_object_array_add(actions, json_object_new_string("pktlens::ACTION_BAN"));
+	n->mitigated = 1;
+	action(actions, "pktlens::ACTION_BAN");
+}
+
+static void limit(struct pl_detect *d, struct det_notice *n, struct json_object *o,
+		  struct json_object *actions)
+{
+	char err[256];
+
+	pl_rec_secs(o, "limit_for", n->limit_ns);
+	pl_rec_u64(o, "limit_pps", n->limit_pps);
+	if (d->c.dry_run || !d->act.limit) {
+		d->limits_dry++;
+		action(actions, "pktlens::ACTION_DRY_RUN_RATE_LIMIT_DST");
+		return;
+	}
+	if (d->act.limit(d->act.ctx, n->dst, n->limit_proto, n->limit_port, n->limit_pps,
+			 n->limit_ns, (uint32_t)n->note + 1, err, sizeof(err))) {
+		d->limits_failed++;
+		action(actions, "pktlens::ACTION_RATE_LIMIT_DST_FAILED");
+		pl_rec_add(o, "limit_error", json_object_new_string(err));
+		return;
+	}
+	d->limits++;
+	n->mitigated = 1;
+	action(actions, "pktlens::ACTION_RATE_LIMIT_DST");
+}
+
+static void pin(struct pl_detect *d, struct det_notice *n, struct json_object *o,
+		struct json_object *actions)
+{
+	const uint8_t *m = n->pin_mac;
+	char err[256], ms[24];
+	int restored = 0;
+
+	pl_rec_secs(o, "pin_for", n->pin_ns);
+	snprintf(ms, sizeof(ms), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	pl_rec_add(o, "pinned_mac", json_object_new_string(ms));
+	if (d->c.dry_run || !d->act.pin) {
+		d->pins_dry++;
+		action(actions, "pktlens::ACTION_DRY_RUN_PIN_ARP");
+		return;
+	}
+	if (d->act.pin(d->act.ctx, n->pin_ip, n->pin_ifindex, n->pin_vlan, m, n->pin_ns,
+		       (uint32_t)n->note + 1, &restored, err, sizeof(err))) {
+		d->pins_failed++;
+		action(actions, "pktlens::ACTION_PIN_ARP_FAILED");
+		pl_rec_add(o, "pin_error", json_object_new_string(err));
+		return;
+	}
+	d->pins++;
+	n->mitigated = 1;
+	action(actions, "pktlens::ACTION_PIN_ARP");
+	if (restored)
+		pl_rec_add(o, "neigh_restored", json_object_new_boolean(1));
+}
+
+/* A notice asks for at most one of them. */
+static void mitigate(struct pl_detect *d, struct det_notice *n, struct json_object *o,
+		     struct json_object *actions)
+{
+	if (n->ban && n->ban_ns)
+		ban(d, n, o, actions);
+	else if (n->limit_ns && n->dst)
+		limit(d, n, o, actions);
+	else if (n->pin_ns && n->pin_ip && n->pin_mac)
+		pin(d, n, o, actions);
 }
 
 int det_raise(struct pl_detect *d, struct det_notice *n)
@@ -271,29 +338,13 @@ void pl_detect_summary(const struct pl_detect *d, FILE *f)
 		if (d->count[i])
 			fprintf(f, "%s%s %llu", k++ ? ", " : " (", pl_note_name(i),
 				(unsigned long long)d->count[i]);
-	fprintf(f, "%s; bans %llu, refused %llu, dry-run %llu%s\n", k ? ")" : "",
+	fprintf(f, "%s; bans %llu, refused %llu, dry-run %llu; destination limits %llu, failed %llu, "
+		"dry-run %llu; ARP pins %llu, failed %llu, dry-run %llu%s\n", k ? ")" : "",
 		(unsigned long long)d->bans, (unsigned long long)d->bans_refused,
-		(unsigned long long)d->bans_dry, d->c.dry_run ? " (detect-dry-run)" : "");
-}
-
-void pl_detect_print_drops(FILE *f, int bans_fd, uint64_t xdp_drops)
-{
-	struct pl_ban_key k, next;
-	struct pl_ban_val v;
-	uint64_t drops = 0, n = 0;
-	int more;
-
-	more = bans_fd >= 0 && !bpf_map_get_next_key(bans_fd, NULL, &k);
-	while (more) {
-		more = !bpf_map_get_next_key(bans_fd, &k, &next);
-		if (!bpf_map_lookup_elem(bans_fd, &k, &v)) {
-			n++;
-			drops += v.drops;
-		}
-		k = next;
-	}
-	fprintf(f, "  drops: %llu packets by XDP; bans active %llu, their drops %llu\n",
-		(unsigned long long)xdp_drops, (unsigned long long)n, (unsigned long long)drops);
+		(unsigned long long)d->bans_dry, (unsigned long long)d->limits,
+		(unsigned long long)d->limits_failed, (unsigned long long)d->limits_dry,
+		(unsigned long long)d->pins, (unsigned long long)d->pins_failed,
+		(unsigned long long)d->pins_dry, d->c.dry_run ? " (detect-dry-run)" : "");
 }
 
 void pl_detect_free(struct pl_detect *d)

@@ -15,12 +15,24 @@
 #include "detect_cfg.h"
 #include "sink.h"
 
-/* What a notice can make happen. ban is NULL offline (analyze): every
- * mitigation is then reported as a dry run. */
+/* What a notice can make happen. NULL offline (analyze): every mitigation
+ * is then reported as a dry run. ttl_ns > 0; reason is the note's id
+ * (enum pl_note + 1). Each returns 0, or -1 with err. */
 struct pl_detect_actions {
 	void *ctx;
-	/* ttl_ns > 0; reason is the note's id (enum pl_note + 1) */
 	int (*ban)(void *ctx, const uint8_t addr[16], uint64_t ttl_ns, uint32_t reason,
+		   char *err, size_t errlen);
+	/* caps what `proto` names (PL_DLIM_*, pl_policy.h) toward dst, on
+	 * dport (0: any), at pps packets/s */
+	int (*limit)(void *ctx, const uint8_t dst[16], uint8_t proto, uint16_t dport,
+		     uint64_t pps, uint64_t ttl_ns, uint32_t reason, char *err, size_t errlen);
+	/* src completed a handshake with dst: dst's limits let it through */
+	void (*trust)(void *ctx, const uint8_t src[16], const uint8_t dst[16], uint64_t ttl_ns);
+	/* only mac may claim ip in ARP frames on (ifindex, vlan); *restored
+	 * is set if the host's neighbour entry for ip, which held another
+	 * MAC, was put back to mac */
+	int (*pin)(void *ctx, const uint8_t ip[4], uint32_t ifindex, uint16_t vlan,
+		   const uint8_t mac[6], uint64_t ttl_ns, uint32_t reason, int *restored,
 		   char *err, size_t errlen);
 };
 
@@ -50,10 +62,9 @@ struct pl_detect *pl_detect_new(const struct pl_detect_cfg *cfg, struct pl_sink 
 void pl_detect_hooks(struct pl_detect *d, struct pl_collector_hooks *h);
 uint64_t pl_detect_count(const struct pl_detect *d, enum pl_note n);
 uint64_t pl_detect_total(const struct pl_detect *d);
-/* One line: notices per note, bans done / refused / dry-run. */
+/* One line: notices per note; bans, destination limits and ARP pins done,
+ * refused or failed, and dry-run. */
 void pl_detect_summary(const struct pl_detect *d, FILE *f);
-/* One line: packets XDP dropped, bans in the kernel map and their drops. */
-void pl_detect_print_drops(FILE *f, int bans_fd, uint64_t xdp_drops);
 void pl_detect_free(struct pl_detect *d);
 
 #endif

@@ -3,7 +3,15 @@
  * (per interface and VLAN), and storms of gratuitous ARP (sender address ==
  * target address) from one MAC. The notice names the MAC that claims the
  * address and, when that MAC has claimed an address of its own before, that
- * address as src. Alert only: bans act on IP sources, and ARP has none. */
+ * address as src.
+ *
+ * Bans act on IP sources, and ARP has none; a changed binding is pinned
+ * instead: for arp-pin, the kernel drops ARP frames that claim the address
+ * from another MAC than the established one (the first that claimed it),
+ * and the detection keeps that binding too. A real change (a new NIC) looks
+ * the same, but the old MAC then falls silent: a pin is renewed by a new
+ * claim only if the pinned MAC has spoken since it was pinned, and once it
+ * runs out with that MAC silent all along, the new binding is taken. */
 #include "detect_int.h"
 
 #include <stdlib.h>
@@ -20,6 +28,8 @@ struct det_arp_ip {
 	UT_hash_handle hh;
 	uint8_t mac[6];
 	uint64_t since, last;
+	uint64_t owner_seen;            /* latest claim by mac */
+	uint64_t pinned_at, pinned_until;       /* 0: never pinned */
 };
 
 struct det_arp_mac {
@@ -66,6 +76,71 @@ static struct det_arp_mac *mac_get(struct pl_detect *d, const uint8_t mac[6],
 	return m;
 }
 
+/* A claim on b's address by another MAC than b's. */
+static void binding_changed(struct pl_detect *d, struct det_arp_ip *b, const struct pl_ev_arp *e,
+			    const struct det_arp_mac *m, uint64_t ts)
+{
+	static const uint8_t zero[4];
+	const struct pl_detect_cfg *c = &d->c;
+	struct det_notice n = { .note = PL_NOTE_ARP_CHANGED, .port = -1 };
+	uint8_t claimed[16], own[16], target[16];
+	char ms[24], os[24], is[64], ws[64];
+	int other = memcmp(m->ip, e->spa, 4) != 0;
+	int pinned = b->pinned_until > ts, len, raised;
+	const char *tail;
+
+	mapped(e->spa, claimed);
+	mapped(m->ip, own);
+	mapped(e->tpa, target);
+	mac_str(e->sha, ms, sizeof(ms));
+	mac_str(b->mac, os, sizeof(os));
+	det_addr(claimed, is, sizeof(is));
+	det_addr(own, ws, sizeof(ws));
+	n.ts = ts;
+	n.src = other ? own : NULL;     /* the claimer's own address, if known */
+	n.dst = memcmp(e->tpa, zero, 4) ? target : NULL;
+	n.n = 1;
+	n.src_mac = ms;
+	n.supp_key = claimed;
+	n.suppress_ns = c->arp_window_ns;
+	if (!c->arp_pin_ns) {
+		tail = "; alert only";
+	} else if (b->pinned_until && !pinned && b->owner_seen < b->pinned_at) {
+		/* the pin ran out and the pinned MAC never spoke: a real change */
+		tail = "; taken: the pinned MAC was silent through its pin";
+	} else if (pinned && b->owner_seen < b->pinned_at) {
+		tail = "; pin not renewed: the pinned MAC has been silent since";
+	} else {
+		n.pin_ns = c->arp_pin_ns;
+		n.pin_ip = e->spa;
+		n.pin_mac = b->mac;
+		n.pin_ifindex = b->k.ifindex;
+		n.pin_vlan = b->k.vlan;
+		tail = "; pinned to the established MAC";
+	}
+	len = snprintf(n.msg, sizeof(n.msg), "%s moved from %s to %s (ARP %s, bound %.1fs)", is, os,
+		       ms, e->op == 2 ? "reply" : "request", det_secs(det_since(ts, b->since)));
+	if (other)
+		len += snprintf(n.msg + len, sizeof(n.msg) - (size_t)len, "; %s is also %s", ms, ws);
+	snprintf(n.msg + len, sizeof(n.msg) - (size_t)len, "%s", tail);
+	snprintf(n.sub, sizeof(n.sub), "%s is-at %s (was %s)", is, ms, os);
+	raised = det_raise(d, &n);
+	if (c->arp_pin_ns) {
+		if (raised && n.pin_ns) {
+			/* dry run or not, so that a capture replays as it ran */
+			b->pinned_at = ts;
+			b->pinned_until = ts + n.pin_ns;
+			return;
+		}
+		if (!raised || pinned)
+			return;         /* the established binding is kept */
+	}
+	memcpy(b->mac, e->sha, 6);
+	b->since = ts;
+	b->owner_seen = ts;
+	b->pinned_at = b->pinned_until = 0;
+}
+
 void det_arp_event(struct pl_detect *d, const struct pl_ev_arp *e)
 {
 	static const uint8_t zero[6];
@@ -74,8 +149,8 @@ void det_arp_event(struct pl_detect *d, const struct pl_ev_arp *e)
 	struct det_arp_ip_key k;
 	struct det_arp_mac *m;
 	struct det_arp_ip *b;
-	uint8_t claimed[16], own[16];
-	char ms[24], os[24], is[64], ws[64];
+	uint8_t claimed[16];
+	char ms[24], is[64];
 
 	if (!memcmp(e->sha, zero, 6) || !memcmp(e->spa, zero, 4))
 		return;                 /* a probe (RFC 5227): claims nothing */
@@ -83,7 +158,6 @@ void det_arp_event(struct pl_detect *d, const struct pl_ev_arp *e)
 	if (!m)
 		return;
 	mapped(e->spa, claimed);
-	mapped(m->ip, own);
 	mac_str(e->sha, ms, sizeof(ms));
 	det_addr(claimed, is, sizeof(is));
 	if (!memcmp(e->spa, e->tpa, 4) && ++m->grat >= c->arp_storm) {
@@ -112,38 +186,13 @@ void det_arp_event(struct pl_detect *d, const struct pl_ev_arp *e)
 		}
 		b->k = k;
 		memcpy(b->mac, e->sha, 6);
-		b->since = ts;
+		b->since = b->owner_seen = ts;
 		HASH_ADD(hh, d->arp_ips, k, sizeof(k), b);
 		d->narp++;
-	} else if (memcmp(b->mac, e->sha, 6)) {
-		struct det_notice n = { .note = PL_NOTE_ARP_CHANGED, .port = -1 };
-		uint8_t target[16];
-		int other = memcmp(m->ip, e->spa, 4) != 0;
-
-		mac_str(b->mac, os, sizeof(os));
-		det_addr(own, ws, sizeof(ws));
-		mapped(e->tpa, target);
-		n.ts = ts;
-		n.src = other ? own : NULL;     /* the claimer's own address, if known */
-		n.dst = memcmp(e->tpa, zero, 4) ? target : NULL;
-		n.n = 1;
-		n.src_mac = ms;
-		n.supp_key = claimed;
-		n.suppress_ns = c->arp_window_ns;
-		if (other)
-			snprintf(n.msg, sizeof(n.msg),
-				 "%s moved from %s to %s (ARP %s, bound %.1fs); %s is also %s; alert only",
-				 is, os, ms, e->op == 2 ? "reply" : "request",
-				 det_secs(det_since(ts, b->since)), ms, ws);
-		else
-			snprintf(n.msg, sizeof(n.msg),
-				 "%s moved from %s to %s (ARP %s, bound %.1fs); alert only",
-				 is, os, ms, e->op == 2 ? "reply" : "request",
-				 det_secs(det_since(ts, b->since)));
-		snprintf(n.sub, sizeof(n.sub), "%s is-at %s (was %s)", is, ms, os);
-		det_raise(d, &n);
-		memcpy(b->mac, e->sha, 6);
-		b->since = ts;
+	} else if (!memcmp(b->mac, e->sha, 6)) {
+		b->owner_seen = ts;
+	} else {
+		binding_changed(d, b, e, m, ts);
 	}
 	b->last = ts;
 }
@@ -155,7 +204,7 @@ void det_arp_tick(struct pl_detect *d, uint64_t now)
 
 	/* bindings are remembered an hour after they were last seen */
 	HASH_ITER(hh, d->arp_ips, b, bt)
-		if (det_since(now, b->last) > 3600000000000ull) {
+		if (det_since(now, b->last) > 3600000000000ull && b->pinned_until <= now) {
 			HASH_DEL(d->arp_ips, b);
 			free(b);
 			d->narp--;

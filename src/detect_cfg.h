@@ -19,13 +19,21 @@ struct pl_detect_cfg {
 	double syn_rate;                /* SYNs/s (new flows opened by a bare SYN) */
 	double syn_unanswered;          /* share of those never followed by an ACK */
 	uint64_t syn_ban_ns;
+	uint64_t syn_limit_ns;          /* spoofed: limit SYNs to the destination */
+	uint32_t syn_limit_pps;
 	uint64_t udp_window_ns;
 	double udp_rate;                /* packets/s */
 	uint64_t udp_ban_ns;
+	uint64_t udp_limit_ns;
+	uint32_t udp_limit_pps;
 	uint64_t icmp_window_ns;
 	double icmp_rate;
 	uint64_t icmp_ban_ns;
+	uint64_t icmp_limit_ns;
+	uint32_t icmp_limit_pps;
 	double flood_share;             /* one source's share of a flood to ban it */
+	uint32_t flood_spoofed;         /* distinct sources of a spoofed flood */
+	uint64_t flood_trust_ns;        /* a handshake this recent: not limited */
 
 	/* one source far above the others */
 	uint64_t src_window_ns;
@@ -53,6 +61,7 @@ struct pl_detect_cfg {
 	/* ARP */
 	uint64_t arp_window_ns;
 	uint32_t arp_storm;             /* gratuitous ARPs from one sender */
+	uint64_t arp_pin_ns;            /* pin the established binding when it changes */
 
 	/* learned baseline per host */
 	uint64_t base_interval_ns;

@@ -6,12 +6,20 @@
  * event); a SYN is answered when its flow later shows an ACK from the same
  * sender (the handshake's third step), which needs no view of the replies.
  * Packets come from the per-flow counts at each sweep. Windows are tumbling
- * and advance at sweeps, so a window is a whole number of sweeps long. */
+ * and advance at sweeps, so a window is a whole number of sweeps long.
+ *
+ * A flood's top source is banned when it sent most of it. When none did
+ * and the flood came from many distinct addresses, its sources are spoofed
+ * (or too many to ban): its destination gets a limit in the kernel
+ * instead, which lets through the sources that completed a TCP handshake
+ * with it recently (detect_trust.c). */
 #include "detect_int.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "pl_policy.h"
 
 enum { F_SYN, F_UDP, F_ICMP };
 
@@ -57,6 +65,40 @@ uint64_t det_hh_top(const struct det_hh *h, uint8_t addr[16])
 	return h->n[best];
 }
 
+/* FNV-1a: the sketch needs spread, not strength (an attacker who aims
+ * addresses at a few bits only makes the flood look less spoofed). */
+static uint64_t addr_hash(const uint8_t addr[16])
+{
+	uint64_t h = 14695981039346656037ull;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ addr[i]) * 1099511628211ull;
+	return h ^ (h >> 29);
+}
+
+void det_sketch_add(uint64_t *bits, const uint8_t addr[16])
+{
+	uint64_t b = addr_hash(addr) % DET_SKETCH_BITS;
+
+	bits[b / 64] |= 1ull << (b % 64);
+}
+
+/* -m ln(zero bits / m); all set: the most it can tell. */
+uint64_t det_sketch_count(const uint64_t *bits)
+{
+	unsigned i, set = 0;
+
+	for (i = 0; i < DET_SKETCH_BITS / 64; i++)
+		set += (unsigned)__builtin_popcountll(bits[i]);
+	if (set >= DET_SKETCH_BITS)
+		set = DET_SKETCH_BITS - 1;
+	return (uint64_t)(-(double)DET_SKETCH_BITS *
+			  log((double)(DET_SKETCH_BITS - set) / DET_SKETCH_BITS) + 0.5);
+}
+
+/* ---- per destination and per source ----------------------------------------- */
+
 static struct det_dst *dst_get(struct pl_detect *d, const uint8_t addr[16])
 {
 	struct det_dst *t;
@@ -96,10 +138,13 @@ static void flood_add(struct det_flood *f, const uint8_t src[16], uint64_t n, ui
 {
 	if (!f->start)
 		f->start = ts;
+	else if (port != f->port)
+		f->ports = 1;
 	f->n += n;
 	f->bytes += bytes;
 	f->port = port;
 	det_hh_add(&f->hh, src, n);
+	det_sketch_add(f->srcs, src);
 }
 
 void det_flood_flow_new(struct pl_detect *d, const struct pl_ev_flow *e)
@@ -141,6 +186,10 @@ void det_flood_delta(struct pl_detect *d, const struct pl_flow_key *k,
 			HASH_FIND(hh, d->dsts, k->dst, 16, t);
 			if (t && t->f[F_SYN].start)
 				t->f[F_SYN].answered++;
+			/* trusted if it took two packets at least (SYN, then ACK):
+			 * a lone SYN-ACK is no handshake */
+			if (dl->pkts >= 2 || (dl->flags_before & 0x12) == 0x02)
+				det_trust_seen(d, k->src, k->dst, t, ts);
 		}
 	} else if (k->proto == 17 || k->proto == 1 || k->proto == 58) {
 		int w = k->proto == 17 ? F_UDP : F_ICMP;
@@ -165,11 +214,15 @@ static void flood_check(struct pl_detect *d, struct det_dst *t, int w, uint64_t 
 	uint64_t win = w == F_SYN ? c->syn_window_ns : w == F_UDP ? c->udp_window_ns :
 		       c->icmp_window_ns;
 	uint64_t ban = w == F_SYN ? c->syn_ban_ns : w == F_UDP ? c->udp_ban_ns : c->icmp_ban_ns;
+	uint64_t lim = w == F_SYN ? c->syn_limit_ns : w == F_UDP ? c->udp_limit_ns :
+		       c->icmp_limit_ns;
+	uint32_t pps = w == F_SYN ? c->syn_limit_pps : w == F_UDP ? c->udp_limit_pps :
+		       c->icmp_limit_pps;
 	double rate = w == F_SYN ? c->syn_rate : w == F_UDP ? c->udp_rate : c->icmp_rate;
 	double el, unans = 0, share;
 	struct det_notice n = { .note = notes[w], .port = -1 };
 	uint8_t top[16];
-	uint64_t topn;
+	uint64_t topn, nsrc;
 	char ds[64], ss[64];
 	int len;
 
@@ -201,6 +254,7 @@ static void flood_check(struct pl_detect *d, struct det_dst *t, int w, uint64_t 
 			if (w == F_SYN)
 				len += snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
 						", %.0f%% unanswered", unans * 100);
+			nsrc = det_sketch_count(f->srcs);
 			if (topn && share >= c->flood_share) {
 				det_addr(top, ss, sizeof(ss));
 				n.src = top;
@@ -208,13 +262,38 @@ static void flood_check(struct pl_detect *d, struct det_dst *t, int w, uint64_t 
 				n.ban_ns = ban;
 				snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
 					 "), %.0f%% of it from %s", share * 100, ss);
+			} else if (nsrc >= c->flood_spoofed) {
+				/* nobody to ban: cap what reaches the destination */
+				n.limit_ns = lim;
+				n.limit_pps = pps;
+				n.limit_proto = w == F_SYN ? PL_DLIM_SYN : w == F_UDP ? PL_DLIM_UDP :
+						det_is_v4(t->addr) ? PL_DLIM_ICMP : PL_DLIM_ICMP6;
+				n.limit_port = w != F_ICMP && !f->ports ? f->port : 0;
+				len += snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
+						") from ~%llu sources, none above %.0f%%: spoofed or distributed",
+						(unsigned long long)nsrc, share * 100);
+				if (lim && n.limit_port)
+					snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
+						 "; limit: %s to port %u, %u/s", what[w], n.limit_port,
+						 pps);
+				else if (lim)
+					snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
+						 "; limit: %s to it, %u/s", what[w], pps);
+				else
+					snprintf(n.msg + len, sizeof(n.msg) - (size_t)len, "; alert only");
+				snprintf(n.sub, sizeof(n.sub), "spoofed or distributed sources");
 			} else {
 				snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
-					 ") from many sources (spoofed?): top source %.0f%%; "
-					 "alert only", share * 100);
-				snprintf(n.sub, sizeof(n.sub), "distributed or spoofed sources");
+					 ") from ~%llu sources, none above %.0f%%; alert only",
+					 (unsigned long long)nsrc, share * 100);
+				snprintf(n.sub, sizeof(n.sub), "a few sources, none dominant");
 			}
 			det_raise(d, &n);
+			if (n.limit_ns && n.mitigated) {
+				if (now + lim > t->limited_until)
+					t->limited_until = now + lim;
+				det_trust_push_all(d, t, now);
+			}
 		}
 	}
 	if (det_since(now, f->start) >= win)
@@ -438,7 +517,7 @@ void det_flood_tick(struct pl_detect *d, uint64_t now)
 		for (w = 0; w < 3; w++)
 			flood_check(d, t, w, now);
 		if (!t->f[0].start && !t->f[1].start && !t->f[2].start &&
-		    det_since(now, t->last) > 60000000000ull) {
+		    det_since(now, t->last) > 60000000000ull && t->limited_until <= now) {
 			HASH_DEL(d->dsts, t);
 			free(t);
 			d->ndsts--;
@@ -446,6 +525,7 @@ void det_flood_tick(struct pl_detect *d, uint64_t now)
 	}
 	rate_check(d, now);
 	baseline_tick(d, now);
+	det_trust_expire(d, now);
 }
 
 void det_flood_free(struct pl_detect *d)
@@ -453,6 +533,7 @@ void det_flood_free(struct pl_detect *d)
 	struct det_dst *t, *tt;
 	struct det_src *s, *st;
 
+	det_trust_free(d);
 	HASH_ITER(hh, d->dsts, t, tt) {
 		HASH_DEL(d->dsts, t);
 		free(t);

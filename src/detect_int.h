@@ -6,12 +6,14 @@
 #define PL_DETECT_INT_H
 
 #include <stdint.h>
+#include <string.h>
 #include <uthash.h>
 
 #include "detect.h"
 
 #define DET_MAX_ENTRIES 65536   /* per table: a flood of new keys cannot eat memory */
 #define DET_HH 8                /* heavy-hitter slots (Misra-Gries) per destination */
+#define DET_SKETCH_BITS 1024    /* distinct sources of a flood: exact-ish to ~3000, at most ~7000 */
 
 /* Approximate top sources of a stream (Misra-Gries): a source that sent a
  * share s of n items has a count of at least n * (s - 1 / (DET_HH + 1)). */
@@ -30,7 +32,9 @@ struct det_flood {
 	uint64_t answered;              /* SYN flood: SYNs followed by an ACK */
 	uint64_t bytes;
 	uint16_t port;                  /* last destination port seen */
+	int ports;                      /* more than one destination port seen */
 	struct det_hh hh;
+	uint64_t srcs[DET_SKETCH_BITS / 64];    /* distinct sources: linear counting */
 };
 
 struct det_dst {
@@ -38,6 +42,7 @@ struct det_dst {
 	UT_hash_handle hh;
 	struct det_flood f[3];          /* SYN, UDP, ICMP */
 	uint64_t last;
+	uint64_t limited_until;         /* a destination limit is in force (event time) */
 };
 
 struct det_src {                        /* per-source rate and baseline */
@@ -53,6 +58,11 @@ struct det_src {                        /* per-source rate and baseline */
 	double mean[3], dev[3];         /* pps, bytes/s, flows/s */
 };
 
+/* Distinct addresses: one bit per address hash (linear counting). */
+void det_sketch_add(uint64_t *bits, const uint8_t addr[16]);
+uint64_t det_sketch_count(const uint64_t *bits);
+
+struct det_trust;
 struct det_scan_src;
 struct det_pair;
 struct det_port;
@@ -70,6 +80,8 @@ struct pl_detect {
 	uint64_t now;                   /* latest event or tick time */
 	uint64_t count[PL_NOTE__COUNT];
 	uint64_t bans, bans_refused, bans_dry;
+	uint64_t limits, limits_failed, limits_dry;
+	uint64_t pins, pins_failed, pins_dry;
 	uint64_t dropped_keys;          /* new keys refused: a table was full */
 
 	struct det_supp *supp;
@@ -81,6 +93,8 @@ struct pl_detect {
 	unsigned nsrcs;
 	uint64_t rate_start;
 	uint64_t base_start;
+	struct det_trust *trust;        /* (source, destination) handshakes */
+	unsigned ntrust;
 
 	struct det_scan_src *scans;     /* detect_scan.c */
 	struct det_pair *scan_pairs;
@@ -109,6 +123,18 @@ struct det_notice {
 	char sub[256];
 	const uint8_t *ban;             /* the source to ban, or NULL */
 	uint64_t ban_ns;
+	/* a destination limit (spoofed floods): limit_ns > 0 */
+	uint64_t limit_ns;
+	uint8_t limit_proto;            /* PL_DLIM_* */
+	uint16_t limit_port;            /* 0: any */
+	uint64_t limit_pps;
+	/* an ARP pin: pin_ns > 0 */
+	uint64_t pin_ns;
+	const uint8_t *pin_ip;          /* 4 bytes */
+	const uint8_t *pin_mac;
+	uint32_t pin_ifindex;
+	uint16_t pin_vlan;
+	int mitigated;                  /* out: the ban, limit or pin is in force */
 	const char *src_mac;            /* ARP: the MAC that claims the address */
 	uint64_t suppress_ns;           /* suppression for (note, src, dst) */
 	int supp_by_dst;                /* suppress per (note, dst) only (floods) */
@@ -122,6 +148,12 @@ int det_suppressed(struct pl_detect *d, enum pl_note note, const uint8_t *src,
 int det_raise(struct pl_detect *d, struct det_notice *n);
 void det_addr(const uint8_t *a, char *out, size_t len);
 double det_secs(uint64_t ns);
+static inline int det_is_v4(const uint8_t a[16])
+{
+	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return !memcmp(a, pfx, 12);
+}
 static inline uint64_t det_since(uint64_t now, uint64_t then)
 {
 	return now > then ? now - then : 0;
@@ -143,6 +175,13 @@ void det_dns_msg(struct pl_detect *d, uint64_t ts, const struct pl_flow_key *k,
 		 const struct pl_dns *q, const char *uid);
 void det_dns_tick(struct pl_detect *d, uint64_t now);
 void det_dns_free(struct pl_detect *d);
+/* src completed a handshake with dst (t: dst's state, if any) at ts */
+void det_trust_seen(struct pl_detect *d, const uint8_t src[16], const uint8_t dst[16],
+		    const struct det_dst *t, uint64_t ts);
+/* t's limit went in: its trusted sources go with it */
+void det_trust_push_all(struct pl_detect *d, const struct det_dst *t, uint64_t now);
+void det_trust_expire(struct pl_detect *d, uint64_t now);
+void det_trust_free(struct pl_detect *d);
 void det_arp_event(struct pl_detect *d, const struct pl_ev_arp *e);
 void det_arp_tick(struct pl_detect *d, uint64_t now);
 void det_arp_free(struct pl_detect *d);

@@ -9,6 +9,7 @@ int cmd_run(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_bans(int argc, char **argv);
+int cmd_limits(int argc, char **argv);
 
 static const struct {
 	const char *name;
@@ -21,6 +22,7 @@ static const struct {
 	{ "check", cmd_check, "parse bundled captures natively and in the XDP program; compare with tshark" },
 	{ "rules", cmd_rules, "allow, deny and rate-limit sources in the running program (check, load, add, del, list)" },
 	{ "bans", cmd_bans, "drop one source address for a while (add, del, list)" },
+	{ "limits", cmd_limits, "cap the packets/s toward one destination; pin ARP bindings (list, add, del, pin, unpin)" },
 };
 
 static void usage(FILE *o)

@@ -35,6 +35,12 @@ static const struct {
 	  4, sizeof(struct pl_rule_stats) },
 	{ "pl_rates", offsetof(struct pl_policy_fds, rates), BPF_MAP_TYPE_LRU_HASH,
 	  sizeof(struct pl_rate_key), sizeof(struct pl_rate_val) },
+	{ "pl_dst_limits", offsetof(struct pl_policy_fds, dlims), BPF_MAP_TYPE_HASH,
+	  sizeof(struct pl_dlim_key), sizeof(struct pl_dlim_val) },
+	{ "pl_dst_trust", offsetof(struct pl_policy_fds, trust), BPF_MAP_TYPE_LRU_HASH,
+	  sizeof(struct pl_trust_key), sizeof(struct pl_trust_val) },
+	{ "pl_arp_pins", offsetof(struct pl_policy_fds, pins), BPF_MAP_TYPE_HASH,
+	  sizeof(struct pl_arp_pin_key), sizeof(struct pl_arp_pin_val) },
 };
 #define N_WANTED (sizeof(wanted) / sizeof(wanted[0]))
 

@@ -23,7 +23,7 @@ run "detections on made-up events: thresholds, windows, suppression, bans, warm-
 run "XDP program under BPF_PROG_TEST_RUN" "$build/san/test_bpf"
 run "TC egress program on the XDP program's maps under BPF_PROG_TEST_RUN (ASan+UBSan)" \
 	"$build/san/test_egress"
-run "rules, bans, rate limits in the XDP program; atomic rule-set swap (ASan+UBSan)" \
+run "rules, bans, rate limits, destination limits, ARP pins in the XDP program; atomic rule-set swap (ASan+UBSan)" \
 	"$build/san/test_policy"
 run "differential: native vs BPF vs tshark, every capture" \
 	"$build/san/pktlens" check --pcaps "$pcaps" --strict
@@ -35,13 +35,13 @@ run "restart: SIGKILL without --pin detaches; with --pin stays, resumes, detache
 	tests/integration/restart.sh "$pcaps" "$build/pktlens"
 run "egress: ping, DNS, an HTTP upload (GSO) seen both ways in one conn; SIGKILL, --pin, clsact (ASan+UBSan)" \
 	tests/integration/egress.sh "$build/san/pktlens"
-run "detections: nmap, hping3, iodine, arpspoof against a watched victim: notices, bans, legit traffic served" \
+run "detections: nmap, hping3, iodine, arpspoof against a watched victim: notices, bans, limits, pins, legit traffic served" \
 	tests/integration/attacks.sh "$build/pktlens"
 run "address scan: nmap over 50 addresses of a watched network: notice, ban, legit traffic served" \
 	tests/integration/address_scan.sh "$build/pktlens"
 run "detections: no notice on any bundled capture (pktlens analyze)" \
 	tests/integration/no_false_positives.sh "$pcaps" "$build/pktlens"
-run "pktlens rules/bans on a running daemon: ping through a veth pair (ASan+UBSan)" \
+run "pktlens rules/bans/limits on a running daemon: ping through a veth pair (ASan+UBSan)" \
 	tests/integration/rules_cli.sh "$build/san/pktlens"
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT

@@ -3,8 +3,10 @@
  * (src/rules.c) natively, then the real XDP program under
  * BPF_PROG_TEST_RUN with rule sets loaded through the loader: precedence,
  * conditions, families, counters, bans, token buckets (the replay
- * timestamps are the program's clock), and the atomic swap of rule sets
- * while packets run. */
+ * timestamps are the program's clock), destination limits (what they
+ * limit, trusted and allowed sources, expiry, their shared bucket on
+ * several CPUs at once), ARP pins, and the atomic swap of rule sets while
+ * packets run. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -21,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "bans.h"
+#include "mitigations.h"
 #include "replay.h"
 #include "rules.h"
 #include "pktlens.skel.h"
@@ -39,6 +42,8 @@ struct spec {
 	uint8_t proto;          /* 6, 17, 1, 58 */
 	uint16_t dport;
 	uint16_t vlan;          /* 0: untagged */
+	uint8_t tcp_flags;      /* 0: SYN */
+	uint8_t icmp_type;      /* 0: echo request */
 };
 
 static void build(struct pkt *p, const struct spec *s)
@@ -72,13 +77,13 @@ static void build(struct pkt *p, const struct spec *s)
 		assert_int_equal(inet_pton(AF_INET, s->dst ? s->dst : "10.255.0.1", h + 16), 1);
 	}
 	if (s->proto == 6) {
-		pk_tcp(p, 40000, s->dport, 0x02);
+		pk_tcp(p, 40000, s->dport, s->tcp_flags ? s->tcp_flags : 0x02);
 	} else if (s->proto == 17) {
 		pk_udp(p, 40000, s->dport, 0);
 	} else {
 		h = p->b + p->len;
 		memset(h, 0, 8);
-		h[0] = s->proto == 1 ? 8 : 128;         /* echo request */
+		h[0] = s->icmp_type ? s->icmp_type : s->proto == 1 ? 8 : 128;  /* echo request */
 		p->len += 8;
 	}
 }
@@ -101,7 +106,7 @@ static int verdict_at(const struct spec *s, uint32_t wirelen, uint64_t ts)
 
 static int verdict(const char *src, const char *dst, uint8_t proto, uint16_t dport, uint16_t vlan)
 {
-	struct spec s = { src, dst, proto, dport, vlan };
+	struct spec s = { src, dst, proto, dport, vlan, 0, 0 };
 
 	return verdict_at(&s, 0, 0);
 }
@@ -487,7 +492,7 @@ static void test_bans(void **s)
 	uint8_t a[16];
 	char err[256] = "";
 	uint64_t now = pl_mono_ns();
-	struct spec sp = { "10.21.0.1", NULL, 6, 80, 0 };
+	struct spec sp = { "10.21.0.1", NULL, 6, 80, 0, 0, 0 };
 
 	(void)s;
 	load("");
@@ -530,7 +535,7 @@ static void test_bans(void **s)
 
 static void test_rate_limit_pps(void **s)
 {
-	struct spec sp = { "10.30.0.1", NULL, 17, 53, 0 };
+	struct spec sp = { "10.30.0.1", NULL, 17, 53, 0, 0, 0 };
 	uint64_t t0 = 5000000000000ull;
 	int i, pass = 0, drop = 0;
 	struct pl_rule_stats st;
@@ -567,7 +572,7 @@ static void test_rate_limit_pps(void **s)
 
 static void test_rate_limit_bps(void **s)
 {
-	struct spec sp = { "10.31.0.1", NULL, 17, 53, 0 };
+	struct spec sp = { "10.31.0.1", NULL, 17, 53, 0, 0, 0 };
 	uint64_t t0 = 6000000000000ull;
 	int i, pass = 0;
 
@@ -581,6 +586,372 @@ static void test_rate_limit_bps(void **s)
 	assert_int_equal(verdict_at(&sp, 1000, t0 + 115000000ull), PASS);
 	assert_int_equal(verdict_at(&sp, 1000, t0 + 115000001ull), DROP);
 	assert_int_equal(verdict_at(&sp, 100, t0 + 135000000ull), PASS);   /* small fits */
+}
+
+/* ---- destination limits ------------------------------------------------------ */
+
+#define SEC_NS 1000000000ull
+#define MS_NS 1000000ull
+
+static void dlim_add(const char *dst, uint8_t proto, uint16_t dport, uint64_t pps, uint64_t ttl)
+{
+	struct pl_dlim_key k;
+	uint8_t a[16];
+	char err[256] = "";
+
+	addr(dst, a);
+	pl_dlim_key_make(&k, a, proto, dport);
+	if (pl_dlim_add(&fds, &k, pps, ttl, 0, err, sizeof(err)))
+		fail_msg("limit %s: %s", dst, err);
+}
+
+static struct pl_dlim_val dlim_get(const char *dst, uint8_t proto, uint16_t dport)
+{
+	struct pl_dlim_key k;
+	struct pl_dlim_val v;
+	uint8_t a[16];
+
+	addr(dst, a);
+	pl_dlim_key_make(&k, a, proto, dport);
+	assert_int_equal(bpf_map_lookup_elem(fds.dlims, &k, &v), 0);
+	return v;
+}
+
+static void dlim_del(const char *dst, uint8_t proto, uint16_t dport)
+{
+	struct pl_dlim_key k;
+	uint8_t a[16];
+	char err[256] = "";
+
+	addr(dst, a);
+	pl_dlim_key_make(&k, a, proto, dport);
+	assert_int_equal(pl_dlim_del(&fds, &k, err, sizeof(err)), 0);
+}
+
+static void trust(const char *src, const char *dst, uint64_t until)
+{
+	uint8_t s[16], d[16];
+
+	addr(src, s);
+	addr(dst, d);
+	assert_int_equal(pl_trust_add(&fds, s, d, until), 0);
+}
+
+/* A SYN (or what sp says) from a source of its own: a spoofed flood. */
+static int spoofed_at(struct spec *sp, unsigned i, uint32_t wirelen, uint64_t ts)
+{
+	char src[32];
+
+	snprintf(src, sizeof(src), "172.%u.%u.%u", 16 + (i >> 16) % 16, (i >> 8) & 255, i & 255);
+	sp->src = src;
+	return verdict_at(sp, wirelen, ts);
+}
+
+static void test_dst_limit_syn(void **s)
+{
+	struct spec syn = { NULL, "10.70.0.1", 6, 80, 0, 0, 0 }, o;
+	uint64_t now = pl_mono_ns();
+	struct pl_dlim_val v;
+	int i, pass = 0;
+
+	(void)s;
+	load("allow 198.51.100.0/24\ndeny 203.0.113.0/24\n");
+	dlim_add("10.70.0.1", PL_DLIM_SYN, 0, 10, 60 * SEC_NS);
+	assert_true(cfg_now().flags & PL_POL_DLIM);
+	assert_false(cfg_now().flags & PL_POL_DLIM_PORT);
+	/* each SYN from another source, 1 ms apart: a second's worth passes */
+	for (i = 0; i < 15; i++)
+		pass += spoofed_at(&syn, (unsigned)i, 0, now + (uint64_t)i * MS_NS) == PASS;
+	assert_int_equal(pass, 10);
+	/* the bucket is empty; what is not a connection attempt passes */
+	o = syn;
+	o.src = "192.0.2.9";
+	o.tcp_flags = 0x10;                                     /* ACK */
+	assert_int_equal(verdict_at(&o, 0, now + 20 * MS_NS), PASS);
+	o.tcp_flags = 0x18;                                     /* data */
+	assert_int_equal(verdict_at(&o, 0, now + 20 * MS_NS), PASS);
+	o.tcp_flags = 0x12;                                     /* SYN-ACK */
+	assert_int_equal(verdict_at(&o, 0, now + 20 * MS_NS), PASS);
+	o.tcp_flags = 0x04;                                     /* RST */
+	assert_int_equal(verdict_at(&o, 0, now + 20 * MS_NS), PASS);
+	o.tcp_flags = 0;
+	assert_int_equal(verdict_at(&o, 0, now + 20 * MS_NS), DROP);     /* a SYN */
+	o.dst = "10.70.0.2";                                    /* another destination */
+	assert_int_equal(verdict_at(&o, 0, now + 20 * MS_NS), PASS);
+	o.dst = "10.70.0.1";
+	o.proto = 17;                                           /* UDP, ICMP: not limited */
+	assert_int_equal(verdict_at(&o, 0, now + 20 * MS_NS), PASS);
+	o.proto = 1;
+	assert_int_equal(verdict_at(&o, 0, now + 20 * MS_NS), PASS);
+	/* trusted there (a handshake completed) passes; trusted elsewhere or
+	 * no longer does not */
+	o = syn;
+	trust("192.0.2.200", "10.70.0.1", 0);
+	trust("192.0.2.201", "10.70.0.2", 0);
+	trust("192.0.2.202", "10.70.0.1", now + 25 * MS_NS);
+	o.src = "192.0.2.200";
+	assert_int_equal(verdict_at(&o, 0, now + 30 * MS_NS), PASS);
+	o.src = "192.0.2.201";
+	assert_int_equal(verdict_at(&o, 0, now + 30 * MS_NS), DROP);
+	o.src = "192.0.2.202";
+	assert_int_equal(verdict_at(&o, 0, now + 30 * MS_NS), DROP);
+	/* an allowed source passes, a denied one is dropped by its rule; both
+	 * spend nothing: 100 ms on, one packet's worth is left for the rest */
+	o.src = "198.51.100.7";
+	assert_int_equal(verdict_at(&o, 0, now + 115 * MS_NS), PASS);
+	assert_int_equal(verdict_at(&o, 0, now + 115 * MS_NS), PASS);
+	o.src = "203.0.113.7";
+	assert_int_equal(verdict_at(&o, 0, now + 115 * MS_NS), DROP);
+	assert_int_equal(counter(2).dropped, 1);
+	assert_int_equal(spoofed_at(&syn, 100, 0, now + 115 * MS_NS), PASS);
+	assert_int_equal(spoofed_at(&syn, 101, 0, now + 116 * MS_NS), DROP);
+	v = dlim_get("10.70.0.1", PL_DLIM_SYN, 0);
+	assert_int_equal(v.passed, 11);
+	assert_int_equal(v.drops, 5 + 3 + 1);
+	assert_int_equal(v.drop_bytes, v.drops * (14 + 20 + 20));
+	/* expiry, on the program's clock: with the bucket empty just before,
+	 * everything passes from then on */
+	for (i = 0; i < 30; i++)
+		spoofed_at(&syn, 200 + (unsigned)i, 0, v.expires_ns - 2 * MS_NS);
+	assert_int_equal(spoofed_at(&syn, 300, 0, v.expires_ns - MS_NS), DROP);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(spoofed_at(&syn, 400 + (unsigned)i, 0, v.expires_ns), PASS);
+	/* removed: the flag goes, the program looks nothing up */
+	dlim_del("10.70.0.1", PL_DLIM_SYN, 0);
+	assert_false(cfg_now().flags & (PL_POL_DLIM | PL_POL_DLIM_PORT));
+	load("");
+}
+
+static void test_dst_limit_rate_port_icmp(void **s)
+{
+	struct spec udp = { NULL, "10.71.0.1", 17, 53, 0, 0, 0 };
+	struct spec icmp6 = { "2001:db8:71::9", "2001:db8:71::1", 58, 0, 0, 0, 0 };
+	uint64_t now = pl_mono_ns();
+	struct pl_dlim_val v;
+	int i, pass = 0;
+	char err[256] = "";
+	struct pl_dlim_key k;
+	uint8_t a[16];
+
+	(void)s;
+	load("");
+	/* 100/s to port 53 only: 1000/s offered for 5 s; a second's worth of
+	 * burst, then 100 a second */
+	dlim_add("10.71.0.1", PL_DLIM_UDP, 53, 100, 60 * SEC_NS);
+	assert_true(cfg_now().flags & PL_POL_DLIM_PORT);
+	assert_false(cfg_now().flags & PL_POL_DLIM);
+	for (i = 0; i < 5000; i++)
+		pass += spoofed_at(&udp, (unsigned)i, 200, now + (uint64_t)i * MS_NS) == PASS;
+	fprintf(stderr, "    destination limit 100/s, 1000/s offered for 5 s: %d passed\n", pass);
+	assert_in_range(pass, 599, 601);        /* (5 s + 0.99 s) / 10 ms + 1 */
+	v = dlim_get("10.71.0.1", PL_DLIM_UDP, 53);
+	assert_int_equal(v.passed, (uint64_t)pass);
+	assert_int_equal(v.drops, (uint64_t)(5000 - pass));
+	assert_int_equal(v.drop_bytes, v.drops * 200);
+	udp.dport = 54;                         /* another port */
+	assert_int_equal(spoofed_at(&udp, 1, 0, now + 5 * SEC_NS), PASS);
+	/* ICMPv6 echo limited, neighbour discovery never */
+	dlim_add("2001:db8:71::1", PL_DLIM_ICMP6, 0, 1, 60 * SEC_NS);
+	assert_true(cfg_now().flags & PL_POL_DLIM);
+	assert_int_equal(verdict_at(&icmp6, 0, now), PASS);
+	assert_int_equal(verdict_at(&icmp6, 0, now + 1), DROP);
+	icmp6.icmp_type = 135;                  /* neighbour solicitation */
+	assert_int_equal(verdict_at(&icmp6, 0, now + 2), PASS);
+	icmp6.icmp_type = 136;
+	assert_int_equal(verdict_at(&icmp6, 0, now + 3), PASS);
+	/* bad rates are refused */
+	addr("10.71.0.1", a);
+	pl_dlim_key_make(&k, a, PL_DLIM_ICMP, 0);
+	assert_int_equal(pl_dlim_add(&fds, &k, 0, 0, 0, err, sizeof(err)), -1);
+	/* expired in the daemon's time: removed, the flags off, the trust gone */
+	dlim_add("10.71.0.1", PL_DLIM_UDP, 53, 100, 1);
+	dlim_add("2001:db8:71::1", PL_DLIM_ICMP6, 0, 1, 1);
+	trust("192.0.2.1", "10.71.0.1", 0);
+	assert_int_equal(pl_limits_expire(&fds), 2);
+	assert_false(cfg_now().flags & (PL_POL_DLIM | PL_POL_DLIM_PORT));
+	assert_int_not_equal(bpf_map_get_next_key(fds.trust, NULL, &k), 0);
+	assert_int_not_equal(bpf_map_get_next_key(fds.dlims, NULL, &k), 0);
+}
+
+/* ---- one bucket, several CPUs ---------------------------------------------- */
+
+struct runner {
+	int cpu;
+	uint64_t t0;
+	int n, passed;
+	int err;
+};
+
+/* SYNs from distinct sources to 10.72.0.1, 1 us apart in replay time, run
+ * on one CPU; its own buffers (pl_replay_run's are not for threads). */
+static void *run_syns(void *arg)
+{
+	struct runner *r = arg;
+	uint8_t buf[sizeof(struct pl_replay_md) + 128];
+	struct pl_replay_md *md = (struct pl_replay_md *)buf;
+	struct spec sp = { NULL, "10.72.0.1", 6, 80, 0, 0, 0 };
+	struct xdp_md ctx;
+	cpu_set_t one;
+	struct pkt p;
+	char src[32];
+	int i;
+
+	CPU_ZERO(&one);
+	CPU_SET(r->cpu, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	for (i = 0; i < r->n; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o);
+
+		snprintf(src, sizeof(src), "172.%d.%d.%d", 16 + r->cpu % 16, (i >> 8) & 255, i & 255);
+		sp.src = src;
+		build(&p, &sp);
+		memset(md, 0, sizeof(*md));
+		md->ts_ns = r->t0 + (uint64_t)i * 1000;
+		md->wire_len = p.len;
+		md->magic = PL_REPLAY_MAGIC;
+		memcpy(buf + sizeof(*md), p.b, p.len);
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.data = sizeof(*md);
+		ctx.data_end = (uint32_t)(sizeof(*md) + p.len);
+		o.data_in = buf;
+		o.data_size_in = (uint32_t)(sizeof(*md) + p.len);
+		o.ctx_in = &ctx;
+		o.ctx_size_in = sizeof(ctx);
+		if (bpf_prog_test_run_opts(rp.prog_fd, &o)) {
+			r->err = errno;
+			break;
+		}
+		r->passed += o.retval == PASS;
+	}
+	return NULL;
+}
+
+static void test_dst_limit_cpus(void **s)
+{
+	struct runner r[2];
+	pthread_t th[2];
+	uint64_t t0 = pl_mono_ns();
+	struct pl_dlim_val v;
+	int i, total = 0;
+
+	(void)s;
+	load("");
+	/* 1000/s: 2 x 2000 SYNs within 2 ms of replay time, on two CPUs at
+	 * once. Never more than a second's worth plus 2 ms of rate may pass,
+	 * and the atomic reservation gives back what it cannot use */
+	dlim_add("10.72.0.1", PL_DLIM_SYN, 0, 1000, 60 * SEC_NS);
+	for (i = 0; i < 2; i++) {
+		r[i] = (struct runner){ .cpu = i % libbpf_num_possible_cpus(), .t0 = t0, .n = 2000 };
+		assert_int_equal(pthread_create(&th[i], NULL, run_syns, &r[i]), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(r[i].err, 0);
+		total += r[i].passed;
+	}
+	v = dlim_get("10.72.0.1", PL_DLIM_SYN, 0);
+	fprintf(stderr, "    shared bucket, 1000/s, 4000 SYNs on two CPUs in 2 ms: %d passed (%d + %d)\n",
+		total, r[0].passed, r[1].passed);
+	assert_in_range(total, 990, 1002);
+	assert_int_equal(v.passed, (uint64_t)total);
+	assert_int_equal(v.drops, (uint64_t)(4000 - total));
+	dlim_del("10.72.0.1", PL_DLIM_SYN, 0);
+}
+
+/* ---- ARP pins ------------------------------------------------------------------ */
+
+static const uint8_t mac_good[6] = { 0x02, 0x80, 0, 0, 0, 0x02 };
+static const uint8_t mac_bad[6] = { 0x02, 0x80, 0, 0, 0, 0x03 };
+
+static int arp_at(uint16_t op, const uint8_t sha[6], const char *spa, const char *tpa,
+		  uint16_t vlan, uint64_t ts)
+{
+	struct pkt p;
+	uint8_t *h;
+	int v = -1;
+
+	memset(&p, 0, sizeof(p));
+	pk_eth(&p, vlan ? 0x8100 : 0x0806);
+	memcpy(p.b + 6, sha, 6);
+	if (vlan) {
+		p.b[14] = (uint8_t)(vlan >> 8);
+		p.b[15] = (uint8_t)vlan;
+		p.b[16] = 0x08;
+		p.b[17] = 0x06;
+		p.len = 18;
+	}
+	h = p.b + p.len;
+	h[1] = 1;                               /* Ethernet */
+	h[2] = 0x08;                            /* IPv4 */
+	h[4] = 6;
+	h[5] = 4;
+	h[6] = (uint8_t)(op >> 8);
+	h[7] = (uint8_t)op;
+	memcpy(h + 8, sha, 6);
+	assert_int_equal(inet_pton(AF_INET, spa, h + 14), 1);
+	assert_int_equal(inet_pton(AF_INET, tpa, h + 24), 1);
+	p.len += 28;
+	assert_int_equal(pl_replay_run(&rp, p.b, p.len, 60, ts, &v, NULL), 0);
+	return v;
+}
+
+static struct pl_arp_pin_key pin_key(const char *ip, uint16_t vlan)
+{
+	struct pl_arp_pin_key k;
+
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(inet_pton(AF_INET, ip, k.ip), 1);
+	k.ifindex = 0;                          /* what replay says */
+	k.vlan = vlan;
+	return k;
+}
+
+static void test_arp_pin(void **s)
+{
+	struct pl_arp_pin_key k = pin_key("10.80.0.2", 0);
+	struct pl_arp_pin_val v;
+	uint64_t now = pl_mono_ns();
+	char err[256] = "";
+
+	(void)s;
+	load("");
+	assert_int_equal(arp_at(2, mac_bad, "10.80.0.2", "10.80.0.1", 0, now), PASS);  /* no pin */
+	assert_int_equal(pl_pin_add(&fds, &k, mac_good, 60 * SEC_NS, 0, err, sizeof(err)), 0);
+	assert_true(cfg_now().flags & PL_POL_ARP_PINS);
+	/* the lie, as a reply and as a request, is dropped */
+	assert_int_equal(arp_at(2, mac_bad, "10.80.0.2", "10.80.0.1", 0, now), DROP);
+	assert_int_equal(arp_at(1, mac_bad, "10.80.0.2", "10.80.0.2", 0, now), DROP);
+	/* the owner, other addresses, another VLAN, and IP pass */
+	assert_int_equal(arp_at(2, mac_good, "10.80.0.2", "10.80.0.1", 0, now), PASS);
+	assert_int_equal(arp_at(1, mac_good, "10.80.0.2", "10.80.0.2", 0, now), PASS);
+	assert_int_equal(arp_at(2, mac_bad, "10.80.0.3", "10.80.0.1", 0, now), PASS);
+	assert_int_equal(arp_at(2, mac_bad, "10.80.0.2", "10.80.0.1", 7, now), PASS);
+	assert_int_equal(verdict("10.80.0.9", "10.80.0.2", 6, 80, 0), PASS);
+	assert_int_equal(bpf_map_lookup_elem(fds.pins, &k, &v), 0);
+	assert_int_equal(v.drops, 2);
+	assert_memory_equal(v.last_mac, mac_bad, 6);
+	/* expiry on the program's clock */
+	assert_int_equal(arp_at(2, mac_bad, "10.80.0.2", "10.80.0.1", 0, v.expires_ns - 1), DROP);
+	assert_int_equal(arp_at(2, mac_bad, "10.80.0.2", "10.80.0.1", 0, v.expires_ns), PASS);
+	/* pinned again (by a VLAN too): the counters stay */
+	assert_int_equal(pl_pin_add(&fds, &k, mac_good, 0, 0, err, sizeof(err)), 0);
+	assert_int_equal(bpf_map_lookup_elem(fds.pins, &k, &v), 0);
+	assert_int_equal(v.drops, 3);
+	k = pin_key("10.80.0.2", 7);
+	assert_int_equal(pl_pin_add(&fds, &k, mac_good, 0, 0, err, sizeof(err)), 0);
+	assert_int_equal(arp_at(2, mac_bad, "10.80.0.2", "10.80.0.1", 7, now), DROP);
+	/* removed: passes, and the flag goes with the last pin */
+	assert_int_equal(pl_pin_del(&fds, &k, err, sizeof(err)), 0);
+	assert_int_equal(pl_pin_del(&fds, &k, err, sizeof(err)), -1);
+	assert_true(cfg_now().flags & PL_POL_ARP_PINS);
+	k = pin_key("10.80.0.2", 0);
+	assert_int_equal(pl_pin_del(&fds, &k, err, sizeof(err)), 0);
+	assert_false(cfg_now().flags & PL_POL_ARP_PINS);
+	assert_int_equal(arp_at(2, mac_bad, "10.80.0.2", "10.80.0.1", 0, now), PASS);
+	/* expired in the daemon's time: removed */
+	assert_int_equal(pl_pin_add(&fds, &k, mac_good, 1, 0, err, sizeof(err)), 0);
+	assert_int_equal(pl_limits_expire(&fds), 1);
+	assert_false(cfg_now().flags & PL_POL_ARP_PINS);
 }
 
 /* ---- atomic replacement ----------------------------------------------------- *
@@ -692,6 +1063,9 @@ static int setup(void **s)
 	fds.lists = bpf_map__fd(rp.skel->maps.pl_rule_lists);
 	fds.rule_stats = bpf_map__fd(rp.skel->maps.pl_rule_stats);
 	fds.rates = bpf_map__fd(rp.skel->maps.pl_rates);
+	fds.dlims = bpf_map__fd(rp.skel->maps.pl_dst_limits);
+	fds.trust = bpf_map__fd(rp.skel->maps.pl_dst_trust);
+	fds.pins = bpf_map__fd(rp.skel->maps.pl_arp_pins);
 	return 0;
 }
 
@@ -719,6 +1093,10 @@ int main(void)
 		cmocka_unit_test(test_bans),
 		cmocka_unit_test(test_rate_limit_pps),
 		cmocka_unit_test(test_rate_limit_bps),
+		cmocka_unit_test(test_dst_limit_syn),
+		cmocka_unit_test(test_dst_limit_rate_port_icmp),
+		cmocka_unit_test(test_dst_limit_cpus),
+		cmocka_unit_test(test_arp_pin),
 		cmocka_unit_test(test_atomic_swap),
 	};
 	int r;

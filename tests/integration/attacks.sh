@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # attacks.sh [PKTLENS] - real attack tools against a victim watched by
 # `pktlens run`; each attack must raise its notice naming the attacker, its
-# ban must stop the attacker's packets in XDP, and a legitimate client must
-# keep being served meanwhile.
+# ban (or destination limit, or ARP pin) must stop the attacker's packets in
+# XDP, and a legitimate client must keep being served meanwhile.
 #
 # Four private network namespaces: a switch (a bridge) and three hosts on it
 # by veth pairs - the victim 10.77.0.1, a legitimate client 10.77.0.2 and
@@ -20,15 +20,21 @@
 #   - XDP drop counters rose (the daemon's summary, printed every second),
 #     and the attacker's next UDP datagram and TCP connect do not reach the
 #     victim's sockets (the probe's tag is not in the server log);
-#   - at least 90% of the legitimate requests succeeded;
+#   - at least 90% of the legitimate requests succeeded (all but one under
+#     a destination limit: the client completed handshakes before, so its
+#     connection attempts are not limited);
 #   - then the ban expires (the attacker reaches the victim again) before
 #     the next attack.
 # Attacks: nmap -sS, -sF, -sN, -sX, -sU; hping3 --syn, --udp, --icmp floods
 # (also source-rate outlier and learned-baseline notices on them); hping3
-# --syn --rand-source (spoofed: the notice has no source and is alert only);
-# a real DNS tunnel (iodine against iodined, over UDP, raw mode off); ARP
-# spoofing (arpspoof, dsniff) and a gratuitous ARP storm (raw frames from
-# attacks_peers.py) - ARP notices are alert only (bans act on IP sources).
+# --syn --rand-source (spoofed: the notice has no source; the victim's SYNs
+# are limited instead: `pktlens limits list` counts the drops, the client,
+# which completed handshakes before, keeps connecting, and the limit expires
+# and goes); a real DNS tunnel (iodine against iodined, over UDP, raw mode
+# off); ARP spoofing (arpspoof, dsniff: the client's binding is pinned, the
+# later lies are dropped in XDP and counted on the pin, and the victim's
+# neighbour entry for the client holds its real MAC) and a gratuitous ARP
+# storm (raw frames from attacks_peers.py; alert only).
 # A new attacker address flooding within its baseline warm-up raises the
 # flood notice but no baseline notice. With `pktlens rules`, a source the
 # rules allow raises its notice but is not banned (ACTION_BAN_REFUSED).
@@ -60,7 +66,7 @@ pktlens=$(cd "$(dirname "$pktlens")" && pwd)/$(basename "$pktlens")
 tag=$$
 sw=pla-$tag-sw vic=pla-$tag-v leg=pla-$tag-l att=pla-$tag-a
 VIC=10.77.0.1 LEG=10.77.0.2 ATT=10.77.0.3 ATT2=10.77.0.4
-ATT_MAC=02:77:00:00:00:03
+LEG_MAC=02:77:00:00:00:02 ATT_MAC=02:77:00:00:00:03
 tmp=$(mktemp -d /tmp/pktlens-attacks.XXXXXX) || die "no temporary folder"
 logs=$tmp/logs
 pids=()
@@ -116,10 +122,13 @@ cat > "$tmp/pktlens.conf" <<EOF
 [pktlens]
 syn-flood-window = 2
 syn-flood-ban = $BAN_SECS
+syn-flood-limit = $BAN_SECS
 udp-flood-window = 2
 udp-flood-ban = $BAN_SECS
+udp-flood-limit = $BAN_SECS
 icmp-flood-window = 2
 icmp-flood-ban = $BAN_SECS
+icmp-flood-limit = $BAN_SECS
 source-rate-window = 2
 source-rate-pps = 2000
 scan-window = 5
@@ -128,6 +137,7 @@ bad-flags-ban = $BAN_SECS
 dns-window = 10
 dns-ban = $BAN_SECS
 arp-window = 5
+arp-pin = $BAN_SECS
 baseline-interval = 1
 baseline-warmup = 8
 baseline-min-pps = 300
@@ -147,6 +157,8 @@ for ((i = 0; i < ATTACH_SECS * 10; i++)); do
 	sleep 0.1
 done
 grep -qs attached "$tmp/daemon.err" || die "daemon did not attach: $(tail -n 3 "$tmp/daemon.err")"
+prog=$(ip -n "$vic" -d link show eth0 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -n 1)
+export PKTLENS_STATE_DIR=$tmp/state
 # ARP bindings and baselines: everyone speaks first, and the baseline learns
 in_ns "$leg" ping -c 2 -i 0.2 -W 1 "$VIC" > /dev/null
 in_ns "$att" ping -c 2 -i 0.2 -W 1 "$VIC" > /dev/null
@@ -183,12 +195,27 @@ wait_unbanned() {
 	done
 	return 1
 }
+# limits_list: `pktlens limits list` of the daemon, run in the victim's
+# namespace (where its interface has a name)
+limits_list() { in_ns "$vic" timeout 20 "$pktlens" limits list --prog-id "$prog" 2>&1; }
+# the DROPPED column of the limit (WHAT ~ $2) or pin row of address $1
+limit_drops() { limits_list | awk -v a="$1" -v w="$2" '$1 == a && $2 ~ w { print $6 }' | head -n 1; }
+# wait_gone ADDR WHAT: its limit or pin has expired and was removed
+wait_gone() {
+	local i
+	for ((i = 0; i < (BAN_SECS + 15) * 2; i++)); do
+		[ -z "$(limit_drops "$1" "$2")" ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
 field() { python3 -c 'import json,sys; o=json.loads(sys.argv[1]); v=o.get(sys.argv[2]); print(",".join(v) if isinstance(v, list) else ("" if v is None else v))' "$1" "$2" 2>/dev/null; }
 
 # attack NAME NOTE EXPECT_SRC MITIGATION CMD...: runs CMD in the attacker's
 # namespace (or $attack_ns) with the legitimate client going, then checks.
 # EXPECT_SRC is the src the notice must name ("" for none); MITIGATION is
-# "ban" or "alert".
+# "ban", "limit" (of the victim's SYNs), "pin" (of the client's ARP
+# binding), "allowed" (an allowed source: ban refused) or "alert".
 attack() {
 	local name=$1 note=$2 src=$3 mit=$4; shift 4
 	local before drops0 line got acts probe ok_n total
@@ -226,6 +253,31 @@ attack() {
 			else
 				fail "$name: allowed source: actions $acts, probe $probe"
 			fi
+		elif [ "$mit" = limit ]; then
+			# the flood goes on a while: the limit's drops, and XDP's
+			sleep 1.5
+			local ld
+			ld=$(limit_drops "$VIC" '^SYN')
+			if [[ $acts == *pktlens::ACTION_RATE_LIMIT_DST* ]] && [ "${ld:-0}" -gt 0 ] &&
+			   [ "$(xdp_drops)" -gt "${drops0:-0}" ]; then
+				ok "$name: destination limited ($(field "$line" limit_pps)/s); the limit dropped $ld, XDP drops $drops0 -> $(xdp_drops)"
+			else
+				fail "$name: actions $acts, limit drops '${ld}', XDP drops $drops0 -> $(xdp_drops): $(limits_list | tr '\n' ' ')"
+			fi
+		elif [ "$mit" = pin ]; then
+			# arpspoof lies every 2 s: the next lies meet the pin
+			sleep 2.5
+			local pd neigh
+			pd=$(limits_list | awk -v a="$LEG" '$1 == a && $2 == "eth0" { print $6, $7 }')
+			neigh=$(ip -n "$vic" neigh show "$LEG" dev eth0 | grep -o 'lladdr [0-9a-f:]*')
+			if [[ $acts == *pktlens::ACTION_PIN_ARP* ]] &&
+			   [ "$(field "$line" pinned_mac)" = "$LEG_MAC" ] &&
+			   [ "${pd% *}" -gt 0 ] 2>/dev/null && [ "${pd#* }" = "$ATT_MAC" ] &&
+			   [ "$(xdp_drops)" -gt "${drops0:-0}" ] && [ "$neigh" = "lladdr $LEG_MAC" ]; then
+				ok "$name: $LEG pinned to $LEG_MAC; the pin dropped ${pd% *} lies from ${pd#* }, XDP drops $drops0 -> $(xdp_drops); the victim's neighbour entry: $neigh (restored: $(field "$line" neigh_restored))"
+			else
+				fail "$name: actions $acts, pinned_mac $(field "$line" pinned_mac), pin drops/last '$pd', XDP drops $drops0 -> $(xdp_drops), victim's entry for $LEG: '$neigh'"
+			fi
 		elif [[ $acts == "Notice::ACTION_LOG" ]]; then
 			ok "$name: alert only, as documented"
 		else
@@ -237,10 +289,22 @@ attack() {
 	wait "$ap" 2>/dev/null
 	wait "$lp" 2>/dev/null
 	read -r ok_n total < "$tmp/legit.$name" 2>/dev/null
-	if [ "${total:-0}" -gt 0 ] && [ $((ok_n * 100)) -ge $((total * 90)) ]; then
+	# under a destination limit, the client's connections must not be
+	# limited at all (it is trusted): one failure at most, for the load
+	local need=$((total * 90))
+	[ "$mit" = limit ] && need=$(((total - 1) * 100))
+	if [ "${total:-0}" -gt 0 ] && [ $((ok_n * 100)) -ge "$need" ]; then
 		ok "$name: legitimate client served during the attack ($ok_n/$total)"
 	else
 		fail "$name: legitimate client served ${ok_n:-0}/${total:-0} during the attack"
+	fi
+	# limits and pins run out and are removed (the next attacks start clean)
+	if [ "$mit" = limit ]; then
+		if wait_gone "$VIC" '^SYN'; then ok "$name: the limit expired and was removed"
+		else fail "$name: the limit on $VIC is still there $((BAN_SECS + 15))s later"; fi
+	elif [ "$mit" = pin ]; then
+		if wait_gone "$LEG" '^eth0$'; then ok "$name: the pin expired and was removed"
+		else fail "$name: the pin on $LEG is still there $((BAN_SECS + 15))s later"; fi
 	fi
 	# a flood also bans through its other notices: wait for every ban to go
 	local a
@@ -281,8 +345,8 @@ attack src-rate Flood::Source_Rate_Outlier "$ATT" alert hping3 -q --udp -p 7778 
 # threshold, far above its baseline
 attack_ns=$leg attack baseline Anomaly::Baseline "$LEG" alert \
 	hping3 -q --udp -p 7779 -c 3000 -i u1000 "$VIC"
-attack spoofed-syn-flood Flood::SYN_Flood "" alert \
-	hping3 -q --syn --rand-source -p 8080 -c 20000 -i u100 "$VIC"
+attack spoofed-syn-flood Flood::SYN_Flood "" limit \
+	hping3 -q --syn --rand-source -p 8080 -c 30000 -i u100 "$VIC"
 
 # a new address floods at once: flood notice yes, baseline no (warm-up)
 b0=$(notice_count Anomaly::Baseline)
@@ -301,11 +365,12 @@ sleep 1
 attack dns-tunnel DNS::Tunneling "$ATT" ban timeout 20 iodine -f -r -P pktlens "$VIC" tun.pktlens.test
 
 # ARP: arpspoof tells the victim that the client's address is the attacker's;
-# the attacker forwards what it gets (a man in the middle), so the client
-# is still served while the notice is only an alert
+# the first lie reaches the victim before the pin (the daemon puts its
+# neighbour entry back), the later ones are dropped. The attacker forwards
+# what it gets meanwhile (a man in the middle), so the client is served
 in_ns "$att" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0 \
 	net.ipv4.conf.eth0.send_redirects=0
-attack arp-spoof ARP::Binding_Changed "$ATT" alert timeout 6 arpspoof -i eth0 -t "$VIC" "$LEG"
+attack arp-spoof ARP::Binding_Changed "$ATT" pin timeout 8 arpspoof -i eth0 -t "$VIC" "$LEG"
 line=$(grep '"note":"ARP::Binding_Changed"' "$logs/notice.log" | head -n 1)
 if [ "$(field "$line" src_mac)" = "$ATT_MAC" ]; then ok "arp-spoof: names the attacker's MAC $ATT_MAC"
 else fail "arp-spoof: src_mac '$(field "$line" src_mac)', want $ATT_MAC"; fi
@@ -313,9 +378,8 @@ attack arp-storm ARP::Gratuitous_Storm 10.77.0.50 alert python3 "$peers" garp et
 
 # allowed sources are never banned: an allow rule for the attacker (through
 # `pktlens rules`, when this pktlens has it), then a flood from it
-prog=$(ip -n "$vic" -d link show eth0 | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -n 1)
 if "$pktlens" rules --help > /dev/null 2>&1 && [ -n "$prog" ]; then
-	if PKTLENS_STATE_DIR=$tmp/state "$pktlens" rules add "allow $ATT/32" --prog-id "$prog" \
+	if "$pktlens" rules add "allow $ATT/32" --prog-id "$prog" \
 		> "$tmp/rules.out" 2>&1; then
 		attack allowed Flood::UDP_Flood "$ATT" allowed \
 			hping3 -q --udp -p 7781 -c 20000 -i u100 "$VIC"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# rules_cli.sh [PKTLENS] - `pktlens rules` and `pktlens bans` on a running
-# daemon, end to end: ping crosses a veth pair into the daemon's interface,
-# and rules and bans decide whether it gets through.
+# rules_cli.sh [PKTLENS] - `pktlens rules`, `bans` and `limits` on a
+# running daemon, end to end: ping crosses a veth pair into the daemon's
+# interface, and rules, bans, destination limits and ARP pins decide
+# whether it gets through.
 #
 # Two private network namespaces joined by a veth pair (10.77.0.1 in ns_a,
 # 10.77.0.2 in ns_b, IPv6 off); `pktlens run -i ns_b --pin DIR` watches the
@@ -261,6 +262,60 @@ rc=$? out=$(cat "$tmp/out") err=$(cat "$tmp/err")
 expect_rc 0
 pl rules list --pin "$pin"
 expect_out "no rules"
+finish "$name"
+
+name="limits add: ICMP to $B capped at 1/s; list shows what passed and what was dropped; del lifts it"
+pl limits add "$B" icmp pps 1 --ttl 10m --pin "$pin"
+expect_rc 0
+expect_out "limited ICMP to $B 1/s for 10m00s"
+got=$(in_ns "$ns_a" ping -c 10 -i 0.05 -W 1 -q "$B" 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p')
+[ -n "$got" ] && [ "$got" -ge 1 ] && [ "$got" -le 3 ] ||
+	problem "$got of 10 pings 50 ms apart answered under a 1/s limit, want 1 to 3"
+pl limits list --pin "$pin"
+expect_rc 0
+expect_out "^$B +ICMP +1 +(9m5[0-9]s|10m00s) +[1-9][0-9]* +[1-9][0-9]* +[1-9][0-9]* +by hand\$"
+pl limits del "$B" icmp --pin "$pin"
+expect_rc 0
+ping_ok || problem "ping blocked after the limit was removed"
+pl limits del "$B" icmp --pin "$pin"
+expect_rc 1
+expect_err "no such limit"
+pl limits list --pin "$pin"
+expect_out "no destination limits"
+pl limits add "$B" icmp port 5 pps 1 --pin "$pin"
+expect_rc 2
+expect_err "ICMP has no ports"
+finish "$name"
+
+name="limits pin: $A pinned to another MAC is unreachable (its ARP dropped); to its own, reachable"
+mac_a=$(ip -n "$ns_a" link show dev "$ns_a" | awk '/link\/ether/ { print $2 }')
+pl_b() {    # pl in ns_b, where the interface name means something
+	timeout "$CMD_SECS" nsenter --net="/run/netns/$ns_b" -- "$pktlens" "$@" \
+		> "$tmp/out" 2> "$tmp/err" < /dev/null
+	rc=$?
+	out=$(cat "$tmp/out") err=$(cat "$tmp/err")
+}
+pl_b limits pin "$A" 02:00:00:00:00:99 dev "$ns_b" --ttl 10m --pin "$pin"
+expect_rc 0
+expect_out "pinned $A to 02:00:00:00:00:99 for 10m00s"
+ip -n "$ns_a" neigh flush dev "$ns_a"
+ip -n "$ns_b" neigh flush dev "$ns_b"
+ping_blocked || problem "ping got through: $A's ARP was not dropped"
+pl_b limits list --pin "$pin"
+expect_out "^$A +$ns_b +- +02:00:00:00:00:99 +(9m5[0-9]s|10m00s) +[1-9][0-9]* +$mac_a +by hand\$"
+pl_b limits pin "$A" "$mac_a" dev "$ns_b" --pin "$pin"
+expect_rc 0
+ping_ok || problem "ping blocked with $A pinned to its own MAC $mac_a"
+pl_b limits unpin "$A" dev "$ns_b" --pin "$pin"
+expect_rc 0
+pl_b limits unpin "$A" dev "$ns_b" --pin "$pin"
+expect_rc 1
+expect_err "no such pin"
+pl limits list --pin "$pin"
+expect_out "no ARP pins"
+pl limits pin "$A" 02:00:00:00:00:99 --pin "$pin"
+expect_rc 2
+expect_err "dev IFACE"
 finish "$name"
 
 name="the daemon is still running"

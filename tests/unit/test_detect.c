@@ -25,6 +25,16 @@ struct fx {
 	int bans, refuse;
 	uint8_t banned[16];
 	uint64_t ban_ttl;
+	int limits;                     /* the last limit asked for */
+	uint8_t limit_dst[16], limit_proto;
+	uint16_t limit_port;
+	uint64_t limit_pps, limit_ttl;
+	int trusts;                     /* the last trust handed over */
+	uint8_t trust_src[16], trust_dst[16];
+	uint64_t trust_ttl;
+	int pins, restored;             /* the last pin */
+	uint8_t pin_ip[4], pin_mac[6];
+	uint64_t pin_ttl;
 };
 
 static int fake_ban(void *ctx, const uint8_t addr[16], uint64_t ttl, uint32_t reason,
@@ -43,6 +53,52 @@ static int fake_ban(void *ctx, const uint8_t addr[16], uint64_t ttl, uint32_t re
 	return 0;
 }
 
+static int fake_limit(void *ctx, const uint8_t dst[16], uint8_t proto, uint16_t dport,
+		      uint64_t pps, uint64_t ttl, uint32_t reason, char *err, size_t errlen)
+{
+	struct fx *f = ctx;
+
+	(void)reason;
+	(void)err;
+	(void)errlen;
+	f->limits++;
+	memcpy(f->limit_dst, dst, 16);
+	f->limit_proto = proto;
+	f->limit_port = dport;
+	f->limit_pps = pps;
+	f->limit_ttl = ttl;
+	return 0;
+}
+
+static void fake_trust(void *ctx, const uint8_t src[16], const uint8_t dst[16], uint64_t ttl)
+{
+	struct fx *f = ctx;
+
+	f->trusts++;
+	memcpy(f->trust_src, src, 16);
+	memcpy(f->trust_dst, dst, 16);
+	f->trust_ttl = ttl;
+}
+
+static int fake_pin(void *ctx, const uint8_t ip[4], uint32_t ifindex, uint16_t vlan,
+		    const uint8_t mac[6], uint64_t ttl, uint32_t reason, int *restored,
+		    char *err, size_t errlen)
+{
+	struct fx *f = ctx;
+
+	(void)ifindex;
+	(void)vlan;
+	(void)reason;
+	(void)err;
+	(void)errlen;
+	f->pins++;
+	memcpy(f->pin_ip, ip, 4);
+	memcpy(f->pin_mac, mac, 6);
+	f->pin_ttl = ttl;
+	*restored = f->restored;
+	return 0;
+}
+
 static void addr4(uint8_t a[16], unsigned x)
 {
 	memset(a, 0, 16);
@@ -55,7 +111,8 @@ static void addr4(uint8_t a[16], unsigned x)
 
 static void start(struct fx *f)
 {
-	struct pl_detect_actions act = { .ctx = f, .ban = fake_ban };
+	struct pl_detect_actions act = { .ctx = f, .ban = fake_ban, .limit = fake_limit,
+					 .trust = fake_trust, .pin = fake_pin };
 	char err[256];
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/pl-test-detect.XXXXXX");
@@ -276,7 +333,71 @@ static void test_syn_burst_answered(void **state)
 	assert_int_equal(notices(f, buf, sizeof(buf)), 0);
 }
 
-static void test_spoofed_flood_alert_only(void **state)
+/* a completed handshake from src to dst: a SYN, then SYN and ACK in 3 packets */
+static void handshake(struct fx *f, unsigned src, unsigned dst, uint64_t ts)
+{
+	flow_new(f, src, dst, 6, 5555, 80, 0x02, ts);
+	delta(f, src, dst, 6, 5555, 80, 3, 0, 0x12, ts);
+}
+
+static void test_spoofed_flood_limited(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = 1000 * S;
+	uint8_t a[16];
+	int i;
+
+	start(f);
+	tick(f, t - 800 * S);
+	handshake(f, 50, 1, t - 10 * S);        /* a client of 10.0.0.1 */
+	handshake(f, 51, 2, t - 10 * S);        /* of another host */
+	handshake(f, 52, 1, t - 700 * S);       /* too long ago (flood-limit-trust 600) */
+	delta(f, 53, 1, 6, 80, 5555, 1, 0, 0x12, t - 5 * S);   /* a lone SYN-ACK: no handshake */
+	tick(f, t);
+	assert_int_equal(f->trusts, 0);         /* nothing limited, nothing handed over */
+	for (i = 0; i < 2000; i++)
+		flow_new(f, 1000 + (unsigned)i, 1, 6, 7, 80, 0x02, t + (uint64_t)i * 100000);
+	tick(f, t + S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "Flood::SYN_Flood"));
+	assert_null(strstr(buf, "\"src\""));
+	assert_non_null(strstr(buf, "spoofed or distributed"));
+	assert_non_null(strstr(buf, "limit: SYNs to port 80, 100/s"));
+	assert_non_null(strstr(buf, "\"pktlens::ACTION_RATE_LIMIT_DST\""));
+	assert_non_null(strstr(buf, "\"limit_for\":300"));
+	assert_non_null(strstr(buf, "\"limit_pps\":100"));
+	assert_int_equal(f->bans, 0);
+	assert_int_equal(f->limits, 1);
+	addr4(a, 1);
+	assert_memory_equal(f->limit_dst, a, 16);
+	assert_int_equal(f->limit_proto, 6);
+	assert_int_equal(f->limit_port, 80);
+	assert_int_equal(f->limit_pps, 100);
+	assert_int_equal(f->limit_ttl, 300 * S);
+	/* the client that completed a handshake with it goes along, for the limit */
+	assert_int_equal(f->trusts, 1);
+	addr4(a, 50);
+	assert_memory_equal(f->trust_src, a, 16);
+	addr4(a, 1);
+	assert_memory_equal(f->trust_dst, a, 16);
+	assert_int_equal(f->trust_ttl, 300 * S);
+	/* a handshake while limited: handed over at once, for the rest of it */
+	tick(f, t + 5 * S);                     /* the flood's window closes */
+	handshake(f, 60, 1, t + 10 * S);
+	tick(f, t + 10 * S);
+	assert_int_equal(f->trusts, 2);
+	addr4(a, 60);
+	assert_memory_equal(f->trust_src, a, 16);
+	assert_int_equal(f->trust_ttl, 291 * S);
+	/* to another destination, or once the limit is over: not */
+	handshake(f, 61, 2, t + 11 * S);
+	tick(f, t + 11 * S);
+	handshake(f, 62, 1, t + 302 * S);
+	tick(f, t + 302 * S);
+	assert_int_equal(f->trusts, 2);
+}
+
+static void test_flood_few_sources_alert_only(void **state)
 {
 	struct fx *f = *state;
 	uint64_t t = 100 * S;
@@ -284,14 +405,74 @@ static void test_spoofed_flood_alert_only(void **state)
 
 	start(f);
 	tick(f, t);
+	/* three sources, a third each: none to ban, too few to call spoofed */
+	for (i = 0; i < 1200; i++)
+		flow_new(f, 3 + (unsigned)i % 3, 1, 6, (uint16_t)(1000 + i), 80, 0x02,
+			 t + (uint64_t)i * 100000);
+	tick(f, t + S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "from ~3 sources, none above 33%; alert only"));
+	assert_non_null(strstr(buf, "\"actions\":[\"Notice::ACTION_LOG\"]"));
+	assert_int_equal(f->bans + f->limits, 0);
+}
+
+static void test_spoofed_flood_kinds(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = 100 * S;
+	struct pl_flow_key k;
+	struct pl_flow_delta dl = { .pkts = 20, .bytes = 2000 };
+	int i;
+
+	f->cfg.syn_limit_ns = 0;                /* SYN floods: alert only */
+	start(f);
+	tick(f, t);
+	/* UDP to many ports: the limit is for any port */
+	for (i = 0; i < 600; i++)
+		delta(f, 1000 + (unsigned)i, 1, 17, 5000, (uint16_t)(1 + i), 20, 0, 0,
+		      t + S / 2);
+	/* ICMPv6 to an IPv6 host */
+	memset(&k, 0, sizeof(k));
+	k.dst[0] = 0x20;
+	k.dst[1] = 0x01;
+	k.dst[15] = 1;
+	k.proto = 58;
+	dl.first_ns = dl.last_ns = t + S / 2;
+	for (i = 0; i < 600; i++) {
+		k.src[0] = 0x20;
+		k.src[14] = (uint8_t)(i >> 8);
+		k.src[15] = (uint8_t)i;
+		f->h.on_flow_delta(f->h.ctx, &k, &dl);
+	}
+	for (i = 0; i < 2000; i++)
+		flow_new(f, 5000 + (unsigned)i, 9, 6, 7, 80, 0x02, t + (uint64_t)i * 100000);
+	tick(f, t + S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 3);
+	assert_int_equal(f->limits, 2);
+	assert_non_null(strstr(buf, "limit: UDP packets to it, 1000/s"));
+	assert_non_null(strstr(buf, "limit: ICMP packets to it, 250/s"));
+	assert_int_equal(f->limit_port, 0);
+	assert_true((f->limit_proto == 58 && f->limit_pps == 250) ||
+		    (f->limit_proto == 17 && f->limit_pps == 1000));
+	assert_non_null(strstr(buf, "spoofed or distributed; alert only"));     /* the SYNs */
+}
+
+static void test_spoofed_flood_dry_run(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = 100 * S;
+	int i;
+
+	f->cfg.dry_run = 1;
+	start(f);
+	tick(f, t);
+	handshake(f, 50, 1, t - S);
 	for (i = 0; i < 2000; i++)
 		flow_new(f, 1000 + (unsigned)i, 1, 6, 7, 80, 0x02, t + (uint64_t)i * 100000);
 	tick(f, t + S);
 	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
-	assert_non_null(strstr(buf, "Flood::SYN_Flood"));
-	assert_null(strstr(buf, "\"src\""));
-	assert_null(strstr(buf, "ACTION_BAN"));
-	assert_int_equal(f->bans, 0);
+	assert_non_null(strstr(buf, "pktlens::ACTION_DRY_RUN_RATE_LIMIT_DST"));
+	assert_int_equal(f->limits + f->trusts, 0);
 }
 
 static void test_udp_flood_dry_run(void **state)
@@ -543,6 +724,81 @@ static void test_arp(void **state)
 	assert_non_null(strstr(buf, "ARP::Gratuitous_Storm"));
 }
 
+static void test_arp_pin(void **state)
+{
+	static const uint8_t good[6] = { 2, 0, 0, 0, 0, 2 }, bad[6] = { 2, 0, 0, 0, 0, 3 };
+	struct fx *f = *state;
+	uint64_t t = 100 * S;
+
+	f->restored = 1;
+	start(f);
+	arp(f, 1, good, 2, 1, t);               /* 10.0.0.2 is-at good: established */
+	arp(f, 2, bad, 2, 1, t + S);            /* the lie */
+	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "pinned to the established MAC"));
+	assert_non_null(strstr(buf, "\"pktlens::ACTION_PIN_ARP\""));
+	assert_non_null(strstr(buf, "\"pinned_mac\":\"02:00:00:00:00:02\""));
+	assert_non_null(strstr(buf, "\"pin_for\":600"));
+	assert_non_null(strstr(buf, "\"neigh_restored\":true"));
+	assert_int_equal(f->pins, 1);
+	assert_memory_equal(f->pin_mac, good, 6);
+	assert_int_equal(f->pin_ip[0], 10);
+	assert_int_equal(f->pin_ip[3], 2);
+	assert_int_equal(f->pin_ttl, 600 * S);
+	/* the owner speaks: its binding was kept, nothing to say */
+	arp(f, 2, good, 2, 1, t + 2 * S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
+	/* the lie after the window: the owner spoke since, the pin is renewed */
+	arp(f, 2, bad, 2, 1, t + 20 * S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 2);
+	assert_int_equal(f->pins, 2);
+	/* the owner silent since: not renewed, then taken once it runs out */
+	arp(f, 2, bad, 2, 1, t + 40 * S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 3);
+	assert_non_null(strstr(buf, "pin not renewed: the pinned MAC has been silent since"));
+	assert_int_equal(f->pins, 2);
+	arp(f, 2, bad, 2, 1, t + 621 * S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 4);
+	assert_non_null(strstr(buf, "taken: the pinned MAC was silent through its pin"));
+	assert_int_equal(f->pins, 2);
+	arp(f, 2, bad, 2, 1, t + 640 * S);      /* the new binding: nothing to say */
+	assert_int_equal(notices(f, buf, sizeof(buf)), 4);
+}
+
+static void test_arp_pin_dry_run(void **state)
+{
+	static const uint8_t good[6] = { 2, 0, 0, 0, 0, 2 }, bad[6] = { 2, 0, 0, 0, 0, 3 };
+	struct fx *f = *state;
+	uint64_t t = 100 * S;
+
+	f->cfg.dry_run = 1;
+	start(f);
+	arp(f, 1, good, 2, 1, t);
+	arp(f, 2, bad, 2, 1, t + S);
+	arp(f, 2, good, 2, 1, t + 20 * S);      /* kept as if pinned: no change back */
+	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "pktlens::ACTION_DRY_RUN_PIN_ARP"));
+	assert_int_equal(f->pins, 0);
+}
+
+static void test_arp_pin_off(void **state)
+{
+	static const uint8_t good[6] = { 2, 0, 0, 0, 0, 2 }, bad[6] = { 2, 0, 0, 0, 0, 3 };
+	struct fx *f = *state;
+	uint64_t t = 100 * S;
+
+	/* arp-pin 0: alert only, the new binding taken */
+	f->cfg.arp_pin_ns = 0;
+	start(f);
+	arp(f, 1, good, 2, 1, t);
+	arp(f, 2, bad, 2, 1, t + S);
+	arp(f, 2, good, 2, 1, t + 20 * S);      /* a change back */
+	assert_int_equal(notices(f, buf, sizeof(buf)), 2);
+	assert_non_null(strstr(buf, "; alert only"));
+	assert_null(strstr(buf, "PIN_ARP"));
+	assert_int_equal(f->pins, 0);
+}
+
 static void test_baseline_warmup(void **state)
 {
 	struct fx *f = *state;
@@ -591,6 +847,14 @@ static void test_settings(void **state)
 	assert_int_equal(pl_detect_cfg_set(&c, "detect-dry-run", "true", err, sizeof(err)), 0);
 	assert_int_equal(c.dry_run, 1);
 	assert_int_equal(pl_detect_cfg_set(&c, "no-such-key", "1", err, sizeof(err)), -2);
+	assert_int_equal(c.syn_limit_ns, 300 * S);
+	assert_int_equal(c.syn_limit_pps, 100);
+	assert_int_equal(c.flood_spoofed, 100);
+	assert_int_equal(c.flood_trust_ns, 600 * S);
+	assert_int_equal(c.arp_pin_ns, 600 * S);
+	assert_int_equal(pl_detect_cfg_set(&c, "udp-flood-limit-pps", "0", err, sizeof(err)), -1);
+	assert_int_equal(pl_detect_cfg_set(&c, "udp-flood-limit-pps", "5000", err, sizeof(err)), 0);
+	assert_int_equal(c.udp_limit_pps, 5000);
 }
 
 int main(void)
@@ -602,7 +866,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_burst_answered, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_spoofed_flood_alert_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spoofed_flood_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood_few_sources_alert_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spoofed_flood_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spoofed_flood_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_flood_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ban_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_tunnel, setup, teardown),
@@ -612,6 +879,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dns_idn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_trailing_dot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_pin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_pin_dry_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arp_pin_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_baseline_warmup, setup, teardown),
 		cmocka_unit_test(test_settings),
 	};
