@@ -157,12 +157,18 @@ scan() {
 }
 
 # --- the scan, with the client going ----------------------------------------
-timeout 60 ip netns exec "$vic" tcpdump -q -i eth0 -U -c 5000 -w "$tmp/scan.pcap" \
+timeout 150 ip netns exec "$vic" tcpdump -q -i eth0 -U --immediate-mode -c 5000 -w "$tmp/scan.pcap" \
 	"tcp port 80 and src host $SCN" > /dev/null 2> "$tmp/dump.err" &
 dump=$!
 pids+=($dump)
-for ((i = 0; i < 100; i++)); do           # capturing before the scan starts
-	grep -qs "listening on" "$tmp/dump.err" && break
+# --immediate-mode: each packet to the file as it comes (TPACKET_V3 would
+# hold them in a block until its timer, and SIGINT can come first).
+# Capturing before the scan starts. Opening a capture takes the rtnl lock,
+# which the kernel can hold for seconds while it tears down the namespaces
+# earlier tests removed: wait for it, bounded.
+dumping=0
+for ((i = 0; i < 600; i++)); do
+	grep -qs "listening on" "$tmp/dump.err" && { dumping=1; break; }
 	sleep 0.1
 done
 in_ns "$leg" python3 "$peers" legit "$VIC" 14 "$tmp/legit" 2> /dev/null &
@@ -234,13 +240,14 @@ fi
 
 # --- offline: the same detection over what the watched host captured ----------
 mkdir -p "$tmp/offline"
+[ $dumping = 1 ] || fail "tcpdump did not start capturing within 60 s: $(tr '\n' ' ' < "$tmp/dump.err")"
 timeout 60 "$pktlens" analyze --no-progress --log-dir "$tmp/offline" "$tmp/scan.pcap" \
 	> /dev/null 2> "$tmp/analyze.err"
 line=$(grep -m 1 '"note":"Scan::Address_Scan"' "$tmp/offline/notice.log" 2>/dev/null)
 if [ "$(field "$line" src)" = "$SCN" ] && [[ $(field "$line" actions) == *DRY_RUN_BAN* ]]; then
 	ok "pktlens analyze of the captured scan raises it too (dry run)"
 else
-	fail "pktlens analyze of the capture ($(tcpdump -r "$tmp/scan.pcap" 2>/dev/null | wc -l) packets): no Scan::Address_Scan from $SCN: ${line:-none} ($(tail -n 2 "$tmp/analyze.err" | tr '\n' ' '))"
+	fail "pktlens analyze of the capture ($(tcpdump -r "$tmp/scan.pcap" 2>/dev/null | wc -l) packets; tcpdump said: $(tail -n 2 "$tmp/dump.err" | tr '\n' ' ')): no Scan::Address_Scan from $SCN: ${line:-none} ($(tail -n 2 "$tmp/analyze.err" | tr '\n' ' '))"
 fi
 
 # --- the daemon leaves cleanly ------------------------------------------------

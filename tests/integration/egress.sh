@@ -29,6 +29,7 @@
 # Every wait is bounded. Prints one line per case and "N passed, N failed";
 # exits 0 only if all pass.
 set -u
+. "$(dirname "$0")/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -62,30 +63,13 @@ cleanup() {
 	done
 	wait 2>/dev/null
 	rm -rf "$pin"
-	ip netns del "$ns_a" 2>/dev/null
-	ip netns del "$ns_b" 2>/dev/null
+	netns_del "$ns_a" "$ns_b"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'echo "egress: interrupted" >&2; exit 130' INT TERM
 
-# nsenter switches only the network namespace: `ip netns exec` would
-# remount /sys, and the daemon would not see /sys/fs/bpf.
-in_ns() { local n=$1; shift; nsenter --net="/run/netns/$n" -- "$@"; }
-
-setup() {
-	ip netns add "$ns_a" && ip netns add "$ns_b" || return 1
-	ip link add name "$ns_a" netns "$ns_a" type veth peer name "$ns_b" netns "$ns_b" ||
-		return 1
-	local n
-	for n in "$ns_a" "$ns_b"; do
-		# Before "up": no link-local address, no RS/MLD/DAD from the kernel.
-		ip netns exec "$n" sysctl -qw "net.ipv6.conf.$n.disable_ipv6=1" || return 1
-		ip -n "$n" link set "$n" up || return 1
-	done
-	ip -n "$ns_a" addr add "$A/24" dev "$ns_a" && ip -n "$ns_b" addr add "$B/24" dev "$ns_b"
-}
-setup || die "cannot create the namespaces and veth pair"
+veth_pair "$ns_a" "$ns_b" "$A/24" "$B/24" || die "cannot create the namespaces and veth pair"
 
 # --- peers in ns_a: a DNS responder and an HTTP server that reads uploads ---
 cat > "$tmp/peers.py" <<'EOF'

@@ -31,6 +31,7 @@
 # Prints one line per file and "N passed, N failed" over files; exits 0 only
 # if every file agrees.
 set -u
+. "$(dirname "$0")/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -87,26 +88,14 @@ stop_daemon() {         # SIGINT, a bounded wait, then SIGKILL
 cleanup() {
 	trap - EXIT INT TERM
 	stop_daemon >/dev/null 2>&1
-	ip netns del "$ns_a" 2>/dev/null
-	ip netns del "$ns_b" 2>/dev/null
+	netns_del "$ns_a" "$ns_b"
 	if [ "$LVO_KEEP" = 1 ]; then echo "live_vs_offline: logs kept in $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'echo "live_vs_offline: interrupted" >&2; exit 130' INT TERM
 
 # --- the two namespaces and the veth pair ---------------------------------
-setup() {
-	ip netns add "$ns_a" && ip netns add "$ns_b" || return 1
-	# Created directly inside the namespaces: no moment in the host's.
-	ip link add name "$ns_a" netns "$ns_a" type veth peer name "$ns_b" netns "$ns_b" || return 1
-	local ns
-	for ns in "$ns_a" "$ns_b"; do
-		# Before "up": no link-local address, no RS/MLD/DAD from the kernel.
-		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ns.disable_ipv6=1" || return 1
-		ip -n "$ns" link set "$ns" up || return 1
-	done
-}
-setup || die "cannot create the namespaces and veth pair"
+veth_pair "$ns_a" "$ns_b" || die "cannot create the namespaces and veth pair"
 
 # --- one capture ------------------------------------------------------------
 # Problems on the way go to the notes file ("check<TAB>item" lines), which

@@ -16,6 +16,7 @@
 # bounded. Prints one line per case and "N passed, N failed"; exits 0 only
 # if all pass.
 set -u
+. "$(dirname "$0")/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -44,27 +45,13 @@ cleanup() {
 	[ -n "$daemon" ] && kill -KILL "$daemon" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$pin"
-	ip netns del "$ns_a" 2>/dev/null
-	ip netns del "$ns_b" 2>/dev/null
+	netns_del "$ns_a" "$ns_b"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'echo "rules_cli: interrupted" >&2; exit 130' INT TERM
 
-in_ns() { local n=$1; shift; nsenter --net="/run/netns/$n" -- "$@"; }
-
-setup() {
-	ip netns add "$ns_a" && ip netns add "$ns_b" || return 1
-	ip link add name "$ns_a" netns "$ns_a" type veth peer name "$ns_b" netns "$ns_b" ||
-		return 1
-	local n
-	for n in "$ns_a" "$ns_b"; do
-		ip netns exec "$n" sysctl -qw "net.ipv6.conf.$n.disable_ipv6=1" || return 1
-		ip -n "$n" link set "$n" up || return 1
-	done
-	ip -n "$ns_a" addr add "$A/24" dev "$ns_a" && ip -n "$ns_b" addr add "$B/24" dev "$ns_b"
-}
-setup || die "cannot create the namespaces and veth pair"
+veth_pair "$ns_a" "$ns_b" "$A/24" "$B/24" || die "cannot create the namespaces and veth pair"
 
 # The daemon, in ns_b (nsenter and env exec: $! is pktlens itself).
 nsenter --net="/run/netns/$ns_b" -- env --default-signal=INT \
