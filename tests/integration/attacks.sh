@@ -315,11 +315,18 @@ attack() {
 }
 
 NMAP=(nmap -n -Pn -T4 --max-retries 0 --host-timeout 40s -e eth0)
-# the victim also captures the SYN scan (what XDP lets through), for offline
-timeout 60 ip netns exec "$vic" tcpdump -q -i eth0 -U -c 5000 -w "$tmp/scan.pcap" tcp \
-	> /dev/null 2>&1 &
+# the victim also captures the SYN scan (what XDP lets through), for offline;
+# each packet written as it comes (a TPACKET_V3 block pending at SIGINT is
+# lost), and capturing before the scan starts (opening takes the rtnl lock,
+# which namespace teardown can hold for seconds)
+timeout 150 ip netns exec "$vic" tcpdump -q -i eth0 -U --immediate-mode -c 5000 \
+	-w "$tmp/scan.pcap" tcp > /dev/null 2> "$tmp/dump.err" &
 dump=$!
-sleep 1
+pids+=($dump)
+for ((i = 0; i < 600; i++)); do
+	grep -qs "listening on" "$tmp/dump.err" && break
+	sleep 0.1
+done
 attack syn-scan Scan::Port_Scan "$ATT" ban "${NMAP[@]}" -sS -p 1-1000 "$VIC"
 kill -INT "$dump" 2>/dev/null
 wait "$dump" 2>/dev/null
