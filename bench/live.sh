@@ -28,7 +28,8 @@
 # can be delayed by other work); the ratios use the latter. Nothing here fails on speed; an error of
 # the setup or a crash of pktlens does (exit 1).
 # Env: LIVE_TRIAL_SECS (0.5), LIVE_START_PPS (50000), LIVE_MAX_PPS (6400000),
-#      LIVE_BISECT (4), LIVE_ATTEMPTS (3), LIVE_FLOWS (4096).
+#      LIVE_BISECT (4), LIVE_ATTEMPTS (3), LIVE_FLOWS (4096),
+#      LIVE_PKTLENS_ARGS (more options for `pktlens run`, e.g. "--detect no").
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -227,8 +228,9 @@ RATE[bare]=$R_RATE; ACH[bare]=$R_BEST; NOTE[bare]=$R_NOTE; TRIALS[bare]=$R_TRIAL
 
 echo "-- pktlens run"
 mkdir -p "$TMP/logs"
+# shellcheck disable=SC2086  # LIVE_PKTLENS_ARGS: words on purpose
 ip netns exec "$NS" taskset -c "$RX_CPU" "$PKTLENS" run -i "$RXIF" --log-dir "$TMP/logs" \
-	> /dev/null 2> "$TMP/pktlens.err" &
+	${LIVE_PKTLENS_ARGS:-} > /dev/null 2> "$TMP/pktlens.err" &
 PL_PID=$!
 for _ in $(seq 300); do
 	grep -q "attached to $RXIF" "$TMP/pktlens.err" && break
