@@ -120,42 +120,7 @@ done
 [ -s "$tmp/peers.ready" ] || die "the DNS and HTTP peers did not start: $(tail -n 3 "$tmp/peers.log")"
 head -c $((BODY_KIB * 1024)) /dev/urandom > "$tmp/body"
 
-# --- the daemon -------------------------------------------------------------
-# start TAG ARGS...: `pktlens run -i ns_b ARGS` in ns_b; sets daemon and derr,
-# and waits (bounded) for "attached". env gives the daemon the default SIGINT
-# disposition back (a non-interactive shell's background jobs ignore it).
-start() {
-	local tag=$1 i; shift
-	derr=$tmp/$tag.err
-	nsenter --net="/run/netns/$ns_b" -- env --default-signal=INT \
-		"$pktlens" run -i "$ns_b" "$@" > "$tmp/$tag.out" 2> "$derr" < /dev/null &
-	daemon=$!
-	pids+=("$daemon")
-	for ((i = 0; i < ATTACH_SECS * 10; i++)); do
-		grep -qs "attached to $ns_b" "$derr" && return 0
-		kill -0 "$daemon" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -qs "attached to $ns_b" "$derr" && return 0
-	problem "daemon did not report 'attached to $ns_b' within ${ATTACH_SECS}s: $(tail -n 2 "$derr" | tr '\n' ' ')"
-	kill -KILL "$daemon" 2>/dev/null
-	reap
-	return 1
-}
-reap() { reap_ 2>/dev/null; }    # bash's "Killed" job notices are noise here
-reap_() {
-	local i
-	for ((i = 0; i < EXIT_SECS * 10; i++)); do
-		kill -0 "$daemon" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$daemon" 2>/dev/null; then
-		kill -KILL "$daemon" 2>/dev/null
-		problem "daemon still running ${EXIT_SECS}s after the signal; killed"
-	fi
-	wait "$daemon" 2>/dev/null
-	drc=$?
-}
+# --- the daemon: start, reap (lib.sh) ---------------------------------------
 kill_hard() { kill -KILL "$daemon"; reap; }
 stop() {
 	kill -INT "$daemon"
@@ -191,20 +156,6 @@ tx_packets() {  # packets the ns_b end of the veth has transmitted
 }
 
 # --- cases ------------------------------------------------------------------
-why=()
-problem() { why+=("$*"); }
-passed=0 failed=0
-finish() {
-	local w
-	if [ ${#why[@]} -eq 0 ]; then
-		passed=$((passed + 1)); printf 'ok   %s\n' "$1"
-	else
-		failed=$((failed + 1))
-		w=$(printf '%s; ' "${why[@]}")
-		printf 'FAIL %s: %s\n' "$1" "${w%; }"
-	fi
-	why=()
-}
 
 # (a) both directions, live.
 name="--egress (tcx): ping, DNS and an HTTP upload are one conn each, both directions, the stacks' counts"

@@ -30,3 +30,59 @@ netns_del() {
 # in_ns NS CMD...: CMD in NS's network namespace only. nsenter, not `ip
 # netns exec`, which remounts /sys: the daemon would not see /sys/fs/bpf.
 in_ns() { local n=$1; shift; nsenter --net="/run/netns/$n" -- "$@"; }
+
+# --- cases: `problem` notes what went wrong, `finish NAME` prints the case's
+# ok/FAIL line and counts it in passed/failed.
+why=()
+passed=0 failed=0
+problem() { why+=("$*"); }
+finish() {
+	local w
+	if [ ${#why[@]} -eq 0 ]; then
+		passed=$((passed + 1)); printf 'ok   %s\n' "$1"
+	else
+		failed=$((failed + 1))
+		w=$(printf '%s; ' "${why[@]}")
+		printf 'FAIL %s: %s\n' "$1" "${w%; }"
+	fi
+	why=()
+}
+
+# --- the daemon, for scripts with $pktlens, $ns_b, $tmp, a pids array their
+# trap kills, ATTACH_SECS and EXIT_SECS.
+# start TAG ARGS...: `pktlens run -i ns_b ARGS` in ns_b; sets daemon and derr,
+# and waits (bounded) for "attached". env gives the daemon the default SIGINT
+# disposition back (a non-interactive shell's background jobs ignore it);
+# nsenter and env exec, so $! is the daemon itself.
+start() {
+	local tag=$1 i; shift
+	derr=$tmp/$tag.err
+	nsenter --net="/run/netns/$ns_b" -- env --default-signal=INT \
+		"$pktlens" run -i "$ns_b" "$@" > "$tmp/$tag.out" 2> "$derr" < /dev/null &
+	daemon=$!
+	pids+=("$daemon")
+	for ((i = 0; i < ATTACH_SECS * 10; i++)); do
+		grep -qs "attached to $ns_b" "$derr" && return 0
+		kill -0 "$daemon" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -qs "attached to $ns_b" "$derr" && return 0
+	problem "daemon did not report 'attached to $ns_b' within ${ATTACH_SECS}s: $(tail -n 2 "$derr" | tr '\n' ' ')"
+	kill -KILL "$daemon" 2>/dev/null
+	reap
+	return 1
+}
+reap() { reap_ 2>/dev/null; }    # bash's "Killed" job notices are noise here
+reap_() {       # wait for the daemon to be gone (bounded); sets drc
+	local i
+	for ((i = 0; i < EXIT_SECS * 10; i++)); do
+		kill -0 "$daemon" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$daemon" 2>/dev/null; then
+		kill -KILL "$daemon" 2>/dev/null
+		problem "daemon still running ${EXIT_SECS}s after the signal; killed"
+	fi
+	wait "$daemon" 2>/dev/null
+	drc=$?
+}

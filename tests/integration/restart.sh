@@ -48,12 +48,12 @@ FLOW='{"id.orig_h": "192.168.1.11", "id.orig_p": 43966,
 ns_a=plrs-$$-a ns_b=plrs-$$-b      # namespaces; the veth ends carry the same names
 pin=/sys/fs/bpf/pktlens-test-$$
 tmp=$(mktemp -d /tmp/pktlens-restart.XXXXXX) || die "cannot create a temporary folder"
-daemons=()                         # every daemon started, for the trap
+pids=()                            # every daemon started, for the trap
 
 cleanup() {
 	trap - EXIT INT TERM
 	local p
-	for p in "${daemons[@]}"; do
+	for p in "${pids[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
@@ -66,43 +66,7 @@ trap 'echo "restart: interrupted" >&2; exit 130' INT TERM
 
 veth_pair "$ns_a" "$ns_b" || die "cannot create the namespaces and veth pair"
 
-# --- the daemon -------------------------------------------------------------
-# start TAG ARGS...: `pktlens run -i ns_b ARGS` in ns_b; sets daemon, and
-# waits (bounded) for "attached". Backgrounded commands of a non-interactive
-# shell ignore SIGINT; env gives the daemon the default disposition back.
-# nsenter and env exec, so $! is the daemon itself.
-start() {
-	local tag=$1 i; shift
-	derr=$tmp/$tag.err
-	nsenter --net="/run/netns/$ns_b" -- env --default-signal=INT \
-		"$pktlens" run -i "$ns_b" "$@" > "$tmp/$tag.out" 2> "$derr" < /dev/null &
-	daemon=$!
-	daemons+=("$daemon")
-	for ((i = 0; i < ATTACH_SECS * 10; i++)); do
-		grep -qs "attached to $ns_b" "$derr" && return 0
-		kill -0 "$daemon" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -qs "attached to $ns_b" "$derr" && return 0
-	problem "daemon did not report 'attached to $ns_b' within ${ATTACH_SECS}s: $(tail -n 2 "$derr" | tr '\n' ' ')"
-	kill -KILL "$daemon" 2>/dev/null
-	reap
-	return 1
-}
-reap() { reap_ 2>/dev/null; }    # bash's "Killed" job notices are noise here
-reap_() {       # wait for the daemon to be gone (bounded); sets drc
-	local i
-	for ((i = 0; i < EXIT_SECS * 10; i++)); do
-		kill -0 "$daemon" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$daemon" 2>/dev/null; then
-		kill -KILL "$daemon" 2>/dev/null
-		problem "daemon still running ${EXIT_SECS}s after the signal; killed"
-	fi
-	wait "$daemon" 2>/dev/null
-	drc=$?
-}
+# --- the daemon: start, reap (lib.sh) ---------------------------------------
 kill_hard() { kill -KILL "$daemon"; reap; }
 stop() { kill -INT "$daemon"; reap; }
 
@@ -150,20 +114,6 @@ print(len(d) if isinstance(d, list) else 0)'
 }
 
 # --- cases --------------------------------------------------------------------
-why=()
-problem() { why+=("$*"); }
-passed=0 failed=0
-finish() {
-	local w
-	if [ ${#why[@]} -eq 0 ]; then
-		passed=$((passed + 1)); printf 'ok   %s\n' "$1"
-	else
-		failed=$((failed + 1))
-		w=$(printf '%s; ' "${why[@]}")
-		printf 'FAIL %s: %s\n' "$1" "${w%; }"
-	fi
-	why=()
-}
 
 # (a) SIGKILL, no pin: the link dies with the process.
 name="SIGKILLed daemon (no --pin) leaves no XDP program on $ns_b"

@@ -67,20 +67,6 @@ grep -qs "attached to $ns_b" "$tmp/daemon.err" ||
 	die "daemon did not attach: $(tail -n 3 "$tmp/daemon.err" | tr '\n' ' ')"
 
 # --- helpers ------------------------------------------------------------------
-why=()
-problem() { why+=("$*"); }
-passed=0 failed=0
-finish() {
-	local w
-	if [ ${#why[@]} -eq 0 ]; then
-		passed=$((passed + 1)); printf 'ok   %s\n' "$1"
-	else
-		failed=$((failed + 1))
-		w=$(printf '%s; ' "${why[@]}")
-		printf 'FAIL %s: %s\n' "$1" "${w%; }"
-	fi
-	why=()
-}
 # pl ARGS...: pktlens with output in $out, $err, status in $rc
 pl() {
 	timeout "$CMD_SECS" "$pktlens" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
