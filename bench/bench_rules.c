@@ -20,6 +20,7 @@
 #include "rules.h"
 #include "pktlens.skel.h"
 #include "../tests/common/packets.h"
+#include "policy_skel.h"
 
 #define LOAD_TARGET_S 10.0
 
@@ -247,15 +248,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	prog = bpf_program__fd(skel->progs.pktlens_xdp);
-	f.policy = bpf_map__fd(skel->maps.pl_policy);
-	f.bans = bpf_map__fd(skel->maps.pl_bans);
-	f.tries = bpf_map__fd(skel->maps.pl_rule_tries);
-	f.lists = bpf_map__fd(skel->maps.pl_rule_lists);
-	f.rule_stats = bpf_map__fd(skel->maps.pl_rule_stats);
-	f.rates = bpf_map__fd(skel->maps.pl_rates);
-	f.dlims = bpf_map__fd(skel->maps.pl_dst_limits);
-	f.trust = bpf_map__fd(skel->maps.pl_dst_trust);
-	f.pins = bpf_map__fd(skel->maps.pl_arp_pins);
+	pl_policy_fds_of(skel, &f);
 
 	printf("rules: ns/packet under BPF_PROG_TEST_RUN, median of %u runs of %u packets\n",
 	       rounds, repeat);

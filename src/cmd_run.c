@@ -30,6 +30,7 @@
 #include "egress.h"
 #include "options.h"
 #include "policy_maps.h"
+#include "policy_skel.h"
 #include "rules.h"
 #include "summary.h"
 #include "pktlens.skel.h"
@@ -505,15 +506,7 @@ int cmd_run(int argc, char **argv)
 			o.pin_dir ? " (pinned maps from an older, different pktlens? remove the pin folder)" : "");
 		goto out;
 	}
-	pfds.policy = bpf_map__fd(skel->maps.pl_policy);
-	pfds.bans = bpf_map__fd(skel->maps.pl_bans);
-	pfds.tries = bpf_map__fd(skel->maps.pl_rule_tries);
-	pfds.lists = bpf_map__fd(skel->maps.pl_rule_lists);
-	pfds.rule_stats = bpf_map__fd(skel->maps.pl_rule_stats);
-	pfds.rates = bpf_map__fd(skel->maps.pl_rates);
-	pfds.dlims = bpf_map__fd(skel->maps.pl_dst_limits);
-	pfds.trust = bpf_map__fd(skel->maps.pl_dst_trust);
-	pfds.pins = bpf_map__fd(skel->maps.pl_arp_pins);
+	pl_policy_fds_of(skel, &pfds);
 	/* the rules are in force before the first packet arrives */
 	if (o.rules_file && load_rules(&pfds, &rules, o.rules_file, err, sizeof(err))) {
 		fprintf(stderr, "pktlens run: cannot load the rules of %s: %s\n", o.rules_file, err);

@@ -28,6 +28,7 @@
 #include "rules.h"
 #include "pktlens.skel.h"
 #include "../common/packets.h"
+#include "policy_skel.h"
 
 #define DROP 1                  /* XDP_DROP */
 #define PASS 2                  /* XDP_PASS */
@@ -1057,15 +1058,7 @@ static int setup(void **s)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	fds.policy = bpf_map__fd(rp.skel->maps.pl_policy);
-	fds.bans = bpf_map__fd(rp.skel->maps.pl_bans);
-	fds.tries = bpf_map__fd(rp.skel->maps.pl_rule_tries);
-	fds.lists = bpf_map__fd(rp.skel->maps.pl_rule_lists);
-	fds.rule_stats = bpf_map__fd(rp.skel->maps.pl_rule_stats);
-	fds.rates = bpf_map__fd(rp.skel->maps.pl_rates);
-	fds.dlims = bpf_map__fd(rp.skel->maps.pl_dst_limits);
-	fds.trust = bpf_map__fd(rp.skel->maps.pl_dst_trust);
-	fds.pins = bpf_map__fd(rp.skel->maps.pl_arp_pins);
+	pl_policy_fds_of(rp.skel, &fds);
 	return 0;
 }
 
