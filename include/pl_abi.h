@@ -12,6 +12,7 @@
 #define PL_DEFAULT_FLOWS   131072
 #define PL_DEFAULT_SOURCES 65536
 #define PL_DEFAULT_RINGBUF (1 << 22)    /* bytes */
+#define PL_DEFAULT_FRAGS   8192         /* IP datagrams tracked in fragments */
 
 /* A unidirectional flow. IPv4 addresses are IPv4-mapped. ICMP puts type and
  * code in the port fields, as Zeek does; non-first fragments have port 0. */
@@ -71,6 +72,32 @@ struct pl_src_val {
 	__u64 dst_sketch[PL_SKETCH_BITS / 64];   /* distinct destination hosts */
 };
 
+/* IP fragments (bpf/frag.h). A datagram is tracked from its first
+ * fragment, which carries the L4 header: its ports and its verdict are
+ * remembered for the later fragments, which carry neither. Keyed as
+ * Cilium's fragment map and the stack's reassembly queues are (RFC 791:
+ * source, destination, protocol, identification). */
+struct pl_frag_key {
+	__u8 src[16];
+	__u8 dst[16];
+	__u32 id;               /* IPv4 identification or IPv6 fragment id */
+	__u8 proto;             /* IPv4 protocol, or the IPv6 next header after the fragment header */
+	__u8 ip_version;
+	__u16 pad;
+};
+
+/* pl_frag_val.flags */
+#define PL_FRAGV_DROP   0x01    /* the first fragment was dropped: drop the rest */
+#define PL_FRAGV_ALLOW  0x02    /* an allow rule passed it: bans do not apply either */
+
+struct pl_frag_val {
+	__u16 sport, dport;     /* the first fragment's, as pl_flow_key_from sets them */
+	__u16 l4_end;           /* bytes of the fragmentable part the first fragment's L4 header covers */
+	__u8 flags;             /* PL_FRAGV_* */
+	__u8 pad;
+	__u64 first_ns;
+};
+
 /* Buckets of the per-EtherType counter. */
 enum pl_eth_class {
 	PL_ETHC_IPV4,
@@ -120,6 +147,7 @@ enum pl_event_type {
 	PL_EV_MALFORMED = 3,
 	PL_EV_PAYLOAD = 4,
 	PL_EV_ARP = 5,
+	PL_EV_FRAGMENT = 6,
 };
 
 /* pl_event_hdr.flags */
@@ -195,6 +223,31 @@ struct pl_ev_payload {
 	__u8 l7_kind;           /* what the kernel made of this segment */
 	__u8 pad[1];
 	__u8 data[PL_PAYLOAD_MAX];
+};
+
+/* One IP fragment, for reassembly in userspace (src/collector): the L7
+ * parsers and the connection need the whole datagram. Sent for every
+ * fragment (MF set or a non-zero offset), in place of the L7 and payload
+ * events a whole packet would give. The key is the flow the kernel
+ * counted the fragment in: the datagram's ports when its first fragment
+ * was seen, 0 otherwise. */
+#define PL_FRAG_DATA_MAX 1536   /* an MTU-sized IP packet; longer ones are cut */
+struct pl_ev_fragment {
+	struct pl_event_hdr h;
+	__u32 id;               /* IPv4 identification or IPv6 fragment id */
+	__u32 wire_len;         /* the frame's length on the wire */
+	__u16 frag_off;         /* where its payload goes in the datagram, bytes */
+	__u16 frag_len;         /* its payload bytes, from the IP length fields */
+	__u16 hdr_len;          /* bytes of data[] before its payload: the IP header,
+				 * IPv6 extension headers and fragment header */
+	__u16 cap;              /* bytes in data[] (the IP packet, cut at PL_FRAG_DATA_MAX) */
+	__u16 ip_total_len;
+	__u16 flags;            /* PL_F_* of the fragment (PL_F_MF: more follow) */
+	__u8 proto;             /* as in pl_frag_key */
+	__u8 ip_version;
+	__u8 malformed;         /* enum pl_malformed of the fragment as parsed */
+	__u8 pad[5];
+	__u8 data[PL_FRAG_DATA_MAX]; /* the IP packet from its first byte */
 };
 
 /* Offline replay puts this in front of the frame (XDP data_meta), so each

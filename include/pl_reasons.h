@@ -43,7 +43,11 @@
 	X(TLS_BAD_RECORD, "tls_bad_record", "TLS record length beyond 2^14+2048") \
 	X(TLS_BAD_HELLO, "tls_bad_hello", "ClientHello lengths inconsistent with each other") \
 	X(TLS_BAD_SNI, "tls_bad_sni", "server_name extension inconsistent")        \
-	X(IPV6_FRAG_TRUNCATED, "ipv6_frag_truncated", "IPv6 fragment header cut short")
+	X(IPV6_FRAG_TRUNCATED, "ipv6_frag_truncated", "IPv6 fragment header cut short") \
+	X(IPV4_FRAG_TINY, "ipv4_frag_tiny", "first IPv4 fragment too short for the whole L4 header (RFC 1858)") \
+	X(IPV4_FRAG_OFFSET_ONE, "ipv4_frag_offset_one", "IPv4 TCP fragment at offset 8: it can rewrite the TCP flags (RFC 1858)") \
+	X(IPV6_FRAG_TINY, "ipv6_frag_tiny", "first IPv6 fragment without the whole header chain and L4 header (RFC 7112)") \
+	X(FRAG_HDR_OVERLAP, "frag_hdr_overlap", "fragment overlapping the L4 header its datagram was judged on, or a first fragment repeated with other ports")
 
 enum pl_malformed {
 #define PL_REASON_ENUM(id, name, doc) PL_MAL_##id,
