@@ -38,7 +38,8 @@ BENCH_SKELS := $(BUILD)/bench_parse.skel.h $(BUILD)/bench_count.skel.h
 
 LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
 	src/records.c src/sink.c src/reasm.c src/collector.c src/counters.c \
-	src/summary.c src/options.c src/bans.c src/egress.c src/mitigations.c src/neigh.c
+	src/summary.c src/options.c src/bans.c src/egress.c src/mitigations.c src/neigh.c \
+	src/bpffs.c
 # Detections (docs/detections.md): fed by the collector's hooks.
 DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_trust.c \
 	src/detect_scan.c src/detect_dns.c src/detect_arp.c
@@ -114,7 +115,8 @@ $(BUILD)/san/test_parser: $(call sobj,tests/unit/test_parser.c)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka
 
 # Collector-side modules (options, reassembly, records, sink), natively.
-COLLECTOR_UNIT_SRCS := src/options.c src/reasm.c src/records.c src/sink.c src/detect_cfg.c
+COLLECTOR_UNIT_SRCS := src/options.c src/reasm.c src/records.c src/sink.c src/detect_cfg.c \
+	src/bpffs.c
 
 $(BUILD)/san/test_collector: $(call sobj,tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS))
 	$(call msg,LD,$@)
