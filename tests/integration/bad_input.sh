@@ -443,7 +443,6 @@ no_bpffs=(unshare --mount --propagation private -- sh -c 'n=0
 mounted_msg="pktlens run: no BPF filesystem was mounted at /sys/fs/bpf; mounted one"
 pin_priv=/sys/fs/bpf/pktlens-bi-mnt-$$
 host_fs=$(stat -f -c %T /sys/fs/bpf 2>/dev/null)
-in_mnt() { local p=$1; shift; nsenter --mount="/proc/$p/ns/mnt" -- "$@"; }
 
 out=$tmp/p1.out err=$tmp/p1.err
 "${no_bpffs[@]}" env --default-signal=INT "$pktlens" run -i "$vb" --pin "$pin_priv" \
@@ -455,15 +454,18 @@ for ((i = 0; i < CMD_SECS * 10; i++)); do
 	sleep 0.1
 done
 if grep -qs "attached to $vb" "$err"; then
-	fs=$(in_mnt "$pd" stat -f -c %T /sys/fs/bpf)
+	# the daemon's files, seen through its root (/proc/PID/root: in its
+	# mount namespace, and right under a chroot too, unlike nsenter -m)
+	mine=/proc/$pd/root
+	fs=$(stat -f -c %T "$mine/sys/fs/bpf")
 	[ "$fs" = bpf_fs ] || problem "the daemon's /sys/fs/bpf is $fs, not a BPF filesystem"
-	in_mnt "$pd" test -e "$pin_priv/pl_flows" ||
+	[ -e "$mine$pin_priv/pl_flows" ] ||
 		problem "no map pinned at $pin_priv/pl_flows in the daemon's mount namespace"
 	[ ! -e "$pin_priv" ] || problem "$pin_priv appeared on the host: the mount was not private"
 	[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = "$host_fs" ] ||
 		problem "the host's /sys/fs/bpf changed from $host_fs"
 	# the daemon's link alone holds the program then: SIGINT detaches it
-	in_mnt "$pd" rm -rf "$pin_priv"
+	rm -rf "${mine:?}$pin_priv"
 	kill -INT "$pd"
 else
 	problem "daemon did not report 'attached to $vb': $(said)"
