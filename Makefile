@@ -152,7 +152,7 @@ demo: deps $(BUILD)/pktlens
 # --- bench ---------------------------------------------------------------
 # ns/packet of the XDP program beside a bare program and xdp-filter; needs
 # root. `make bench BENCH_ARGS="--rounds 11"` passes options through.
-BENCH_SKELS := $(BUILD)/bench_parse.skel.h
+BENCH_SKELS := $(BUILD)/bench_parse.skel.h $(BUILD)/bench_flows.skel.h
 BENCH_ARGS  ?=
 
 $(BUILD)/bench_xdp: bench/bench_xdp.c bench/packets_bench.h tests/common/packets.h \
