@@ -37,7 +37,7 @@ LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
 DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_trust.c \
 	src/detect_scan.c src/detect_dns.c src/detect_arp.c
 LIB_SRCS  += $(DETECT_SRCS)
-APP_SRCS  := src/main.c src/cmd_check.c src/cmd_analyze.c src/cmd_run.c src/cmd_demo.c $(LIB_SRCS)
+APP_SRCS  := src/main.c src/cmd_check.c src/check_known.c src/cmd_analyze.c src/cmd_run.c src/cmd_demo.c $(LIB_SRCS)
 # Rules, bans, rate limits (docs/rules.md): compiler and loader, and how
 # `pktlens rules`/`bans` find a running daemon's maps.
 POLICY_SRCS := src/rules.c src/policy_maps.c src/policy_cli.c

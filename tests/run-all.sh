@@ -26,7 +26,9 @@ run "TC egress program on the XDP program's maps under BPF_PROG_TEST_RUN (ASan+U
 run "rules, bans, rate limits, destination limits, ARP pins in the XDP program; atomic rule-set swap (ASan+UBSan)" \
 	"$build/san/test_policy"
 run "differential: native vs BPF vs tshark, every capture" \
-	"$build/san/pktlens" check --pcaps "$pcaps" --strict
+	"$build/san/pktlens" check --pcaps "$pcaps" --strict --known tests/check-known-differences.tsv
+run "the checks fail when they should: check --strict and lvo.py on altered truth, lists and logs" \
+	tests/integration/checkers.sh "$pcaps" "$build/san/pktlens"
 run "live vs offline: every capture replayed over a veth pair, both vs tshark" \
 	tests/integration/live_vs_offline.sh "$pcaps" "$build/pktlens"
 run "bad input: damaged captures, bad config, no privileges; nothing left behind (ASan+UBSan)" \
