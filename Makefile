@@ -32,7 +32,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ $(WARN) \
 BPF_PROGS := pktlens pktlens_tc bench_pass
 BPF_OBJS  := $(patsubst %,$(BUILD)/%.bpf.o,$(BPF_PROGS))
 SKELS     := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_PROGS))
-BENCH_SKELS := $(BUILD)/bench_parse.skel.h $(BUILD)/bench_count.skel.h
+BENCH_SKELS := $(BUILD)/bench_parse.skel.h $(BUILD)/bench_flows.skel.h $(BUILD)/bench_count.skel.h
 # Kept: the skeletons embed them, and their .d files name them as targets.
 .SECONDARY: $(BPF_OBJS) $(BENCH_SKELS:.skel.h=.bpf.o)
 
@@ -44,7 +44,7 @@ LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
 DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_trust.c \
 	src/detect_scan.c src/detect_dns.c src/detect_arp.c
 LIB_SRCS  += $(DETECT_SRCS)
-APP_SRCS  := src/main.c src/cmd_check.c src/cmd_analyze.c src/cmd_run.c src/cmd_demo.c $(LIB_SRCS)
+APP_SRCS  := src/main.c src/cmd_check.c src/check_known.c src/cmd_analyze.c src/cmd_run.c src/cmd_demo.c $(LIB_SRCS)
 # Rules, bans, rate limits (docs/rules.md): compiler and loader, and how
 # `pktlens rules`/`bans` find a running daemon's maps.
 POLICY_SRCS := src/rules.c src/policy_maps.c src/policy_cli.c

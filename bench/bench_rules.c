@@ -4,9 +4,17 @@
  * random IPv4 /24../32 prefixes and some IPv6 ones, for a packet whose
  * source no rule covers (the trie is searched and misses) and one whose
  * source a rule denies; printed as ratios to no rules at all. Then the
- * time to parse, compile and load a million prefixes (target < 10 s).
- * Timings are printed, never judged: the exit status says only whether
- * the benchmark could run. */
+ * time to parse, compile and load each set (target for 1M: < 10 s).
+ *
+ * Each rule set lives in a pktlens instance of its own, so the sets are
+ * measured interleaved: every round times each set once, in an order that
+ * rotates from round to round, and the figures are medians over rounds; a
+ * burst of noise on the host then lands on one sample of every set, not on
+ * one set's whole block. Each round's figures are printed. The load times
+ * are interleaved likewise: every load trial reloads each set (what
+ * `pktlens rules load` does to a running daemon), rotating.
+ * Timings are printed, never judged: a missed target is marked MISSED, and
+ * the exit status says only whether the benchmark could run. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +31,7 @@
 #include "policy_skel.h"
 
 #define LOAD_TARGET_S 10.0
+#define N_SIZES 4
 
 static double now_s(void)
 {
@@ -53,33 +62,32 @@ static void packet(struct pkt *p, const char *src)
 	p->len += 64;
 }
 
-static int cmp_uint(const void *a, const void *b)
+static int cmp_double(const void *a, const void *b)
 {
-	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-/* Median ns/packet over rounds; *verdict of the last run. */
-static double time_packet(int prog, struct pkt *p, unsigned rounds, unsigned repeat, int *verdict)
+/* ns/packet of one test run of repeat packets; -1 on failure. */
+static double time_packet(int prog, struct pkt *p, unsigned repeat, int *verdict)
 {
-	unsigned ns[32], r;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->b, .data_size_in = p->len,
+		    .repeat = repeat);
 
-	if (rounds > 32)
-		rounds = 32;
-	for (r = 0; r < rounds; r++) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->b, .data_size_in = p->len,
-			    .repeat = repeat);
-
-		if (bpf_prog_test_run_opts(prog, &o)) {
-			fprintf(stderr, "bench_rules: test run failed: %s\n", strerror(errno));
-			return -1;
-		}
-		ns[r] = o.duration;
-		*verdict = (int)o.retval;
+	if (bpf_prog_test_run_opts(prog, &o)) {
+		fprintf(stderr, "bench_rules: test run failed: %s\n", strerror(errno));
+		return -1;
 	}
-	qsort(ns, rounds, sizeof(ns[0]), cmp_uint);
-	return ns[rounds / 2];
+	*verdict = (int)o.retval;
+	return o.duration;
+}
+
+/* Median of n values; sorts v. */
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* n deny rules on distinct random prefixes, none inside 192.0.2.0/24 (the
@@ -199,117 +207,253 @@ static int load_rules(const struct pl_policy_fds *f, const char *text, size_t le
 static void usage(FILE *o)
 {
 	fprintf(o,
-		"usage: bench_rules [--rounds N] [--repeat N]\n"
+		"usage: bench_rules [--rounds N] [--repeat N] [--load-trials N]\n"
 		"  ns/packet with 0, 1k, 100k and 1M deny rules (BPF_PROG_TEST_RUN), a\n"
 		"  packet missing every rule and one hitting one; and the time to parse,\n"
-		"  compile and load 1M prefixes. Needs root.\n"
-		"  --rounds N  test runs per figure, the median is shown (default 7)\n"
-		"  --repeat N  packets per test run (default 100000)\n");
+		"  compile and load each set. Each set in a pktlens instance of its own,\n"
+		"  the sets interleaved round by round. Needs root.\n"
+		"  --rounds N       rounds, each times every set once; medians (default 7)\n"
+		"  --repeat N       packets per test run (default 100000)\n"
+		"  --load-trials N  loads of every set, interleaved; median (default 3)\n");
+}
+
+/* One rule set and its own pktlens instance. */
+struct subject {
+	unsigned rules;                 /* deny rules asked for */
+	char *text;                     /* the rules file */
+	size_t len;
+	struct pktlens_bpf *skel;
+	struct pl_policy_fds f;
+	int prog;
+	struct pkt miss, hit;
+	char hit_src[INET6_ADDRSTRLEN];
+	double *miss_ns, *hit_ns;       /* per round */
+	double *load_s;                 /* per load trial: parse+compile+load */
+	struct phase last;              /* the last load's parts */
+};
+
+static int load_subject(struct subject *s, unsigned trial)
+{
+	if (load_rules(&s->f, s->text, s->len, &s->last))
+		return -1;
+	s->load_s[trial] = s->last.parse + s->last.compile + s->last.load;
+	return 0;
+}
+
+/* A set's instance, loaded with its rules (load trial 0). */
+static int setup_subject(struct subject *s, unsigned load_trials, unsigned rounds)
+{
+	int e;
+
+	snprintf(s->hit_src, sizeof(s->hit_src), "192.0.2.77");
+	s->text = make_rules(s->rules, &s->len, s->hit_src, sizeof(s->hit_src));
+	s->miss_ns = calloc(rounds, sizeof(double));
+	s->hit_ns = calloc(rounds, sizeof(double));
+	s->load_s = calloc(load_trials, sizeof(double));
+	if (!s->text || !s->miss_ns || !s->hit_ns || !s->load_s) {
+		fprintf(stderr, "bench_rules: out of memory\n");
+		return -1;
+	}
+	if (!s->rules)
+		snprintf(s->hit_src, sizeof(s->hit_src), "198.51.100.1");
+	s->skel = pktlens_bpf__open();
+	if (!s->skel) {
+		fprintf(stderr, "bench_rules: cannot open the BPF object\n");
+		return -1;
+	}
+	s->skel->rodata->cfg_replay = 0;        /* its own clock, as live */
+	s->skel->rodata->cfg_l7_events = 0;
+	e = pktlens_bpf__load(s->skel);
+	if (e) {
+		fprintf(stderr, "bench_rules: cannot load the XDP program: %s (root?)\n", strerror(-e));
+		return -1;
+	}
+	s->prog = bpf_program__fd(s->skel->progs.pktlens_xdp);
+	pl_policy_fds_of(s->skel, &s->f);
+	if (load_subject(s, 0))
+		return -1;
+	packet(&s->miss, "192.0.2.1");
+	packet(&s->hit, s->hit_src);
+	return 0;
+}
+
+static void free_subject(struct subject *s)
+{
+	struct phase ph;
+
+	if (s->skel)            /* empty set again: nothing left but this process's maps */
+		load_rules(&s->f, "", 0, &ph);
+	pktlens_bpf__destroy(s->skel);
+	free(s->text);
+	free(s->miss_ns);
+	free(s->hit_ns);
+	free(s->load_s);
+}
+
+static const char *size_name(unsigned n, char *out, size_t len)
+{
+	if (n >= 1000000 && n % 1000000 == 0)
+		snprintf(out, len, "%uM", n / 1000000);
+	else if (n >= 1000 && n % 1000 == 0)
+		snprintf(out, len, "%uk", n / 1000);
+	else
+		snprintf(out, len, "%u", n);
+	return out;
+}
+
+/* Round r times each set once (a missing and a hitting packet), starting
+ * at set r mod N_SIZES, and prints the round. */
+static int run_round(struct subject *sub, unsigned r, unsigned repeat)
+{
+	char order[64] = "", nm[16];
+	size_t o = 0;
+	unsigned j;
+
+	for (j = 0; j < N_SIZES; j++) {
+		struct subject *s = &sub[(j + r) % N_SIZES];
+		int vm, vh;
+
+		s->miss_ns[r] = time_packet(s->prog, &s->miss, repeat, &vm);
+		s->hit_ns[r] = time_packet(s->prog, &s->hit, repeat, &vh);
+		if (s->miss_ns[r] < 0 || s->hit_ns[r] < 0)
+			return -1;
+		/* a verdict other than the intended one times another path */
+		if (vm != XDP_PASS || vh != (s->rules ? XDP_DROP : XDP_PASS)) {
+			fprintf(stderr, "bench_rules: %u rules: verdicts %d (missing source) and %d (%s), not PASS and %s\n",
+				s->rules, vm, vh, s->hit_src, s->rules ? "DROP" : "PASS");
+			return -1;
+		}
+		o += (size_t)snprintf(order + o, sizeof(order) - o, "%s%s", j ? " " : "",
+				      size_name(s->rules, nm, sizeof(nm)));
+	}
+	printf("%5u  %-16s", r + 1, order);
+	for (j = 0; j < N_SIZES; j++)
+		printf(" %7.1f", sub[j].miss_ns[r]);
+	printf("  ");
+	for (j = 0; j < N_SIZES; j++)
+		printf(" %7.1f", sub[j].hit_ns[r]);
+	printf("\n");
+	return 0;
+}
+
+/* Load trial t >= 1: every set reloaded, starting at set t mod N_SIZES. */
+static int load_trial(struct subject *sub, unsigned t)
+{
+	unsigned j;
+
+	for (j = 0; j < N_SIZES; j++)
+		if (load_subject(&sub[(j + t) % N_SIZES], t))
+			return -1;
+	return 0;
+}
+
+static bool parse_pos(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v == 0 || v > 100000000ul)
+		return false;
+	*out = (unsigned)v;
+	return true;
 }
 
 int main(int argc, char **argv)
 {
-	static const unsigned sizes[] = { 0, 1000, 100000, 1000000 };
-	struct pktlens_bpf *skel;
-	struct pl_policy_fds f;
-	unsigned rounds = 7, repeat = 100000, i;
-	double base_miss = 0, base_hit = 0;
-	struct phase big = { 0 };
-	int prog, e, i2;
+	static const unsigned sizes[N_SIZES] = { 0, 1000, 100000, 1000000 };
+	struct subject sub[N_SIZES] = { { 0 } };
+	unsigned rounds = 7, repeat = 100000, load_trials = 3, r, j;
+	int i2, status = 1;
+	char nm[16];
 
 	for (i2 = 1; i2 < argc; i2++) {
 		if (!strcmp(argv[i2], "--help") || !strcmp(argv[i2], "-h")) {
 			usage(stdout);
 			return 0;
-		} else if (i2 + 1 < argc && !strcmp(argv[i2], "--rounds")) {
-			rounds = (unsigned)atoi(argv[++i2]);
-		} else if (i2 + 1 < argc && !strcmp(argv[i2], "--repeat")) {
-			repeat = (unsigned)atoi(argv[++i2]);
+		} else if (i2 + 1 < argc && !strcmp(argv[i2], "--rounds") &&
+			   parse_pos(argv[i2 + 1], &rounds)) {
+			i2++;
+		} else if (i2 + 1 < argc && !strcmp(argv[i2], "--repeat") &&
+			   parse_pos(argv[i2 + 1], &repeat)) {
+			i2++;
+		} else if (i2 + 1 < argc && !strcmp(argv[i2], "--load-trials") &&
+			   parse_pos(argv[i2 + 1], &load_trials)) {
+			i2++;
 		} else {
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (!rounds || !repeat) {
-		usage(stderr);
-		return 2;
-	}
-	skel = pktlens_bpf__open();
-	if (!skel) {
-		fprintf(stderr, "bench_rules: cannot open the BPF object\n");
-		return 1;
-	}
-	skel->rodata->cfg_replay = 0;           /* its own clock, as live */
-	skel->rodata->cfg_l7_events = 0;
-	e = pktlens_bpf__load(skel);
-	if (e) {
-		fprintf(stderr, "bench_rules: cannot load the XDP program: %s (root?)\n", strerror(-e));
-		pktlens_bpf__destroy(skel);
-		return 1;
-	}
-	prog = bpf_program__fd(skel->progs.pktlens_xdp);
-	pl_policy_fds_of(skel, &f);
-
-	printf("rules: ns/packet under BPF_PROG_TEST_RUN, median of %u runs of %u packets\n",
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("rules: ns/packet under BPF_PROG_TEST_RUN, %u runs of %u packets per set, interleaved\n",
 	       rounds, repeat);
-	printf("%9s %9s %6s %11s %7s %11s %7s  %s\n", "rules", "prefixes", "lists",
-	       "miss ns/pkt", "vs 0", "hit ns/pkt", "vs 0", "load s (parse+compile+load)");
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		struct phase ph = { 0 };
-		struct pkt miss, hit;
-		char hit_src[INET6_ADDRSTRLEN] = "192.0.2.77";
-		double m, h;
-		int vm, vh;
-		size_t len = 0;
-		char *text = make_rules(sizes[i], &len, hit_src, sizeof(hit_src));
-
-		if (!text) {
-			fprintf(stderr, "bench_rules: out of memory\n");
-			return 1;
-		}
-		if (!sizes[i])
-			snprintf(hit_src, sizeof(hit_src), "198.51.100.1");
-		if (load_rules(&f, text, len, &ph)) {
-			free(text);
-			printf("%9u  (not loaded, see above)\n", sizes[i]);
-			continue;
-		}
-		free(text);
-		packet(&miss, "192.0.2.1");
-		packet(&hit, hit_src);
-		m = time_packet(prog, &miss, rounds, repeat, &vm);
-		h = time_packet(prog, &hit, rounds, repeat, &vh);
-		if (m < 0 || h < 0)
-			return 1;
-		if (vm != 2)
-			printf("  (the missing packet was not passed: verdict %d)\n", vm);
-		if (sizes[i] && vh != 1)
-			printf("  (the hitting packet from %s was not dropped: verdict %d)\n", hit_src, vh);
-		if (!sizes[i]) {
-			base_miss = m;
-			base_hit = h;
-		}
-		printf("%9u %9u %6u %11.1f %6.2fx %11.1f %6.2fx  %.2f (%.2f+%.2f+%.2f)\n", sizes[i],
-		       ph.prefixes, ph.lists, m, base_miss > 0 ? m / base_miss : 0, h,
-		       base_hit > 0 ? h / base_hit : 0, ph.parse + ph.compile + ph.load, ph.parse,
-		       ph.compile, ph.load);
-		if (sizes[i] == 1000000)
-			big = ph;
+	printf("loading every set into a pktlens instance of its own ...\n");
+	for (j = 0; j < N_SIZES; j++) {
+		sub[j].rules = sizes[j];
+		if (setup_subject(&sub[j], load_trials, rounds))
+			goto out;
 	}
-	if (big.prefixes) {
-		double total = big.parse + big.compile + big.load;
 
-		printf("\n1M prefixes: %.2f s in all (target < %.0f s): parse %.2f, compile %.2f, load %.2f (of which filling the trie and lists %.2f, %s)%s\n",
-		       total, LOAD_TARGET_S, big.parse, big.compile, big.load, big.fill,
-		       big.batched ? "one batch call" : "one call per entry",
-		       total < LOAD_TARGET_S ? "" : "  -- MISSED THE TARGET");
+	printf("\n%5s  %-16s %-31s   %s\n", "round", "order", "miss ns/pkt", "hit ns/pkt");
+	printf("%5s  %-16s", "", "");
+	for (r = 0; r < 2; r++) {
+		printf(r ? "  " : "");
+		for (j = 0; j < N_SIZES; j++)
+			printf(" %7s", size_name(sizes[j], nm, sizeof(nm)));
 	}
-	/* empty set again: nothing left in the kernel but this process's maps */
+	printf("\n");
+	for (r = 0; r < rounds; r++)
+		if (run_round(sub, r, repeat))
+			goto out;
+
+	printf("\nload trials (s: parse+compile+load), each reloads every set, rotating:\n");
+	for (r = 0; r < load_trials; r++) {
+		if (r && load_trial(sub, r))
+			goto out;
+		printf("%5u ", r + 1);
+		for (j = 0; j < N_SIZES; j++)
+			printf(" %s %.2f", size_name(sizes[j], nm, sizeof(nm)), sub[j].load_s[r]);
+		printf("%s\n", r ? "" : "   (the first load, at set-up)");
+	}
+
 	{
-		struct phase ph;
+		double base_miss = 0, base_hit = 0, load_1m = -1;
 
-		load_rules(&f, "", 0, &ph);
+		printf("\nmedians: %u rounds, %u load trials\n", rounds, load_trials);
+		printf("%9s %9s %6s %11s %7s %11s %7s  %s\n", "rules", "prefixes", "lists",
+		       "miss ns/pkt", "vs 0", "hit ns/pkt", "vs 0", "load s, median (last: parse+compile+load)");
+		for (j = 0; j < N_SIZES; j++) {
+			struct subject *s = &sub[j];
+			double m = median(s->miss_ns, rounds), h = median(s->hit_ns, rounds);
+			double l = median(s->load_s, load_trials);
+
+			if (!s->rules) {
+				base_miss = m;
+				base_hit = h;
+			}
+			if (s->rules == 1000000)
+				load_1m = l;
+			printf("%9u %9u %6u %11.1f %6.2fx %11.1f %6.2fx  %.2f (%.2f+%.2f+%.2f)\n",
+			       s->rules, s->last.prefixes, s->last.lists, m,
+			       base_miss > 0 ? m / base_miss : 0, h, base_hit > 0 ? h / base_hit : 0,
+			       l, s->last.parse, s->last.compile, s->last.load);
+		}
+		printf("  (hit with 0 rules: a packet from %s, passed like the missing one)\n",
+		       sub[0].hit_src);
+		if (load_1m >= 0) {
+			const struct phase *big = &sub[N_SIZES - 1].last;
+
+			printf("\n1M prefixes: %.2f s in all, median of %u (target < %.0f s): %s; last load: parse %.2f, compile %.2f, load %.2f (of which filling the trie and lists %.2f, %s)\n",
+			       load_1m, load_trials, LOAD_TARGET_S,
+			       load_1m < LOAD_TARGET_S ? "met" : "MISSED", big->parse, big->compile,
+			       big->load, big->fill, big->batched ? "one batch call" : "one call per entry");
+		}
 	}
-	pktlens_bpf__destroy(skel);
-	return 0;
+	status = 0;
+out:
+	for (j = 0; j < N_SIZES; j++)
+		free_subject(&sub[j]);
+	return status;
 }

@@ -12,7 +12,21 @@
  * event's cost is the kernel waking a consumer that keeps up.
  * Programs are interleaved round by round and the median is reported, so a
  * burst of noise moves one sample, not one column. A missed target is
- * printed, never an error: timings are not pass/fail. */
+ * printed (MISSED), never an error: timings are not pass/fail.
+ *
+ * BPF_PROG_TEST_RUN repeats one frame, so every run of it finds the same
+ * flow, hot in L1. The second table times each packet over --flows
+ * distinct flows (10,000 by default) in a pktlens instance of its own:
+ * bench_flows.bpf.c rewrites the frame to the next flow before every run
+ * and tail-calls the program, so a test run walks the whole table as a busy
+ * link does. The table is filled first (every flow exists, as for most
+ * packets of a real link) and checked: as many entries as flows, and no
+ * flow created during the timed runs. The alternatives were worse: one
+ * test run per frame costs ~2 us of syscall per packet, which buries the
+ * ~100 ns measured; a pre-filled table with one hot frame shows the table's
+ * size but not its cache misses. The same rewriter runs in front of the one
+ * hot flow and of xdp-filter, and its own cost (rewriter + XDP_PASS minus
+ * XDP_PASS) is subtracted, so the columns compare with the first table. */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -30,6 +44,7 @@
 #include "pktlens.skel.h"
 #include "bench_pass.skel.h"
 #include "bench_parse.skel.h"
+#include "bench_flows.skel.h"
 #include "packets_bench.h"
 
 #define XDP_FILTER_DEFAULT "/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_dny_all.o"
@@ -37,6 +52,8 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define EV_TYPES 8              /* event types tallied one by one */
+#define FLOWS_DEFAULT 10000
+#define FLOWS_MAX (1u << 24)    /* what bench_flows can tell apart */
 
 enum prog_id {
 	PROG_PKTLENS,           /* the full program, live mode: what ships */
@@ -44,11 +61,19 @@ enum prog_id {
 	PROG_XDP_FILTER,        /* xdp-filter, deny mode, empty tables */
 	PROG_NO_EVENTS,         /* the full program with cfg_l7_events = 0 */
 	PROG_PARSE_ONLY,        /* the parser alone */
+	/* Through bench_flows (the second table); FL_FIRST.. are those. */
+	FL_PKTLENS_1,           /* pktlens (the same instance as above), one flow */
+	FL_PKTLENS_N,           /* pktlens, an instance of its own, N flows */
+	FL_BARE_N,              /* XDP_PASS, N flows: the rewriter's own cost */
+	FL_XDP_FILTER_N,        /* xdp-filter, N flows */
 	PROG__COUNT
 };
+#define FL_FIRST FL_PKTLENS_1
 
 static const char *const prog_names[PROG__COUNT] = {
 	"pktlens", "bare XDP_PASS", "xdp-filter", "pktlens, no events", "parser only",
+	"pktlens, 1 flow (rewriter)", "pktlens, N flows (rewriter)",
+	"bare XDP_PASS, N flows (rewriter)", "xdp-filter, N flows (rewriter)",
 };
 
 struct bench_packet {
@@ -58,6 +83,11 @@ struct bench_packet {
 	double target;          /* pktlens/xdp-filter at most (the issue); 0: none */
 	bool emits_l7;          /* live pktlens sends an L7 event for it */
 	struct pkt p;
+	/* Where bench_flows writes the flow, from the parse; has_flows is
+	 * false for a packet without ports (no flow to vary). */
+	bool has_flows;
+	unsigned int port_off, addr_off, base_port, base_addr;
+	unsigned int next_flow[PROG__COUNT];    /* each subject's place in the cycle */
 };
 
 static const char *check_tcp_data(const struct pl_meta *m)
@@ -110,11 +140,14 @@ static const char *check_malformed(const struct pl_meta *m)
 }
 
 static struct bench_packet packets[] = {
-	{ "TCP data, IPv4",      pk_bench_tcp_data,  check_tcp_data,  0.6, false, { { 0 }, 0 } },
-	{ "DNS query, UDP/53",   pk_dns_query,       check_dns,       1.5, true,  { { 0 }, 0 } },
-	{ "TLS 1.3 ClientHello", pk_bench_tls_ch,    check_tls,       2.5, true,  { { 0 }, 0 } },
-	{ "IPv6 + 3 ext, TCP",   pk_bench_ipv6_ext,  check_ipv6_ext,  0,   false, { { 0 }, 0 } },
-	{ "malformed, IHL 3",    pk_bench_malformed, check_malformed, 0,   false, { { 0 }, 0 } },
+	{ .name = "TCP data, IPv4",      .build = pk_bench_tcp_data,  .check = check_tcp_data,
+	  .target = 0.6 },
+	{ .name = "DNS query, UDP/53",   .build = pk_dns_query,       .check = check_dns,
+	  .target = 1.5, .emits_l7 = true },
+	{ .name = "TLS 1.3 ClientHello", .build = pk_bench_tls_ch,    .check = check_tls,
+	  .target = 2.5, .emits_l7 = true },
+	{ .name = "IPv6 + 3 ext, TCP",   .build = pk_bench_ipv6_ext,  .check = check_ipv6_ext },
+	{ .name = "malformed, IHL 3",    .build = pk_bench_malformed, .check = check_malformed },
 };
 #define N_PACKETS (sizeof(packets) / sizeof(packets[0]))
 
@@ -127,11 +160,14 @@ static const char *const reason_names[] = {
 struct bench {
 	int fd[PROG__COUNT];            /* program fds, -1 when not available */
 	struct bpf_map *scratch[PROG__COUNT];   /* pl_scratch of pktlens and parser */
-	struct pktlens_bpf *live, *no_events;
+	struct pktlens_bpf *live, *no_events, *many;
 	struct bench_pass_bpf *bare;
 	struct bench_parse_bpf *parse;
+	struct bench_flows_bpf *flows;
 	struct bpf_object *xdp_filter;
 	int ncpu, measure_cpu, consumer_cpu;
+	unsigned int n_flows;           /* distinct flows of the FL_*_N subjects */
+	unsigned int flow_capacity;     /* the many-flows instance's pl_flows size */
 	unsigned long long l7_sent;     /* live pktlens runs on packets with an L7 record */
 };
 
@@ -227,7 +263,8 @@ static int pick_cpus(struct bench *b)
 	return 0;
 }
 
-static int load_pktlens(struct pktlens_bpf **skel, bool l7_events)
+/* flow_entries: the flow table's size, 0 for pktlens' default. */
+static int load_pktlens(struct pktlens_bpf **skel, bool l7_events, unsigned int flow_entries)
 {
 	int e;
 
@@ -235,6 +272,11 @@ static int load_pktlens(struct pktlens_bpf **skel, bool l7_events)
 	if (!*skel)
 		return fail("cannot open the pktlens BPF object", errno);
 	(*skel)->rodata->cfg_l7_events = l7_events;     /* cfg_replay stays 0: live */
+	if (flow_entries) {
+		e = bpf_map__set_max_entries((*skel)->maps.pl_flows, flow_entries);
+		if (e)
+			return fail("cannot size pl_flows", e);
+	}
 	e = pktlens_bpf__load(*skel);
 	if (e)
 		return fail("cannot load pktlens_xdp (needs root; PKTLENS_DEBUG=1 shows the verifier log)", e);
@@ -275,13 +317,57 @@ static int load_xdp_filter(struct bench *b, const char *path)
 	return -1;
 }
 
+/* The rewriter in front of each program of the second table. */
+static int load_flows(struct bench *b)
+{
+	struct {
+		enum prog_id id;
+		struct bpf_program *prog;
+		struct bpf_map *slot;
+		int target;
+	} fl[] = {
+		{ FL_PKTLENS_1, NULL, NULL, b->fd[PROG_PKTLENS] },
+		{ FL_PKTLENS_N, NULL, NULL, bpf_program__fd(b->many->progs.pktlens_xdp) },
+		{ FL_BARE_N, NULL, NULL, b->fd[PROG_BARE] },
+		{ FL_XDP_FILTER_N, NULL, NULL, b->fd[PROG_XDP_FILTER] },
+	};
+	__u32 zero = 0;
+	size_t i;
+	int e;
+
+	b->flows = bench_flows_bpf__open_and_load();
+	if (!b->flows)
+		return fail("cannot load bench_flows (PKTLENS_DEBUG=1 shows the verifier log)", errno);
+	fl[0].prog = b->flows->progs.flows_pktlens;
+	fl[0].slot = b->flows->maps.flows_pktlens_target;
+	fl[1].prog = b->flows->progs.flows_pktlens_many;
+	fl[1].slot = b->flows->maps.flows_pktlens_many_target;
+	fl[2].prog = b->flows->progs.flows_bare;
+	fl[2].slot = b->flows->maps.flows_bare_target;
+	fl[3].prog = b->flows->progs.flows_xdp_filter;
+	fl[3].slot = b->flows->maps.flows_xdp_filter_target;
+	for (i = 0; i < sizeof(fl) / sizeof(fl[0]); i++) {
+		if (fl[i].target < 0)
+			continue;               /* no xdp-filter: a column less */
+		e = bpf_map__update_elem(fl[i].slot, &zero, sizeof(zero), &fl[i].target,
+					 sizeof(fl[i].target), BPF_ANY);
+		if (e)
+			return fail("cannot put a program in bench_flows' tail-call slot", e);
+		b->fd[fl[i].id] = bpf_program__fd(fl[i].prog);
+	}
+	b->scratch[FL_PKTLENS_1] = b->live->maps.pl_scratch;
+	b->scratch[FL_PKTLENS_N] = b->many->maps.pl_scratch;
+	return 0;
+}
+
 static int load_all(struct bench *b, const char *xdp_filter_path)
 {
 	int e, i;
 
 	for (i = 0; i < PROG__COUNT; i++)
 		b->fd[i] = -1;
-	if (load_pktlens(&b->live, true) || load_pktlens(&b->no_events, false))
+	if (load_pktlens(&b->live, true, 0) || load_pktlens(&b->no_events, false, 0) ||
+	    load_pktlens(&b->many, true, b->flow_capacity))
 		return -1;
 	b->fd[PROG_PKTLENS] = bpf_program__fd(b->live->progs.pktlens_xdp);
 	b->fd[PROG_NO_EVENTS] = bpf_program__fd(b->no_events->progs.pktlens_xdp);
@@ -302,32 +388,55 @@ static int load_all(struct bench *b, const char *xdp_filter_path)
 	b->fd[PROG_PARSE_ONLY] = bpf_program__fd(b->parse->progs.bench_parse);
 	b->scratch[PROG_PARSE_ONLY] = b->parse->maps.pl_scratch;
 
-	return load_xdp_filter(b, xdp_filter_path);
+	if (load_xdp_filter(b, xdp_filter_path))
+		return -1;
+	return load_flows(b);
 }
 
 static void unload_all(struct bench *b)
 {
+	bench_flows_bpf__destroy(b->flows);     /* first: its slots hold the others */
 	bpf_object__close(b->xdp_filter);
 	bench_parse_bpf__destroy(b->parse);
 	bench_pass_bpf__destroy(b->bare);
+	pktlens_bpf__destroy(b->many);
 	pktlens_bpf__destroy(b->no_events);
 	pktlens_bpf__destroy(b->live);
 }
 
+static bool is_xdp_filter(enum prog_id k)
+{
+	return k == PROG_XDP_FILTER || k == FL_XDP_FILTER_N;
+}
+
 /* Ours pass every packet; xdp-filter's verdict is its own business (in
- * deny mode with empty tables it drops all, after every lookup missed). */
-static int run(struct bench *b, enum prog_id k, const struct bench_packet *pk,
+ * deny mode with empty tables it drops all, after every lookup missed).
+ * A subject behind the rewriter goes on in the flow cycle where its last
+ * test run on this packet left off. */
+static int run(struct bench *b, enum prog_id k, struct bench_packet *pk,
 	       unsigned int repeat, unsigned int *ns, unsigned int *verdict)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pk->p.b, .data_size_in = pk->p.len,
 		    .repeat = repeat);
-	int e = bpf_prog_test_run_opts(b->fd[k], &o);
+	struct bench_flows_bpf__bss *g = b->flows ? b->flows->bss : NULL;
+	int e;
 
+	if (k >= FL_FIRST) {
+		g->flows = k == FL_PKTLENS_1 ? 1 : b->n_flows;
+		g->next_flow = pk->next_flow[k];
+		g->port_off = pk->port_off;
+		g->addr_off = pk->addr_off;
+		g->base_port = pk->base_port;
+		g->base_addr = pk->base_addr;
+	}
+	e = bpf_prog_test_run_opts(b->fd[k], &o);
 	if (e)
 		return e;
-	if (k == PROG_PKTLENS && pk->emits_l7)
+	if (k >= FL_FIRST)
+		pk->next_flow[k] = g->next_flow;
+	if ((k == PROG_PKTLENS || k == FL_PKTLENS_1 || k == FL_PKTLENS_N) && pk->emits_l7)
 		b->l7_sent += repeat;
-	if (k != PROG_XDP_FILTER && o.retval != XDP_PASS) {
+	if (!is_xdp_filter(k) && o.retval != XDP_PASS) {
 		fprintf(stderr, "bench_xdp: verdict %u instead of XDP_PASS\n", o.retval);
 		return -EPROTO;
 	}
@@ -353,6 +462,31 @@ static int read_percpu(struct bpf_map *map, int ncpu, int cpu, void *out, size_t
 	return e;
 }
 
+/* Where the rewriter finds the flow of pk, from pktlens' own parse of it:
+ * the source port and the last byte of the source address. A packet
+ * without ports has no flow to vary and stays out of the second table. */
+static void set_flow_fields(struct bench_packet *pk, const struct pl_meta *m)
+{
+	unsigned int l3 = 14 + 4u * m->n_vlans;
+
+	pk->has_flows = (m->flags & PL_F_L4) && (m->l4_proto == 6 || m->l4_proto == 17);
+	if (!pk->has_flows)
+		return;
+	pk->port_off = m->l4_off;
+	pk->addr_off = l3 + (m->ip_version == 4 ? 15 : 23);
+	pk->base_port = m->sport;
+	pk->base_addr = pk->p.b[pk->addr_off];
+	/* the offsets must find what the parser read, or the cycle would
+	 * rewrite something else */
+	if (pk->port_off + 2 > pk->p.len ||
+	    (pk->p.b[pk->port_off] << 8 | pk->p.b[pk->port_off + 1]) != m->sport ||
+	    pk->base_addr != m->src[15]) {
+		fprintf(stderr, "bench_xdp: \"%s\": source port or address not where expected: no many-flows column\n",
+			pk->name);
+		pk->has_flows = false;
+	}
+}
+
 /* A packet the program gives up on early would time the wrong thing: check
  * that every variant parsed each packet as intended, and that ours pass
  * it. This first run also inserts each flow, so the timed runs take
@@ -370,7 +504,7 @@ static int sanity_check(struct bench *b)
 		for (k = 0; k < PROG__COUNT; k++) {
 			const char *why;
 
-			if (b->fd[k] < 0)
+			if (b->fd[k] < 0 || (k >= FL_FIRST && !packets[i].has_flows))
 				continue;
 			e = run(b, k, &packets[i], 1, &ns, &verdict);
 			if (e) {
@@ -380,6 +514,11 @@ static int sanity_check(struct bench *b)
 			}
 			if (k == PROG_XDP_FILTER)
 				xf_verdict = verdict;
+			else if (k == FL_XDP_FILTER_N && verdict != xf_verdict) {
+				fprintf(stderr, "bench_xdp: xdp-filter behind the rewriter: verdict %u, not %u as alone\n",
+					verdict, xf_verdict);
+				return -1;
+			}
 			if (!b->scratch[k])
 				continue;
 			e = read_percpu(b->scratch[k], b->ncpu, b->measure_cpu, &m, sizeof(m));
@@ -394,10 +533,17 @@ static int sanity_check(struct bench *b)
 					m.l7_kind, m.l4_proto);
 				return -1;
 			}
+			if (k == PROG_PKTLENS)
+				set_flow_fields(&packets[i], &m);
 		}
 		printf("  ok  %-20s %4u bytes", packets[i].name, packets[i].p.len);
 		if (xf_verdict < sizeof(verdicts) / sizeof(verdicts[0]))
 			printf("   xdp-filter: XDP_%s", verdicts[xf_verdict]);
+		if (packets[i].has_flows)
+			printf("   flows: source port at %u, address byte at %u",
+			       packets[i].port_off, packets[i].addr_off);
+		else
+			printf("   no ports: not in the many-flows table");
 		printf("\n");
 	}
 	return 0;
@@ -417,29 +563,110 @@ static double median(unsigned int *v, unsigned int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
+/* The many-flows instance's counters, summed over CPUs. */
+struct flow_counts {
+	unsigned long long flows_new, insert_fail, events_lost;
+};
+
+static int read_counts(const struct bench *b, const struct pktlens_bpf *skel,
+		       struct flow_counts *out)
+{
+	struct pl_counters *all;
+	size_t stride = (sizeof(*all) + 7) & ~(size_t)7;
+	__u32 zero = 0;
+	int e, c;
+
+	all = calloc((size_t)b->ncpu, stride);
+	if (!all)
+		return -ENOMEM;
+	e = bpf_map__lookup_elem(skel->maps.pl_stats, &zero, sizeof(zero), all,
+				 stride * (size_t)b->ncpu, 0);
+	memset(out, 0, sizeof(*out));
+	for (c = 0; !e && c < b->ncpu; c++) {
+		const struct pl_counters *pc = (const void *)((char *)all + stride * (size_t)c);
+
+		out->flows_new += pc->flows_new;
+		out->insert_fail += pc->flow_insert_fail;
+		out->events_lost += pc->events_lost;
+	}
+	free(all);
+	return e;
+}
+
+/* Entries in a hash map, walked key by key. */
+static long count_entries(struct bpf_map *map)
+{
+	struct pl_flow_key k, next;
+	long n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map__get_next_key(map, prev, &next, sizeof(next))) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return errno == ENOENT ? n : -1;
+}
+
+/* After the warm-up every flow of the cycle must be in the many-flows
+ * table, or the timed runs would time inserts (or an LRU evicting). */
+static int check_flow_table(struct bench *b, struct flow_counts *at_start)
+{
+	long want = 0, got;
+	size_t i;
+	int e;
+
+	for (i = 0; i < N_PACKETS; i++)
+		if (packets[i].has_flows)
+			want += b->n_flows;
+	got = count_entries(b->many->maps.pl_flows);
+	e = read_counts(b, b->many, at_start);
+	if (got < 0 || e)
+		return fail("cannot read the many-flows instance's maps", got < 0 ? errno : e);
+	printf("many-flows table after the warm-up: %ld flows of %ld expected, capacity %u, %llu inserts failed\n",
+	       got, want, b->flow_capacity, at_start->insert_fail);
+	if (got != want || at_start->insert_fail) {
+		fprintf(stderr, "bench_xdp: the many-flows table does not hold one entry per flow: its column would time inserts\n");
+		return -1;
+	}
+	return 0;
+}
+
 /* Round r runs every packet through every program, starting with a
  * different program each round, so slow drift or a neighbour's burst is
- * spread over all columns alike. samples[(pkt * PROG__COUNT + prog) * rounds + r] */
+ * spread over all columns alike. samples[(pkt * PROG__COUNT + prog) * rounds + r]
+ * *at_start: the many-flows instance's counters when the timed runs began. */
 static int measure(struct bench *b, unsigned int rounds, unsigned int repeat,
-		   unsigned int *samples)
+		   unsigned int *samples, struct flow_counts *at_start)
 {
 	unsigned int r, ns, verdict, warm = repeat < 10000 ? repeat : 10000;
 	size_t i;
 	enum prog_id k;
 	int e;
 
-	for (i = 0; i < N_PACKETS; i++)         /* warm caches and clocks, untimed */
-		for (k = 0; k < PROG__COUNT; k++)
-			if (b->fd[k] >= 0 &&
-			    (e = run(b, k, &packets[i], warm, &ns, &verdict)))
+	/* Warm caches and clocks, untimed; a many-flows subject goes once
+	 * round its whole cycle, which fills the table. */
+	for (i = 0; i < N_PACKETS; i++) {
+		for (k = 0; k < PROG__COUNT; k++) {
+			bool cycle = k == FL_PKTLENS_N || k == FL_BARE_N || k == FL_XDP_FILTER_N;
+
+			if (b->fd[k] < 0 || (k >= FL_FIRST && !packets[i].has_flows))
+				continue;
+			e = run(b, k, &packets[i], cycle && b->n_flows > warm ? b->n_flows : warm,
+				&ns, &verdict);
+			if (e)
 				goto failed;
+		}
+	}
+	if (check_flow_table(b, at_start))
+		return -1;
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < N_PACKETS; i++) {
 			int j;
 
 			for (j = 0; j < PROG__COUNT; j++) {
 				k = (enum prog_id)((j + r) % PROG__COUNT);
-				if (b->fd[k] < 0)
+				if (b->fd[k] < 0 || (k >= FL_FIRST && !packets[i].has_flows))
 					continue;
 				e = run(b, k, &packets[i], repeat, &ns, &verdict);
 				if (e)
@@ -455,34 +682,56 @@ failed:
 	return -1;
 }
 
-static void print_results(const struct bench *b, unsigned int rounds, unsigned int *samples)
+/* "met" or "MISSED" for a ratio and its ceiling; "n/a" without a ratio. */
+static const char *target_mark(double ratio, double ceiling)
 {
-	double med[N_PACKETS][PROG__COUNT] = { { 0 } }, spread[N_PACKETS] = { 0 };
-	bool have_xf = b->fd[PROG_XDP_FILTER] >= 0;
+	if (ratio <= 0)
+		return "n/a";
+	return ratio <= ceiling ? "met" : "MISSED";
+}
+
+/* med[pkt][prog]: medians; spread[pkt][prog]: max - min over rounds, % of
+ * the median. */
+struct results {
+	double med[N_PACKETS][PROG__COUNT];
+	double spread[N_PACKETS][PROG__COUNT];
+};
+
+static void summarise(const struct bench *b, unsigned int rounds, unsigned int *samples,
+		      struct results *res)
+{
 	size_t i;
 	int k;
 
+	memset(res, 0, sizeof(*res));
 	for (i = 0; i < N_PACKETS; i++) {
 		for (k = 0; k < PROG__COUNT; k++) {
 			unsigned int *v = samples + (i * PROG__COUNT + (size_t)k) * rounds;
 
-			if (b->fd[k] < 0)
+			if (b->fd[k] < 0 || (k >= FL_FIRST && !packets[i].has_flows))
 				continue;
-			med[i][k] = median(v, rounds);  /* v is sorted from here on */
-			if (k == PROG_PKTLENS && med[i][k] > 0)
-				spread[i] = 100.0 * (v[rounds - 1] - v[0]) / med[i][k];
+			res->med[i][k] = median(v, rounds);  /* v is sorted from here on */
+			if (res->med[i][k] > 0)
+				res->spread[i][k] = 100.0 * (v[rounds - 1] - v[0]) / res->med[i][k];
 		}
 	}
+}
 
-	printf("\nmedian ns/packet (spread: pktlens max-min over rounds, %% of median)\n\n");
-	printf("%-20s %5s %8s %6s %6s %10s %6s %7s %6s %4s\n", "packet", "bytes", "pktlens",
-	       "spread", "bare", "xdp-filter", "pl/xf", "pl/bare", "target", "met");
+static void print_hot(const struct bench *b, const struct results *res)
+{
+	bool have_xf = b->fd[PROG_XDP_FILTER] >= 0;
+	unsigned int missed = 0;
+	size_t i;
+
+	printf("\none hot flow: median ns/packet (spread: pktlens max-min over rounds, %% of median)\n\n");
+	printf("%-20s %5s %8s %6s %6s %10s %6s %7s %6s %6s\n", "packet", "bytes", "pktlens",
+	       "spread", "bare", "xdp-filter", "pl/xf", "pl/bare", "target", "");
 	for (i = 0; i < N_PACKETS; i++) {
 		const struct bench_packet *pk = &packets[i];
-		double pl = med[i][PROG_PKTLENS], xf = med[i][PROG_XDP_FILTER];
-		double bare = med[i][PROG_BARE];
-		char xf_s[16] = "-", ratio_xf[16] = "-", ratio_bare[16] = "-";
-		char target[16] = "-", met[8] = "-";
+		const double *m = res->med[i];
+		double pl = m[PROG_PKTLENS], xf = m[PROG_XDP_FILTER], bare = m[PROG_BARE];
+		char xf_s[16] = "-", ratio_xf[16] = "-", ratio_bare[16] = "-", target[16] = "-";
+		const char *mark = "";
 
 		if (have_xf) {
 			snprintf(xf_s, sizeof(xf_s), "%.1f", xf);
@@ -493,12 +742,14 @@ static void print_results(const struct bench *b, unsigned int rounds, unsigned i
 			snprintf(ratio_bare, sizeof(ratio_bare), "%.1fx", pl / bare);
 		if (pk->target > 0) {
 			snprintf(target, sizeof(target), "<=%.1fx", pk->target);
-			snprintf(met, sizeof(met), "%s",
-				 !have_xf || xf <= 0 ? "n/a" : pl <= pk->target * xf ? "yes" : "NO");
+			mark = target_mark(have_xf && xf > 0 ? pl / xf : 0, pk->target);
+			missed += !strcmp(mark, "MISSED");
 		}
-		printf("%-20s %5u %8.1f %5.0f%% %6.1f %10s %6s %7s %6s %4s\n", pk->name,
-		       pk->p.len, pl, spread[i], bare, xf_s, ratio_xf, ratio_bare, target, met);
+		printf("%-20s %5u %8.1f %5.0f%% %6.1f %10s %6s %7s %6s %6s\n", pk->name,
+		       pk->p.len, pl, res->spread[i][PROG_PKTLENS], bare, xf_s, ratio_xf,
+		       ratio_bare, target, mark);
 	}
+	printf("targets (pktlens/xdp-filter, one hot flow): %u missed\n", missed);
 
 	/* Each variant adds one part to the one before: the differences of
 	 * medians say where the time goes (a few ns of noise either way). */
@@ -506,7 +757,7 @@ static void print_results(const struct bench *b, unsigned int rounds, unsigned i
 	printf("%-20s %9s %7s %7s %7s %7s\n", "packet", "test run", "parse", "state",
 	       "events", "total");
 	for (i = 0; i < N_PACKETS; i++) {
-		const double *m = med[i];
+		const double *m = res->med[i];
 
 		printf("%-20s %9.1f %7.1f %7.1f %7.1f %7.1f\n", packets[i].name, m[PROG_BARE],
 		       m[PROG_PARSE_ONLY] - m[PROG_BARE], m[PROG_NO_EVENTS] - m[PROG_PARSE_ONLY],
@@ -518,39 +769,79 @@ static void print_results(const struct bench *b, unsigned int rounds, unsigned i
 	       "  cfg_l7_events=0)\n");
 }
 
-static int events_lost(const struct bench *b, unsigned long long *lost)
+/* The second table: every figure through the rewriter, its own cost
+ * (rewriter + XDP_PASS minus XDP_PASS alone) taken off, so that "1 flow"
+ * reads like the first table's pktlens column and "N flows" differs from
+ * it by what the table's size and cache misses cost. */
+static void print_many(const struct bench *b, const struct results *res)
 {
-	struct pl_counters *all;
-	size_t stride = (sizeof(*all) + 7) & ~(size_t)7;
-	__u32 zero = 0;
-	int e, c;
+	bool have_xf = b->fd[FL_XDP_FILTER_N] >= 0;
+	unsigned int missed = 0;
+	char n_col[24];
+	size_t i;
 
-	all = calloc((size_t)b->ncpu, stride);
-	if (!all)
-		return -ENOMEM;
-	e = bpf_map__lookup_elem(b->live->maps.pl_stats, &zero, sizeof(zero), all,
-				 stride * (size_t)b->ncpu, 0);
-	*lost = 0;
-	for (c = 0; !e && c < b->ncpu; c++)
-		*lost += ((struct pl_counters *)((char *)all + stride * (size_t)c))->events_lost;
-	free(all);
-	return e;
+	snprintf(n_col, sizeof(n_col), "%u flows", b->n_flows);
+	printf("\n%u distinct flows per packet (a pktlens instance of its own, pl_flows of %u\n"
+	       "entries, filled first) beside one hot flow: median ns/packet, the rewriter's\n"
+	       "own cost taken off every column (spread: N flows, max-min over rounds)\n\n",
+	       b->n_flows, b->flow_capacity);
+	printf("%-20s %8s %11s %6s %6s %10s %6s %6s %6s %8s\n", "packet", "1 flow", n_col,
+	       "spread", "N/1", "xdp-filter", "pl/xf", "target", "", "rewriter");
+	for (i = 0; i < N_PACKETS; i++) {
+		const struct bench_packet *pk = &packets[i];
+		const double *m = res->med[i];
+		double w = m[FL_BARE_N] - m[PROG_BARE];
+		double one = m[FL_PKTLENS_1] - w, many = m[FL_PKTLENS_N] - w;
+		double xf = m[FL_XDP_FILTER_N] - w;
+		char xf_s[16] = "-", ratio_xf[16] = "-", target[16] = "-";
+		const char *mark = "";
+
+		if (!pk->has_flows) {
+			printf("%-20s %8s %11s %6s %6s %10s %6s %6s %6s %8s\n", pk->name, "-", "-",
+			       "", "", "", "", "", "", "no ports");
+			continue;
+		}
+		if (have_xf) {
+			snprintf(xf_s, sizeof(xf_s), "%.1f", xf);
+			if (xf > 0)
+				snprintf(ratio_xf, sizeof(ratio_xf), "%.2fx", many / xf);
+		}
+		if (pk->target > 0) {
+			snprintf(target, sizeof(target), "<=%.1fx", pk->target);
+			mark = target_mark(have_xf && xf > 0 ? many / xf : 0, pk->target);
+			missed += !strcmp(mark, "MISSED");
+		}
+		printf("%-20s %8.1f %11.1f %5.0f%% %5.2fx %10s %6s %6s %6s %8.1f\n", pk->name, one,
+		       many, res->spread[i][FL_PKTLENS_N], one > 0 ? many / one : 0, xf_s, ratio_xf,
+		       target, mark, w);
+	}
+	printf("targets (pktlens/xdp-filter, %u flows): %u missed\n", b->n_flows, missed);
+	printf("  1 flow: pktlens behind the rewriter, one flow (compare the first table);\n"
+	       "  %u flows: each run of a test run on the next flow of the cycle; N/1: what\n"
+	       "  the table's size and cache misses cost; xdp-filter: behind the same rewriter,\n"
+	       "  %u flows; rewriter: its own cost, subtracted from the others\n",
+	       b->n_flows, b->n_flows);
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: bench_xdp [--rounds N] [--repeat N] [--consumer poll|batch]\n"
+		"usage: bench_xdp [--rounds N] [--repeat N] [--flows N] [--consumer poll|batch]\n"
 		"                 [--xdp-filter PATH]\n"
 		"\n"
 		"ns per packet of pktlens' XDP program (live mode, L7 events drained by a\n"
 		"consumer on another CPU) under BPF_PROG_TEST_RUN, beside a bare XDP_PASS\n"
 		"program and xdp-filter's deny-all program, on five packets. Prints the\n"
-		"median over rounds, ratios, the issue's targets, and where the time goes.\n"
+		"median over rounds, ratios, the issue's targets, and where the time goes;\n"
+		"then the same with N distinct flows in the flow table (a rewriter in front\n"
+		"of each program moves every run to the next flow) beside one hot flow.\n"
 		"Needs root. Exits 0 whether or not targets are met; 1 on errors.\n"
 		"\n"
 		"  --rounds N         interleaved rounds, median taken over them (default 7)\n"
 		"  --repeat N         runs per test run, averaged by the kernel (default 200000)\n"
+		"  --flows N          distinct flows of the second table (default " STR(FLOWS_DEFAULT) ",\n"
+		"                     at most 16777216; the flow table grows past pktlens' default\n"
+		"                     to hold them twice over)\n"
 		"  --consumer poll    the ring consumer sleeps in ring_buffer__poll and the kernel\n"
 		"                     wakes it as events come, as a daemon's would (default)\n"
 		"  --consumer batch   it drains every " STR(BATCH_PERIOD_US) "us instead: shows what the wakeups cost\n"
@@ -591,10 +882,11 @@ static int jit_enabled(void)
 int main(int argc, char **argv)
 {
 	unsigned int rounds = 7, repeat = 200000, *samples = NULL;
-	unsigned long long lost = 0;
+	struct flow_counts hot = { 0 }, many_start = { 0 }, many_end = { 0 };
+	struct results *res = NULL;
 	const char *xdp_filter_path = XDP_FILTER_DEFAULT;
 	struct consumer cons = { 0 };
-	struct bench b = { 0 };
+	struct bench b = { .n_flows = FLOWS_DEFAULT };
 	struct utsname u;
 	bool consuming = false;
 	int i, e, status = 1;
@@ -607,6 +899,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--rounds") && parse_count(argv[i + 1], &rounds)) {
 			i++;
 		} else if (!strcmp(argv[i], "--repeat") && parse_count(argv[i + 1], &repeat)) {
+			i++;
+		} else if (!strcmp(argv[i], "--flows") && parse_count(argv[i + 1], &b.n_flows) &&
+			   b.n_flows <= FLOWS_MAX) {
 			i++;
 		} else if (!strcmp(argv[i], "--consumer") && argv[i + 1] &&
 			   (!strcmp(argv[i + 1], "poll") || !strcmp(argv[i + 1], "batch"))) {
@@ -631,10 +926,16 @@ int main(int argc, char **argv)
 		return 1;
 	for (p = 0; p < N_PACKETS; p++)
 		packets[p].build(&packets[p].p);
+	/* Room for every packet's cycle twice over: an LRU table near full
+	 * evicts before it is full, and the check after the warm-up would
+	 * stop the benchmark. pktlens' default size when that is enough. */
+	b.flow_capacity = PL_DEFAULT_FLOWS;
+	while (b.flow_capacity < 2ull * N_PACKETS * b.n_flows)
+		b.flow_capacity *= 2;
 
 	uname(&u);
-	printf("pktlens XDP benchmark: %u rounds x %u runs per test run, kernel %s\n", rounds,
-	       repeat, u.release);
+	printf("pktlens XDP benchmark: %u rounds x %u runs per test run, %u flows for the\n"
+	       "many-flows table, kernel %s\n", rounds, repeat, b.n_flows, u.release);
 	printf("measuring on CPU %d, ring-buffer consumer on CPU %d (%s)\n", b.measure_cpu,
 	       b.consumer_cpu, cons.batch ? "drains every " STR(BATCH_PERIOD_US) "us" : "ring_buffer__poll");
 	if (jit_enabled() == 0)
@@ -649,6 +950,11 @@ int main(int argc, char **argv)
 		fail("cannot open the pl_events ring buffer", errno);
 		goto out;
 	}
+	e = ring_buffer__add(cons.rb, bpf_map__fd(b.many->maps.pl_events), count_event, &cons);
+	if (e) {
+		fail("cannot open the many-flows instance's ring buffer", e);
+		goto out;
+	}
 	e = pthread_create(&cons.thread, NULL, consume, &cons);
 	if (e) {
 		fail("cannot start the ring-buffer consumer", e);
@@ -656,7 +962,8 @@ int main(int argc, char **argv)
 	}
 	consuming = true;
 
-	printf("\nsanity check: each packet parsed as intended by pktlens, no-events and parser-only\n");
+	printf("\nsanity check: each packet parsed as intended by pktlens (alone and behind the\n"
+	       "flow rewriter), no-events and parser-only\n");
 	if (sanity_check(&b))
 		goto out;
 
@@ -665,8 +972,19 @@ int main(int argc, char **argv)
 		fail("samples", ENOMEM);
 		goto out;
 	}
-	if (measure(&b, rounds, repeat, samples))
+	if (measure(&b, rounds, repeat, samples, &many_start))
 		goto out;
+	e = read_counts(&b, b.many, &many_end);
+	if (e) {
+		fail("cannot read pl_stats", e);
+		goto out;
+	}
+	/* Every timed run of the many-flows instance must have found its flow. */
+	if (many_end.flows_new != many_start.flows_new) {
+		fprintf(stderr, "bench_xdp: %llu flows were created during the timed many-flows runs: the table lost some\n",
+			many_end.flows_new - many_start.flows_new);
+		goto out;
+	}
 
 	atomic_store(&cons.stop, true);
 	pthread_join(cons.thread, NULL);
@@ -676,9 +994,16 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	print_results(&b, rounds, samples);
+	res = calloc(1, sizeof(*res));
+	if (!res) {
+		fail("results", ENOMEM);
+		goto out;
+	}
+	summarise(&b, rounds, samples, res);
+	print_hot(&b, res);
+	print_many(&b, res);
 
-	e = events_lost(&b, &lost);
+	e = read_counts(&b, b.live, &hot);
 	if (e) {
 		fail("cannot read pl_stats", e);
 		goto out;
@@ -688,8 +1013,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < EV_TYPES; i++)
 		if (i != PL_EV_L7 && i != PL_EV_FLOW_NEW && cons.by_type[i])
 			printf(", %llu of type %d", cons.by_type[i], i);
-	printf("; events_lost %llu\n", lost);
-	if (lost)
+	printf("\nevents_lost: %llu (one hot flow), %llu (many flows, timed runs; %llu while filling)\n",
+	       hot.events_lost, many_end.events_lost - many_start.events_lost,
+	       many_start.events_lost);
+	if (hot.events_lost || many_end.events_lost != many_start.events_lost)
 		printf("  some reserves failed on a full ring: those runs were cheaper than the real path\n");
 	status = 0;
 out:
@@ -698,6 +1025,7 @@ out:
 		pthread_join(cons.thread, NULL);
 	}
 	ring_buffer__free(cons.rb);
+	free(res);
 	free(samples);
 	unload_all(&b);
 	return status;

@@ -23,13 +23,24 @@
 #            (the counter program is attached so that frames are received)
 # Each rate gets up to LIVE_ATTEMPTS trials (the host may be shared): one
 # lossless trial passes it. Rates double from LIVE_START_PPS until one fails,
-# then LIVE_BISECT bisection steps. Reported: the highest lossless offered
-# rate, and the highest rate a lossless trial really delivered (the injector
-# can be delayed by other work); the ratios use the latter. Nothing here fails on speed; an error of
-# the setup or a crash of pktlens does (exit 1).
-# Env: LIVE_TRIAL_SECS (0.5), LIVE_START_PPS (50000), LIVE_MAX_PPS (6400000),
-#      LIVE_BISECT (4), LIVE_ATTEMPTS (3), LIVE_FLOWS (4096),
-#      LIVE_PKTLENS_ARGS (more options for `pktlens run`, e.g. "--detect no").
+# then LIVE_BISECT bisection steps: one search per receiver. Its result: the
+# highest lossless offered rate, and the highest rate a lossless trial really
+# delivered (the injector can be delayed by other work).
+#
+# The receivers are interleaved: LIVE_ROUNDS rounds, each running one search
+# per receiver in an order that rotates from round to round (round 1: bare,
+# pktlens, tcpdump; round 2: pktlens, tcpdump, bare; ...), so a burst of
+# other work on the host lands on every receiver alike, not on one block.
+# pktlens run is started afresh for each of its searches (only one XDP
+# program can sit on the veth). Every round's results are printed; the
+# final table has the medians per receiver and the ratios of the medians
+# of the delivered rates, with each target marked met or MISSED. Nothing
+# here fails on speed; an error of the setup or a crash of pktlens does
+# (exit 1).
+# Env: LIVE_ROUNDS (3), LIVE_TRIAL_SECS (0.5), LIVE_START_PPS (50000),
+#      LIVE_MAX_PPS (6400000), LIVE_BISECT (4), LIVE_ATTEMPTS (3),
+#      LIVE_FLOWS (4096), LIVE_PKTLENS_ARGS (more options for `pktlens run`,
+#      e.g. "--detect no").
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -41,6 +52,7 @@ START_PPS=${LIVE_START_PPS:-50000}
 MAX_PPS=${LIVE_MAX_PPS:-6400000}
 BISECT=${LIVE_BISECT:-4}
 ATTEMPTS=${LIVE_ATTEMPTS:-3}
+ROUNDS=${LIVE_ROUNDS:-3}
 FLOWS=${LIVE_FLOWS:-4096}
 NS=plbench-live-$$
 TXIF=plbA$$             # unique names: NAPI thread names are global
@@ -51,6 +63,7 @@ RX_CPU=1
 die() { echo "live: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP)"
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "LIVE_ROUNDS must be a positive whole number"
 for x in "$PKTLENS" "$LIVE"; do [ -x "$x" ] || die "$x is missing (make BUILD=$BUILD bench-live builds it)"; done
 for t in ip ethtool tcpdump taskset chrt; do
 	command -v "$t" >/dev/null || die "$t is not installed (scripts/install-deps.sh)"
@@ -210,6 +223,37 @@ search() {
 	R_TRIALS=$ntrials
 }
 
+# Starts `pktlens run` on the receiver; PL_PID. Its stderr accumulates in
+# $TMP/pktlens.err over the rounds.
+start_pktlens() {
+	local n0 i
+	mkdir -p "$TMP/logs"
+	n0=$(grep -c "attached to $RXIF" "$TMP/pktlens.err" 2>/dev/null || true)
+	# not through in_ns: $! must be pktlens itself (ip and taskset exec it)
+	# shellcheck disable=SC2086  # LIVE_PKTLENS_ARGS: words on purpose
+	ip netns exec "$NS" taskset -c "$RX_CPU" "$PKTLENS" run -i "$RXIF" --log-dir "$TMP/logs" \
+		${LIVE_PKTLENS_ARGS:-} > /dev/null 2>> "$TMP/pktlens.err" &
+	PL_PID=$!
+	for ((i = 0; i < 300; i++)); do
+		[ "$(grep -c "attached to $RXIF" "$TMP/pktlens.err" || true)" -gt "${n0:-0}" ] && return 0
+		kill -0 "$PL_PID" 2>/dev/null || { cat "$TMP/pktlens.err" >&2; die "pktlens run exited at start"; }
+		sleep 0.1
+	done
+	cat "$TMP/pktlens.err" >&2
+	die "pktlens run did not attach in 30 s"
+}
+stop_pktlens() {
+	kill -INT "$PL_PID"
+	wait "$PL_PID" || { cat "$TMP/pktlens.err" >&2; die "pktlens run exited with an error"; }
+	PL_PID=
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+	END { if (NR % 2) printf "%.0f", v[(NR + 1) / 2]; else printf "%.0f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# mark RATIO MIN: met or MISSED (n/a without a ratio)
+mark() { awk -v r="$1" -v m="$2" 'BEGIN { if (r == "n/a") print "n/a"; else print (r + 0 >= m ? "met" : "MISSED") }'; }
+
 cat <<EOF
 == pktlens live benchmark: highest lossless packet rate on a veth ==
 host: $(nproc) CPUs, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)
@@ -218,49 +262,57 @@ load: bench/live.c, LIVE_FRAMES + XDP_TX into $TXIF, even pacing, $FLOWS flows
 veth: $TXIF -> $RXIF in netns $NS
 CPUs: injector on CPU $TX_CPU (nice -10); $RXIF's NAPI thread (SCHED_FIFO), pktlens and tcpdump on CPU $RX_CPU
 receivers: bare = bench_count (per-CPU counter, XDP_PASS); pktlens run -i $RXIF
-           (default maps and ring buffer, logs to a folder); tcpdump -i $RXIF -w /dev/null
+           (default maps and ring buffer, logs to a folder, started afresh each round);
+           tcpdump -i $RXIF -w /dev/null (AF_PACKET; the counter program is attached
+           so that frames are received)
+$ROUNDS rounds, each one search per receiver, the order rotating; medians over rounds
 EOF
 
-declare -A RATE ACH NOTE TRIALS
-echo "-- bare XDP program"
-search bare
-RATE[bare]=$R_RATE; ACH[bare]=$R_BEST; NOTE[bare]=$R_NOTE; TRIALS[bare]=$R_TRIALS
-
-echo "-- pktlens run"
-mkdir -p "$TMP/logs"
-# shellcheck disable=SC2086  # LIVE_PKTLENS_ARGS: words on purpose
-ip netns exec "$NS" taskset -c "$RX_CPU" "$PKTLENS" run -i "$RXIF" --log-dir "$TMP/logs" \
-	${LIVE_PKTLENS_ARGS:-} > /dev/null 2> "$TMP/pktlens.err" &
-PL_PID=$!
-for _ in $(seq 300); do
-	grep -q "attached to $RXIF" "$TMP/pktlens.err" && break
-	kill -0 "$PL_PID" 2>/dev/null || { cat "$TMP/pktlens.err" >&2; die "pktlens run exited at start"; }
-	sleep 0.1
+SUBJECTS=(bare pktlens tcpdump)
+declare -A RATES ACHS NOTES TRIALS      # per receiver: each round's result, space-separated
+for ((r = 0; r < ROUNDS; r++)); do
+	order=()
+	for ((j = 0; j < ${#SUBJECTS[@]}; j++)); do
+		order+=("${SUBJECTS[(j + r) % ${#SUBJECTS[@]}]}")
+	done
+	echo "-- round $((r + 1))/$ROUNDS: ${order[*]}"
+	for subj in "${order[@]}"; do
+		[ "$subj" = pktlens ] && start_pktlens
+		search "$subj"
+		[ "$subj" = pktlens ] && stop_pktlens
+		RATES[$subj]+="$R_RATE "; ACHS[$subj]+="$R_BEST "; TRIALS[$subj]+="$R_TRIALS "
+		[ -z "$R_NOTE" ] || NOTES[$subj]+="r$((r + 1)): $R_NOTE; "
+		printf '   round %d %-8s lossless offered %9s, delivered %9s pps (%s trials)%s\n' \
+			$((r + 1)) "$subj" "$R_RATE" "$R_BEST" "$R_TRIALS" "${R_NOTE:+, $R_NOTE}"
+	done
 done
-grep -q "attached to $RXIF" "$TMP/pktlens.err" || { cat "$TMP/pktlens.err" >&2; die "pktlens run did not attach"; }
-grep "attached to $RXIF" "$TMP/pktlens.err" | sed 's/^/  /'
-search pktlens
-RATE[pktlens]=$R_RATE; ACH[pktlens]=$R_BEST; NOTE[pktlens]=$R_NOTE; TRIALS[pktlens]=$R_TRIALS
-kill -INT "$PL_PID"
-wait "$PL_PID" || { cat "$TMP/pktlens.err" >&2; die "pktlens run exited with an error"; }
-PL_PID=
 PL_SUMMARY=$(grep -E "^pktlens: [0-9]+ packets" "$TMP/pktlens.err" | tail -n 1 || true)
-PL_WARN=$(grep -E "lost|error|fail" "$TMP/pktlens.err" | grep -vE "^pktlens: [0-9]+ packets" || true)
+# (the notices summary counts "failed 0": not a warning)
+PL_WARN=$(grep -E "lost|error|fail" "$TMP/pktlens.err" |
+	grep -vE "^pktlens: [0-9]+ packets|^ *notices: " || true)
 
-echo "-- tcpdump (AF_PACKET; the counter program is attached so that frames are received)"
-search tcpdump
-RATE[tcpdump]=$R_RATE; ACH[tcpdump]=$R_BEST; NOTE[tcpdump]=$R_NOTE; TRIALS[tcpdump]=$R_TRIALS
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+declare -A MRATE MACH
+for subj in "${SUBJECTS[@]}"; do
+	# shellcheck disable=SC2086  # each round's figure as a word
+	MRATE[$subj]=$(median ${RATES[$subj]})
+	# shellcheck disable=SC2086
+	MACH[$subj]=$(median ${ACHS[$subj]})
+done
 
 echo
-printf '%-34s %16s %14s %7s  %s\n' "receiver" "lossless offered" "delivered pps" "trials" "note"
-printf '%-34s %16s %14s %7s  %s\n' "bare XDP (count, XDP_PASS)" "${RATE[bare]}" "${ACH[bare]}" "${TRIALS[bare]}" "${NOTE[bare]}"
-printf '%-34s %16s %14s %7s  %s\n' "pktlens run" "${RATE[pktlens]}" "${ACH[pktlens]}" "${TRIALS[pktlens]}" "${NOTE[pktlens]}"
-printf '%-34s %16s %14s %7s  %s\n' "tcpdump -w /dev/null (AF_PACKET)" "${RATE[tcpdump]}" "${ACH[tcpdump]}" "${TRIALS[tcpdump]}" "${NOTE[tcpdump]}"
+echo "medians over $ROUNDS rounds (each round's figures above):"
+printf '%-34s %16s %14s  %-18s %s\n' "receiver" "lossless offered" "delivered pps" "trials per round" "notes"
+row() {
+	local notes=${NOTES[$2]:-}
+	printf '%-34s %16s %14s  %-18s %s\n' "$1" "${MRATE[$2]}" "${MACH[$2]}" "${TRIALS[$2]}" "${notes%; }"
+}
+row "bare XDP (count, XDP_PASS)" bare
+row "pktlens run" pktlens
+row "tcpdump -w /dev/null (AF_PACKET)" tcpdump
 echo
-echo "ratios of the highest lossless delivered rates (of the offered rates in brackets):"
-echo "  pktlens/bare    $(ratio "${ACH[pktlens]}" "${ACH[bare]}")x  ($(ratio "${RATE[pktlens]}" "${RATE[bare]}")x)   target >= 0.8"
-echo "  pktlens/tcpdump $(ratio "${ACH[pktlens]}" "${ACH[tcpdump]}")x  ($(ratio "${RATE[pktlens]}" "${RATE[tcpdump]}")x)   target >= 10"
-echo "pktlens at exit: ${PL_SUMMARY:-no summary line}"
+pb=$(ratio "${MACH[pktlens]}" "${MACH[bare]}"); pt=$(ratio "${MACH[pktlens]}" "${MACH[tcpdump]}")
+echo "ratios of the median highest lossless delivered rates (of the offered rates in brackets):"
+echo "  pktlens/bare    ${pb}x  ($(ratio "${MRATE[pktlens]}" "${MRATE[bare]}")x)   target >= 0.8: $(mark "$pb" 0.8)"
+echo "  pktlens/tcpdump ${pt}x  ($(ratio "${MRATE[pktlens]}" "${MRATE[tcpdump]}")x)   target >= 10: $(mark "$pt" 10)"
+echo "pktlens at its last exit: ${PL_SUMMARY:-no summary line}"
 [ -z "$PL_WARN" ] || { echo "pktlens stderr:"; sed 's/^/  /' <<< "$PL_WARN"; }

@@ -29,6 +29,32 @@ static void fmt_str(const char *s, unsigned len, char *b, size_t n)
 	b[len] = 0;
 }
 
+/* In the order of the truth file's columns (tshark-truth.sh), from column 2. */
+static const char *const col_names[] = {
+	"eth_src", "eth_dst", "vlan_ids", "ip_src", "ip_dst", "l4_proto", "ttl", "frag_mf",
+	"frag_off", "sport", "dport", "tcp_flags", "dns_qname", "dns_qtype", "dns_rcode",
+	"tls_sni", "http_method", "http_host", "http_uri", "ip_version", "ip_hdr_len",
+	"tcp_seq", "tcp_ack", "tcp_win", "icmp_type", "icmp_code", "arp_op", "arp_spa",
+	"arp_tpa", "dns_resp", "tls_ch", "tls_versions",
+};
+_Static_assert(sizeof(col_names) / sizeof(col_names[0]) == PL_COL__LAST - PL_COL_ETH_SRC + 1,
+	       "one name per column");
+
+const char *pl_col_name(int col)
+{
+	if (col < PL_COL_ETH_SRC || col > PL_COL__LAST)
+		return NULL;
+	return col_names[col - PL_COL_ETH_SRC];
+}
+
+int pl_col_by_name(const char *name)
+{
+	for (int c = PL_COL_ETH_SRC; c <= PL_COL__LAST; c++)
+		if (!strcmp(col_names[c - PL_COL_ETH_SRC], name))
+			return c;
+	return -1;
+}
+
 void pl_meta_column(const struct pl_meta *m, int col, char *b, size_t n)
 {
 	int ip = m->flags & PL_F_IP, l4 = m->flags & PL_F_L4;

@@ -16,6 +16,10 @@ enum pl_col {
 	PL_COL_TLS_VERSIONS, PL_COL__LAST = PL_COL_TLS_VERSIONS
 };
 
+/* The column's name in the truth file's header ("ip_src"); NULL if none. */
+const char *pl_col_name(int col);
+/* The column of that name, or -1. */
+int pl_col_by_name(const char *name);
 /* Our value for a column, in tshark's spelling; "" when absent. */
 void pl_meta_column(const struct pl_meta *m, int col, char *buf, size_t len);
 /* Zero what the parser left undefined, so two metas compare with memcmp. */

@@ -11,12 +11,15 @@
 #     addresses, IPv6 off so the kernel sends nothing of its own), `pktlens
 #     run` attached to the receiving end, the capture replayed into the other
 #     end with tcpreplay, then SIGINT (the daemon flushes its records on exit);
-#  3. lvo.py compares OFF and LIVE with each other and both with
-#     PCAPS/truth/NAME.tsv, and prints one line per file.
+#  3. lvo.py compares OFF and LIVE with each other and both with tshark
+#     (PCAPS/truth/NAME.tsv, and tshark run on FILE for the DNS
+#     transactions), and prints one line per file.
 # Differences that are understood are listed, with their reason, in
-# known-differences.tsv beside this script; nothing else is excused. What is
-# compared, and how fragments, ICMP and DNS are matched with the truth, is
-# documented in lvo.py (Logs.directions, read_truth).
+# known-differences.tsv beside this script, each by the exact text of the
+# differing item; nothing else is excused, and a row that excuses nothing
+# fails its file (the list is checked as a whole first, as one more case).
+# What is compared, and how fragments, ICMP and DNS are matched with the
+# truth, is documented in lvo.py (Logs.directions, read_truth, tshark_dns).
 #
 # Link types: Ethernet (1) captures are replayed as they are. Raw IP (101,
 # 228, 229) and Linux SLL (113, 276) cannot go onto a veth as they are; lvo.py
@@ -53,7 +56,7 @@ LVO_KEEP=${LVO_KEEP:-0}           # 1: keep the logs (the folder is printed)
 die() { echo "live_vs_offline: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP)"
-for t in ip tcpreplay ethtool python3 timeout sysctl env; do
+for t in ip tcpreplay tshark ethtool python3 timeout sysctl env; do
 	command -v "$t" >/dev/null || die "missing tool: $t (scripts/install-deps.sh)"
 done
 [ -x "$pktlens" ] || die "no pktlens binary at $pktlens"
@@ -169,6 +172,12 @@ xdp_reached() { [ "$(xdp_seen "$ns_b" "$ns_b")" -ge "$1" ]; }
 
 passed=0 failed=0
 fail() { failed=$((failed + 1)); printf 'FAIL %-34s %s\n' "$name" "$*"; }
+# The list itself: rows well formed, none twice, every file a capture here.
+if python3 "$here/lvo.py" known "$known" "$pcaps"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
 shopt -s nullglob
 caps=("$pcaps"/$LVO_ONLY.pcap)
 [ ${#caps[@]} -gt 0 ] || die "no *.pcap in $pcaps"
@@ -183,8 +192,13 @@ for cap in "${caps[@]}"; do
 	timeout --foreground 120 "$pktlens" analyze "$cap" --log-dir "$w/off" > "$w/off.out" 2> "$w/off.err"
 	rc=$?
 	if [ "$rc" -eq 124 ]; then fail "pktlens analyze timed out"; continue; fi
-	[ "$rc" -eq 0 ] || printf 'analyze\tpktlens analyze exit status %s: %s\n' "$rc" \
-		"$(tail -n 2 "$w/off.err" | tr '\n' ' ')" >> "$notes"
+	if [ "$rc" -ne 0 ]; then
+		# The capture's name, not its path: a known difference names the
+		# item exactly, wherever PCAPS is.
+		msg=$(tail -n 2 "$w/off.err" | tr '\n' ' ')
+		msg=${msg//"$cap"/$name}
+		printf 'analyze\tpktlens analyze exit status %s: %s\n' "$rc" "${msg% }" >> "$notes"
+	fi
 	if ! read -r replay mtu _ < <(python3 "$here/lvo.py" prep "$cap" "$w"); then
 		fail "cannot prepare the capture for replay"
 		continue
@@ -193,7 +207,7 @@ for cap in "${caps[@]}"; do
 		fail "live run: $note"
 		continue
 	fi
-	if python3 "$here/lvo.py" compare "$name" "$w/off" "$w/live" "$truth" "$known" "$notes"; then
+	if python3 "$here/lvo.py" compare "$name" "$w/off" "$w/live" "$cap" "$truth" "$known" "$notes"; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))

@@ -7,13 +7,29 @@
       else an Ethernet copy written to OUTDIR; MTU is what the veth needs for
       the largest frame of PATH.
 
-  lvo.py compare NAME OFFDIR LIVEDIR TRUTH.tsv KNOWN.tsv [NOTES]
+  lvo.py compare NAME OFFDIR LIVEDIR CAPTURE TRUTH.tsv KNOWN.tsv [NOTES]
       Compares the Zeek-style logs of `pktlens analyze` (OFFDIR) and
-      `pktlens run` (LIVEDIR) with each other and both with tshark's truth.
-      NOTES holds problems the script met on the way ("check<TAB>item" lines,
-      e.g. a non-zero exit status); they count as differences too.
-      Prints one line "ok   NAME ..." or "FAIL NAME ..." (then the differing
-      items, indented); exits 0 if the file agrees, 1 otherwise.
+      `pktlens run` (LIVEDIR) with each other and both with tshark: its
+      per-frame TRUTH.tsv, and tshark run on CAPTURE for the DNS
+      transactions. NOTES holds problems the script met on the way
+      ("check<TAB>item" lines, e.g. a non-zero exit status); they count as
+      differences too. Prints one line "ok   NAME ..." or "FAIL NAME ..."
+      (then the differing items, indented); exits 0 if the file agrees, 1
+      otherwise.
+
+  lvo.py known KNOWN.tsv PCAPS
+      Checks the known-differences file as a whole: four fields a row, a
+      known check, no row twice, every file in PCAPS. Prints "ok   NAME" or
+      "FAIL NAME: why"; exits 0 or 1.
+
+Known differences (KNOWN.tsv): "file<TAB>check<TAB>item<TAB>reason" rows; item
+is the differing item's whole text as this script prints it under a FAIL (a
+5-tuple with its counts, a record's key with its counts), compared exactly:
+no patterns. Every row of a file must excuse at least one difference of its
+run, or the file fails naming the stale row.
+
+Records are compared as multisets (live with offline, and each with tshark),
+so a record logged twice is a difference.
 
 Why the conversion is done here and not with tcprewrite: Debian 12's
 tcprewrite 4.4.3 was checked on every non-Ethernet link type of the corpus and
@@ -39,7 +55,9 @@ import ipaddress
 import json
 import os
 import struct
+import subprocess
 import sys
+import tempfile
 
 # --------------------------------------------------------------------------
 # capture files (classic pcap, both byte orders, usec and nsec)
@@ -222,6 +240,7 @@ class Logs:
         self.http = collections.Counter(
             (text(r.get('method')), text(r.get('host')), text(r.get('uri')))
             for r in read_log(d, 'http', self.errors))
+        # One ssl record per ClientHello; '' for one without a server name.
         self.sni = collections.Counter(
             text(r.get('server_name')) for r in read_log(d, 'ssl', self.errors))
         # Malformed packets by reason: the datapath must judge a frame the
@@ -250,24 +269,23 @@ class Logs:
 # truth
 
 def read_truth(path):
-    """The truth, reduced to the compared sets.
+    """The truth file, reduced to what is compared: (flows, sni, http).
 
     flows: frames with an outer IP header grouped by (ip_src, ip_dst,
       l4_proto, sport, dport). Non-first fragments have no ports in the truth;
       pktlens keys them with ports 0 (no L4 header), so empty ports are 0
       here. ICMP/ICMPv6 groups by addresses and protocol only (see
       Logs.directions).
-    dns: (qname, qtype) of the question of every DNS message, queries and
-      responses alike: a Zeek-style dns.log has one record per transaction,
-      with the question of whichever message was seen, so a response whose
-      query is not in the capture is logged too. tshark's "<Root>" is the
-      root name (""), other "<...>" names are tshark's error markers for a
-      name it could not read; those are left out.
-    sni: every non-empty tls_sni.
-    http: (method, host, uri) of every request.
+    sni: the server name of every ClientHello (tls_ch; '' when it has none):
+      an ssl record each.
+    http: (method, host, uri) of every request: an http record each. tshark
+      leaves the L7 columns of a segment it flags as a retransmission empty,
+      so a request sent twice is one request here.
+    sni and http are multisets (Counters): a record logged twice is caught.
+    DNS needs more than the truth holds (transaction ids): see tshark_dns.
     """
     flows = collections.Counter()
-    dns, sni, http = set(), set(), set()
+    sni, http = collections.Counter(), collections.Counter()
     with open(path, encoding='utf-8', errors='replace') as f:
         for line in f:
             if line.startswith('#'):
@@ -281,57 +299,179 @@ def read_truth(path):
                 if is_icmp(p):
                     sp = dp = '*'
                 flows[(addr(src), addr(dst), p, sp, dp)] += 1
-            if c[13]:
-                names, types = c[13].split(','), c[14].split(',')
-                for i, n in enumerate(names):
-                    if n == '<Root>':
-                        n = ''
-                    elif n.startswith('<'):
-                        continue
-                    dns.add((n, num(types[i] if i < len(types) else '')))
-            if c[16]:
-                sni.add(c[16])
+            if c[31] == '1':
+                sni[c[16]] += 1
             if c[17]:
                 ms, hs, us = c[17].split(','), c[18].split(','), c[19].split(',')
                 if len(ms) == 1:
-                    http.add((c[17], c[18], c[19]))
+                    http[(c[17], c[18], c[19])] += 1
                 else:           # pipelined requests in one segment
                     for i, m in enumerate(ms):
-                        http.add((m, hs[i] if i < len(hs) else '', us[i] if i < len(us) else ''))
-    return flows, dns, sni, http
+                        http[(m, hs[i] if i < len(hs) else '', us[i] if i < len(us) else '')] += 1
+    return flows, sni, http
+
+
+# The preferences of tshark-truth.sh's first pass (every frame on its own,
+# retransmitted segments not dissected), so that tshark_dns sees the DNS
+# messages the truth file's dns_* columns come from.
+TSHARK_PREFS = ['-o', 'tcp.analyze_sequence_numbers:TRUE',
+                '-o', 'tcp.no_subdissector_on_error:TRUE',
+                '-o', 'ip.check_checksum:FALSE', '-o', 'tcp.check_checksum:FALSE',
+                '-o', 'udp.check_checksum:FALSE',
+                '-o', 'tcp.desegment_tcp_streams:FALSE',
+                '-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE']
+TSHARK_SECS = 120
+
+
+def dns_name(n):
+    """tshark's spelling of a question name in a dns.log's: '<Root>' is the
+    root (''); other '<...>' are its markers for a name it could not read
+    (None, as a record without "query")."""
+    if n is None:
+        return None
+    if n == '<Root>':
+        return ''
+    return None if n.startswith('<') else n
+
+
+def dns_messages(layers):
+    """The DNS messages of one frame of tshark's JSON, in order: (src, dst,
+    is_response, id, (qname, qtype)) with src and dst (address, port,
+    transport). [] when the frame has more than one IP layer (an ICMP error
+    quoting a DNS packet is no message on the wire; the truth files skip it
+    too)."""
+    protos = layers.get('frame', {}).get('frame.protocols', '').split(':')
+    ips = [p for p in protos if p in ('ip', 'ipv6')]
+    if len(ips) != 1:
+        return []
+    l3 = layers.get(ips[0], {})
+    l4name = 'tcp' if 'tcp' in protos else 'udp'
+    l4 = layers.get(l4name, {})
+    src = (addr(l3.get(ips[0] + '.src')), num(l4.get(l4name + '.srcport')), l4name)
+    dst = (addr(l3.get(ips[0] + '.dst')), num(l4.get(l4name + '.dstport')), l4name)
+    msgs = layers.get('dns', [])
+    out = []
+    for m in msgs if isinstance(msgs, list) else [msgs]:
+        qs = m.get('Queries')
+        q = {}
+        if isinstance(qs, dict) and qs:
+            q = next(iter(qs.values()))
+            if isinstance(q, list):     # the same question twice
+                q = q[0]
+        out.append((src, dst, m.get('dns.flags_tree', {}).get('dns.flags.response') == '1',
+                    m.get('dns.id'),
+                    (dns_name(q.get('dns.qry.name')), num(q.get('dns.qry.type')))))
+    return out
+
+
+def tshark_dns(cap):
+    """The dns records a capture should give: a multiset of (qname, qtype).
+
+    tshark dissects the messages (the preferences of the truth's first
+    pass); a transaction is a query and the first later response to it: the
+    same id and question, between the same two ends the other way round
+    (RFC 5452 9.1). Each transaction is one record, keyed by its question;
+    so is a query never answered, and a response with no query open (its
+    query not captured, or answered already: a repeated response). tshark's
+    own pairing (dns.response_to) is not used: it does not pair a response
+    that arrives in IP fragments. Returns (Counter, problem or None)."""
+    with tempfile.TemporaryDirectory() as cfg:
+        env = dict(os.environ, WIRESHARK_CONFIG_DIR=cfg)   # no personal preferences
+        try:
+            r = subprocess.run(['tshark', '-n', '-r', cap] + TSHARK_PREFS +
+                               ['-T', 'json', '--no-duplicate-keys',
+                                '-J', 'frame ip ipv6 udp tcp dns', '-Y', 'dns'],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                               timeout=TSHARK_SECS, check=False)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return collections.Counter(), f'tshark: {e}'
+    try:
+        pkts = json.loads(r.stdout.decode('utf-8', 'replace') or '[]')
+    except json.JSONDecodeError as e:
+        err = r.stderr.decode('utf-8', 'replace').strip().splitlines()
+        return collections.Counter(), f'tshark exit {r.returncode}: {err[-1] if err else e}'
+    # A capture damaged part-way: tshark gives the frames before the damage
+    # and exits non-zero; those frames are the ones compared.
+    out = collections.Counter()
+    open_q = collections.defaultdict(int)   # (client, server, id, question): queries open
+    for p in pkts:
+        for src, dst, is_resp, tid, key in dns_messages(p.get('_source', {}).get('layers', {})):
+            if not is_resp:
+                open_q[(src, dst, tid, key)] += 1
+                out[key] += 1               # its record, answered or not
+            elif open_q[(dst, src, tid, key)]:
+                open_q[(dst, src, tid, key)] -= 1
+            else:
+                out[key] += 1
+    return out, None
 
 
 # --------------------------------------------------------------------------
 # known differences
 
-def read_known(path, name):
-    """Rows 'file<TAB>check<TAB>item<TAB>reason' for this file; item is a
-    substring of the differing item's text, or '*' for any item."""
-    out = []
+CHECKS = ('live-conn', 'live-dns', 'live-http', 'live-ssl', 'live-weird',
+          'truth-flows', 'truth-dns', 'truth-sni', 'truth-http',
+          'analyze', 'replay', 'daemon', 'tshark')
+
+
+def read_known_rows(path):
+    """Every row of the known-differences file as (line, file, check, item,
+    reason), and the problems of the file (bad rows, rows twice)."""
+    rows, problems, seen = [], [], {}
     if not path or not os.path.exists(path):
-        return out
+        return rows, problems
     with open(path, encoding='utf-8') as f:
-        for line in f:
+        for i, line in enumerate(f, 1):
+            line = line.rstrip('\n')
             if not line.strip() or line.startswith('#'):
                 continue
-            c = line.rstrip('\n').split('\t')
-            if len(c) >= 3 and c[0] == name:
-                out.append((c[1], c[2]))
-    return out
+            c = line.split('\t')
+            if len(c) != 4 or not all(c):
+                problems.append(f'line {i}: want file, check, item, reason: four '
+                                f'non-empty tab-separated fields')
+                continue
+            if c[1] not in CHECKS:
+                problems.append(f'line {i}: no check {c[1]!r} ({", ".join(CHECKS)})')
+                continue
+            key = tuple(c[:3])
+            if key in seen:
+                problems.append(f'line {i}: the same row as line {seen[key]}')
+                continue
+            seen[key] = i
+            rows.append((i, c[0], c[1], c[2], c[3]))
+    return rows, problems
+
+
+def read_known(path, name):
+    """This file's rows: {(check, item): line}."""
+    rows, _ = read_known_rows(path)
+    return {(check, item): i for i, file, check, item, _ in rows if file == name}
 
 
 class Check:
+    """The differences of one file's run, and those its known rows excuse. A
+    row excuses the one item whose text it names exactly; a row that excused
+    nothing is stale, which is a difference too (what it excused is gone, or
+    its text changed: either way the list no longer says what happens)."""
+
     def __init__(self, known):
         self.known = known
+        self.used = collections.Counter()
         self.diffs = []         # (check, item) not excused
         self.excused = []       # (check, item) in the known-differences list
 
     def diff(self, check, item):
-        for kc, ki in self.known:
-            if kc == check and (ki == '*' or ki in item):
-                self.excused.append((check, item))
-                return
-        self.diffs.append((check, item))
+        if (check, item) in self.known:
+            self.used[(check, item)] += 1
+            self.excused.append((check, item))
+        else:
+            self.diffs.append((check, item))
+
+    def stale(self, path):
+        for (check, item), line in sorted(self.known.items(), key=lambda kv: kv[1]):
+            if not self.used[(check, item)]:
+                self.diffs.append(('known', f'{os.path.basename(path)}:{line} matched nothing '
+                                            f'(stale): {check}: {item}'))
 
 
 def fmt_key(k):
@@ -352,7 +492,8 @@ def compare_live_offline(ck, off, live):
 
 
 def compare_truth(ck, run, logs, truth):
-    """Returns 'flows a/b dns a/b sni a/b http a/b' for one run."""
+    """Returns 'flows a/b dns a/b sni a/b http a/b' for one run: groups or
+    records that agree / all of the truth's."""
     tflows, tdns, tsni, thttp = truth
     flows = logs.directions()
     ok = 0
@@ -362,18 +503,16 @@ def compare_truth(ck, run, logs, truth):
         else:
             ck.diff('truth-flows', f'{run}: {fmt_key(k)}: truth {tflows[k]} pkts, log {flows[k]}')
     parts = [f'flows {ok}/{len(tflows)}']
-    for label, t, got in (('dns', tdns, {q for q in logs.dns if q[0] is not None}),
-                          ('sni', tsni, {s for s in logs.sni if s}),
-                          ('http', thttp, set(logs.http))):
-        for k in sorted(t - got, key=str):
-            ck.diff('truth-' + label, f'{run}: {k!r} in truth, not in log')
-        for k in sorted(got - t, key=str):
-            ck.diff('truth-' + label, f'{run}: {k!r} in log, not in truth')
-        parts.append(f'{label} {len(t & got)}/{len(t)}')
+    for label, t, got in (('dns', tdns, logs.dns), ('sni', tsni, logs.sni),
+                          ('http', thttp, logs.http)):
+        for k in sorted(set(t) | set(got), key=str):
+            if t[k] != got[k]:
+                ck.diff('truth-' + label, f'{run}: {k!r}: truth x{t[k]}, log x{got[k]}')
+        parts.append(f'{label} {sum((t & got).values())}/{sum(t.values())}')
     return ' '.join(parts)
 
 
-def cmd_compare(name, offdir, livedir, truthpath, knownpath, notes=None):
+def cmd_compare(name, offdir, livedir, cap, truthpath, knownpath, notes=None):
     ck = Check(read_known(knownpath, name))
     if notes and os.path.exists(notes):
         with open(notes, encoding='utf-8', errors='replace') as f:
@@ -383,11 +522,16 @@ def cmd_compare(name, offdir, livedir, truthpath, knownpath, notes=None):
     off, live = Logs(offdir), Logs(livedir)
     for e in off.errors + live.errors:
         ck.diffs.append(('format', e))
-    truth = read_truth(truthpath)
+    tflows, tsni, thttp = read_truth(truthpath)
+    tdns, problem = tshark_dns(cap)
+    if problem:
+        ck.diff('tshark', problem)
+    truth = (tflows, tdns, tsni, thttp)
     compare_live_offline(ck, off, live)
     n_live = len([c for c, _ in ck.diffs + ck.excused if c.startswith('live')])
     s_off = compare_truth(ck, 'offline', off, truth)
     s_live = compare_truth(ck, 'live', live, truth)
+    ck.stale(knownpath)
     summary = s_off if s_off == s_live else f'offline: {s_off}; live: {s_live}'
     same = 'live==offline' if n_live == 0 else 'live!=offline'
     known = f' (known differences: {len(ck.excused)})' if ck.excused else ''
@@ -400,11 +544,32 @@ def cmd_compare(name, offdir, livedir, truthpath, knownpath, notes=None):
     return 0 if not ck.diffs else 1
 
 
+def cmd_known(knownpath, pcaps):
+    """The known-differences file as a whole: rows well formed, none twice,
+    every file a capture in PCAPS."""
+    name = os.path.basename(knownpath)
+    rows, problems = read_known_rows(knownpath)
+    if not os.path.exists(knownpath):
+        problems.append('no such file')
+    for i, file, _, _, _ in rows:
+        if not os.path.exists(os.path.join(pcaps, file)):
+            problems.append(f'line {i}: {file} is not a capture in {pcaps}')
+    if not problems:
+        print(f'ok   {name:<34} {len(rows)} rows')
+        return 0
+    print(f'FAIL {name}: {len(problems)} bad rows')
+    for p in problems:
+        print(f'       {p}')
+    return 1
+
+
 def main(argv):
     if len(argv) == 4 and argv[1] == 'prep':
         return cmd_prep(argv[2], argv[3])
-    if len(argv) in (7, 8) and argv[1] == 'compare':
+    if len(argv) in (8, 9) and argv[1] == 'compare':
         return cmd_compare(*argv[2:])
+    if len(argv) == 4 and argv[1] == 'known':
+        return cmd_known(argv[2], argv[3])
     sys.stderr.write(__doc__)
     return 2
 
