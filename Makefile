@@ -21,6 +21,10 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE
 LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lpsl -lm
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# Every compile writes what it included (-MMD, headers only: a missing one is
+# a phony target, -MP) to a .d file beside its output; they are read at the
+# end, so an edited header rebuilds exactly what includes it.
+DEPFLAGS := -MMD -MP
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ $(WARN) \
 	-Wno-unused-function $(INCLUDES) -Ibpf
@@ -28,11 +32,14 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ $(WARN) \
 BPF_PROGS := pktlens pktlens_tc bench_pass
 BPF_OBJS  := $(patsubst %,$(BUILD)/%.bpf.o,$(BPF_PROGS))
 SKELS     := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_PROGS))
-HEADERS   := $(wildcard include/*.h include/parse/*.h bpf/*.h src/*.h tests/*.h)
+BENCH_SKELS := $(BUILD)/bench_parse.skel.h $(BUILD)/bench_flows.skel.h $(BUILD)/bench_count.skel.h
+# Kept: the skeletons embed them, and their .d files name them as targets.
+.SECONDARY: $(BPF_OBJS) $(BENCH_SKELS:.skel.h=.bpf.o)
 
 LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
 	src/records.c src/sink.c src/reasm.c src/collector.c src/counters.c \
-	src/summary.c src/options.c src/bans.c src/egress.c src/mitigations.c src/neigh.c
+	src/summary.c src/options.c src/bans.c src/egress.c src/mitigations.c src/neigh.c \
+	src/bpffs.c
 # Detections (docs/detections.md): fed by the collector's hooks.
 DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_trust.c \
 	src/detect_scan.c src/detect_dns.c src/detect_arp.c
@@ -43,6 +50,11 @@ APP_SRCS  := src/main.c src/cmd_check.c src/check_known.c src/cmd_analyze.c src/
 POLICY_SRCS := src/rules.c src/policy_maps.c src/policy_cli.c
 LIB_SRCS  += $(POLICY_SRCS)
 APP_SRCS  += src/cmd_rules.c src/cmd_limits.c $(POLICY_SRCS)
+
+# Objects: one per source and flavour, shared by every binary linking it.
+# obj: plain (the daemon, benchmarks); san/obj: ASan+UBSan (tests).
+obj  = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+sobj = $(patsubst %.c,$(BUILD)/san/obj/%.o,$(1))
 
 .PHONY: all deps test demo fuzz bench bench-rules bench-offline bench-live bench-mem clean
 all: $(BUILD)/pktlens
@@ -58,87 +70,95 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(HEADERS) $(BUILD)/vmlinux.h | $(BUILD)
+# -MT: the .d names the object bpftool writes, not clang's raw one.
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.raw.o
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -MF $@.d -MT $@ -c $< -o $@.raw.o
 	$(Q)$(BPFTOOL) gen object $@ $@.raw.o && rm -f $@.raw.o
 
-$(BUILD)/bench_%.bpf.o: bench/bench_%.bpf.c $(HEADERS) $(BUILD)/vmlinux.h | $(BUILD)
+$(BUILD)/bench_%.bpf.o: bench/bench_%.bpf.c $(BUILD)/vmlinux.h | $(BUILD)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.raw.o
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -MF $@.d -MT $@ -c $< -o $@.raw.o
 	$(Q)$(BPFTOOL) gen object $@ $@.raw.o && rm -f $@.raw.o
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/pktlens: $(APP_SRCS) $(HEADERS) $(SKELS) | $(BUILD)
+$(BUILD)/obj/%.o: %.c | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(APP_SRCS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/san/obj/%.o: %.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $(DEPFLAGS) -c $< -o $@
+
+# Generated headers exist before the first compile of a source that
+# includes them (afterwards its .d file names them). Found by their
+# #include lines: directly, or through src/policy_skel.h.
+SKEL_USERS  := $(shell grep -lE '^.include "[a-z_]+(\.skel|_skel)\.h"' src/*.c tests/*/*.c)
+BENCH_USERS := $(wildcard bench/*.c)
+$(call obj,$(SKEL_USERS)) $(call sobj,$(SKEL_USERS)): | $(SKELS)
+$(call obj,$(BENCH_USERS)): | $(SKELS) $(BENCH_SKELS)
+$(BUILD)/obj/bench/live.o: CFLAGS += -Ibench
+
+$(BUILD)/pktlens: $(call obj,$(APP_SRCS))
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # --- tests ---------------------------------------------------------------
 # Native parser tests and the differential run under ASan+UBSan.
-$(BUILD)/san/test_parser: tests/unit/test_parser.c $(HEADERS) | $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) $< -o $@ -lcmocka
+$(BUILD)/san/test_parser: $(call sobj,tests/unit/test_parser.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka
 
 # Collector-side modules (options, reassembly, records, sink), natively.
-COLLECTOR_UNIT_SRCS := src/options.c src/reasm.c src/records.c src/sink.c src/detect_cfg.c
+COLLECTOR_UNIT_SRCS := src/options.c src/reasm.c src/records.c src/sink.c src/detect_cfg.c \
+	src/bpffs.c
 
-$(BUILD)/san/test_collector: tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS) \
-		$(HEADERS) tests/common/packets.h | $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS) -o $@ \
-		-lcmocka -ljson-c -linih -lbpf -lm
+$(BUILD)/san/test_collector: $(call sobj,tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS))
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -linih -lbpf -lm
 
 # The detections on made-up events (no kernel needed).
-$(BUILD)/san/test_detect: tests/unit/test_detect.c $(DETECT_SRCS) src/records.c src/sink.c \
-		$(HEADERS) | $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) tests/unit/test_detect.c $(DETECT_SRCS) src/records.c \
-		src/sink.c -o $@ -lcmocka -ljson-c -lbpf -lpsl -lm
-test: $(BUILD)/san/test_detect
+$(BUILD)/san/test_detect: $(call sobj,tests/unit/test_detect.c $(DETECT_SRCS) src/records.c src/sink.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -lbpf -lpsl -lm
 
-$(BUILD)/san/test_bpf: tests/bpf/test_bpf.c $(LIB_SRCS) $(HEADERS) $(SKELS)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) tests/bpf/test_bpf.c $(LIB_SRCS) -o $@ -lcmocka $(LDLIBS)
+$(BUILD)/san/test_bpf: $(call sobj,tests/bpf/test_bpf.c $(LIB_SRCS))
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka $(LDLIBS)
 
 # The TC egress program on the XDP object's maps.
-$(BUILD)/san/test_egress: tests/bpf/test_egress.c $(LIB_SRCS) $(HEADERS) $(SKELS)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) tests/bpf/test_egress.c $(LIB_SRCS) -o $@ -lcmocka $(LDLIBS)
+$(BUILD)/san/test_egress: $(call sobj,tests/bpf/test_egress.c $(LIB_SRCS))
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka $(LDLIBS)
 
 # Rules, bans and rate limits in the real program; the loader's swap.
-$(BUILD)/san/test_policy: tests/bpf/test_policy.c $(LIB_SRCS) $(HEADERS) $(SKELS)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) tests/bpf/test_policy.c $(LIB_SRCS) -o $@ -lcmocka $(LDLIBS) \
-		-lpthread
+$(BUILD)/san/test_policy: $(call sobj,tests/bpf/test_policy.c $(LIB_SRCS))
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka $(LDLIBS) -lpthread
 
 # The differential check itself, sanitized.
-$(BUILD)/san/pktlens: $(APP_SRCS) $(HEADERS) $(SKELS)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(SAN) $(APP_SRCS) -o $@ $(LDLIBS)
+$(BUILD)/san/pktlens: $(call sobj,$(APP_SRCS))
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/fuzz/fuzz_parser: tests/fuzz/fuzz_parser.c $(HEADERS) | $(BUILD)
+# One source, compiled and linked at once by clang; its .d beside it.
+$(BUILD)/fuzz/fuzz_parser: tests/fuzz/fuzz_parser.c | $(BUILD)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) -g -O1 $(WARN) $(INCLUDES) -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $< -o $@
+	$(Q)$(CLANG) -g -O1 $(WARN) $(INCLUDES) $(DEPFLAGS) -MF $@.d -MT $@ \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< -o $@
 
 PCAPS     ?= ../shared/pcaps
 FUZZ_SECS ?= 30
 
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
-		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_policy \
-		$(BUILD)/san/pktlens $(BUILD)/fuzz/fuzz_parser
+		$(BUILD)/san/test_detect $(BUILD)/san/test_bpf $(BUILD)/san/test_egress \
+		$(BUILD)/san/test_policy $(BUILD)/san/pktlens $(BUILD)/fuzz/fuzz_parser
 	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(FUZZ_SECS)"
 
 fuzz: $(BUILD)/fuzz/fuzz_parser
@@ -152,14 +172,11 @@ demo: deps $(BUILD)/pktlens
 # --- bench ---------------------------------------------------------------
 # ns/packet of the XDP program beside a bare program and xdp-filter; needs
 # root. `make bench BENCH_ARGS="--rounds 11"` passes options through.
-BENCH_SKELS := $(BUILD)/bench_parse.skel.h $(BUILD)/bench_flows.skel.h
 BENCH_ARGS  ?=
 
-$(BUILD)/bench_xdp: bench/bench_xdp.c bench/packets_bench.h tests/common/packets.h \
-		$(HEADERS) $(SKELS) $(BENCH_SKELS) | $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $< -o $@ -lbpf -lelf -lz -lpthread
+$(BUILD)/bench_xdp: $(call obj,bench/bench_xdp.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf -lelf -lz -lpthread
 
 bench: deps $(BUILD)/bench_xdp $(BUILD)/bench_rules
 	$(Q)$(BUILD)/bench_xdp $(BENCH_ARGS)
@@ -167,12 +184,9 @@ bench: deps $(BUILD)/bench_xdp $(BUILD)/bench_rules
 	$(Q)$(MAKE) --no-print-directory -j1 bench-offline bench-live bench-mem bench-detect
 
 # ns/packet with 0 to 1M rules, and the load time of 1M prefixes.
-$(BUILD)/bench_rules: bench/bench_rules.c $(POLICY_SRCS) src/bans.c src/records.c \
-		tests/common/packets.h $(HEADERS) $(SKELS) | $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) bench/bench_rules.c $(POLICY_SRCS) src/bans.c src/records.c -o $@ \
-		-lbpf -lelf -lz -ljson-c
+$(BUILD)/bench_rules: $(call obj,bench/bench_rules.c $(POLICY_SRCS) src/bans.c src/records.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf -lelf -lz -ljson-c
 
 bench-rules: deps $(BUILD)/bench_rules
 	$(Q)$(BUILD)/bench_rules
@@ -180,15 +194,13 @@ bench-rules: deps $(BUILD)/bench_rules
 # Collector benchmarks (bench/*.sh; root): offline packets/s beside tshark
 # and ndpiReader, the highest lossless live rate on a veth beside a bare XDP
 # program and tcpdump, and memory with 10k-1M active flows.
-$(BUILD)/gen_mixed: bench/gen_mixed.c | $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+$(BUILD)/gen_mixed: $(call obj,bench/gen_mixed.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
 
-$(BUILD)/bench_count.bpf.o: bench/bench_live.h
-
-$(BUILD)/live: bench/live.c bench/bench_live.h $(HEADERS) $(BUILD)/bench_count.skel.h | $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Ibench $< -o $@ -lbpf -lelf -lz
+$(BUILD)/live: $(call obj,bench/live.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf -lelf -lz
 
 bench-offline: deps $(BUILD)/pktlens $(BUILD)/gen_mixed
 	$(Q)bench/offline.sh "$(BUILD)" "$(PCAPS)"
@@ -209,3 +221,6 @@ bench-detect: deps $(BUILD)/pktlens
 
 clean:
 	$(Q)rm -rf $(BUILD)
+
+# What each compile included (see DEPFLAGS); none before the first build.
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -10,23 +10,32 @@ pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 # DNS tunnel grouping: the public suffix list (libpsl, and the distribution's
 # copy of the list that psl_latest reads)
       libpsl-dev libpsl5 publicsuffix
-# tests and demo: real peers and real plumbing
-      tshark tcpreplay iproute2 xdp-tools python3
+# tests and demo: real peers and real plumbing (dig and curl: egress.sh's
+# DNS query and HTTP upload; shfmt: tests/deps_cover.py reads the scripts
+# with it)
+      tshark tcpreplay iproute2 xdp-tools python3 bind9-dnsutils curl shfmt
 # collector benchmarks: offline and live peers
       libndpi-bin tcpdump ethtool
 # detection tests and bench: real attack tools (tests/integration/attacks.sh)
       nmap hping3 iodine dsniff iputils-ping)
+
+# bpftool is packaged as "linux-tools-common"/"linux-tools-$(uname -r)" on Ubuntu
+if grep -qi ubuntu /etc/os-release 2>/dev/null; then
+	pkgs=("${pkgs[@]/#bpftool/linux-tools-common}")
+	pkgs=("${pkgs[@]/#libclang-rt-14-dev/libclang-rt-dev}")
+fi
+# --list: the packages, one a line (tests/deps_cover.py checks that they
+# cover every command the test and bench scripts run)
+if [ "${1:-}" = --list ]; then
+	printf '%s\n' "${pkgs[@]}"
+	exit 0
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done
-# bpftool is packaged as "linux-tools-common"/"linux-tools-$(uname -r)" on Ubuntu
-if grep -qi ubuntu /etc/os-release 2>/dev/null; then
-	missing=("${missing[@]/bpftool/linux-tools-common}")
-	missing=("${missing[@]/libclang-rt-14-dev/libclang-rt-dev}")
-fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

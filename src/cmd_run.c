@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
@@ -22,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "bans.h"
+#include "bpffs.h"
 #include "mitigations.h"
 #include "neigh.h"
 #include "collector.h"
@@ -91,7 +91,9 @@ static void usage(FILE *o)
 "                         /sys/fs/bpf/pktlens): the program stays attached\n"
 "                         after exit and a new daemon resumes from the maps.\n"
 "                         Remove DIR to detach (a clsact egress filter\n"
-"                         stays: see --egress-hook).\n"
+"                         stays: see --egress-hook). A DIR under\n"
+"                         /sys/fs/bpf where no bpffs is mounted: one is\n"
+"                         mounted there first (as bpftool does)\n"
 "  --summary SECS         print a summary to stderr every SECS (0: only at exit)\n"
 "\n"
 "  --KEY VALUE            any detection setting (below, and docs/detections.md)\n"
@@ -171,8 +173,6 @@ struct attachment {
 	char pinned[512];               /* link pinned by this run, "" if none */
 };
 
-#define BPF_FS_MAGIC_NUMBER 0xcafe4a11  /* statfs f_type of bpffs */
-
 /* Longest an event waits in the ring before the daemon reads it, unless the
  * ring fills faster: records and notices lag by at most this. */
 #define EVENT_POLL_MS 20
@@ -181,16 +181,19 @@ struct attachment {
 static int pin_maps(struct pktlens_bpf *skel, const char *dir, char *err, size_t errlen)
 {
 	struct bpf_map *m;
-	struct statfs fs;
 	char path[4096];
-	int created = !mkdir(dir, 0700);
+	int created;
 
+	/* under /sys/fs/bpf with nothing mounted there: mount it first */
+	if (pl_bpffs_ensure(dir, "pktlens run", err, errlen))
+		return -1;
+	created = !mkdir(dir, 0700);
 	if (!created && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create pin folder %s: %s (it must be on a BPF filesystem, e.g. under /sys/fs/bpf)",
 			 dir, strerror(errno));
 		return -1;
 	}
-	if (statfs(dir, &fs) || (unsigned long)fs.f_type != BPF_FS_MAGIC_NUMBER) {
+	if (!pl_bpffs_is(dir)) {
 		snprintf(err, errlen, "pin folder %s is not on a BPF filesystem (use a folder under /sys/fs/bpf)",
 			 dir);
 		if (created)

@@ -1,55 +1,142 @@
 #!/usr/bin/env bash
-# run-all.sh BUILD PCAPS FUZZ_SECS - every test suite, then one closing line.
-# Each suite counts as one test here; their own output shows the details.
+# run-all.sh BUILD PCAPS FUZZ_SECS - every test suite, then one closing line
+# that counts test cases, not suites: each cmocka test, each capture's
+# verdict, each integration check.
+#
+# A suite's stdout is shown as it comes and read for its cases (stderr is
+# shown, not read):
+#   ok   NAME / FAIL NAME: why / skip NAME: why   integration scripts, checks
+#   [ RUN      ] NAME, then [       OK ] NAME /   cmocka 1.1.5; a test that
+#   [  FAILED  ] NAME / [  SKIPPED ] NAME /       ran but printed no result
+#   [  ERROR   ] NAME                             (a crash, a failed setup) fails
+# A suite's own summary ("55 passed, 0 failed", cmocka's "[  PASSED  ] 14
+# test(s)." and its list of failed tests) is not a case. Then:
+#   - a suite that exits non-zero without a FAIL line is one more failure,
+#     naming it and its exit status;
+#   - a suite that prints no case at all is a failure;
+#   - a suite that exits 0 although it printed FAIL lines is one more
+#     failure (its exit status lies to whoever runs it alone).
+# The fuzz step is one case (libFuzzer's exit status). Ends with exactly
+# "N passed, N failed", and ", N skipped" when any case was skipped; a skip
+# is never a pass. Exits 0 only if nothing failed.
 set -u
 build=$1 pcaps=$2 fuzz_secs=$3
-passed=0 failed=0
+here=$(cd "$(dirname "$0")" && pwd)
+passed=0 failed=0 skipped=0
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
-run() {
-	local name=$1; shift
+# count_cases FILE: "PASSED FAILED SKIPPED" over the case lines of FILE.
+count_cases() {
+	awk '
+	function result(name, st) {     # the worst result a test printed
+		if (!(name in ran))
+			return
+		if (st == "fail" || res[name] == "fail")
+			res[name] = "fail"
+		else if (st == "skip" || res[name] == "skip")
+			res[name] = "skip"
+		else
+			res[name] = "ok"
+	}
+	/^ok +[^ ]/  { p++; next }
+	/^FAIL /     { f++; next }
+	/^skip /     { s++; next }
+	/^\[ RUN      \] / { n = substr($0, 14); if (!(n in ran)) { ran[n] = 1; order[++runs] = n } next }
+	/^\[       OK \] / { result(substr($0, 14), "ok"); next }
+	/^\[  FAILED  \] / { result(substr($0, 14), "fail"); next }
+	/^\[  ERROR   \] / { result(substr($0, 14), "fail"); next }
+	/^\[  SKIPPED \] / { result(substr($0, 14), "skip"); next }
+	END {
+		for (i = 1; i <= runs; i++) {
+			st = res[order[i]]
+			if (st == "ok") p++
+			else if (st == "skip") s++
+			else {
+				f++
+				if (st == "")
+					print "FAIL " order[i] ": started, printed no result (it crashed, or its setup failed: see above)" > "/dev/stderr"
+			}
+		}
+		printf "%d %d %d\n", p, f, s
+	}' "$1"
+}
+
+# suite NAME CMD...: CMD's cases into the totals.
+suite() {
+	local name=$1 rc p f s extra=
+	shift
 	echo "=== $name"
-	if "$@"; then
-		passed=$((passed + 1)); echo "=== $name: ok"
+	"$@" < /dev/null | tee "$work/out"
+	rc=${PIPESTATUS[0]}
+	read -r p f s < <(count_cases "$work/out")
+	if [ $((p + f + s)) -eq 0 ]; then
+		f=1 extra="printed no case (exit status $rc)"
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1 extra="exit status $rc, but no case failed"
+	elif [ "$rc" -eq 0 ] && [ "$f" -gt 0 ]; then
+		extra="exit status 0 although it printed $f FAIL lines"
+		f=$((f + 1))
+	fi
+	[ -z "$extra" ] || echo "FAIL $name: $extra"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	echo "=== $name: $p passed, $f failed$([ "$s" -eq 0 ] || echo ", $s skipped")"
+}
+
+# one_case NAME CMD...: CMD is one case, judged by its exit status.
+one_case() {
+	local name=$1 rc
+	shift
+	echo "=== $name"
+	"$@" < /dev/null
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		passed=$((passed + 1)); echo "ok   $name"
 	else
-		failed=$((failed + 1)); echo "=== $name: FAILED"
+		failed=$((failed + 1)); echo "FAIL $name: exit status $rc"
 	fi
 }
 
-run "parser unit tests (native, ASan+UBSan)" "$build/san/test_parser"
-run "collector unit tests: options, reassembly, records, sink (native, ASan+UBSan)" \
+suite "dependencies: every command the test and bench scripts run is installed by scripts/install-deps.sh" \
+	/usr/bin/python3 "$here/deps_cover.py"
+suite "parser unit tests (native, ASan+UBSan)" "$build/san/test_parser"
+suite "collector unit tests: options, reassembly, records, sink (native, ASan+UBSan)" \
 	"$build/san/test_collector"
-run "detections on made-up events: thresholds, windows, suppression, bans, warm-up (ASan+UBSan)" \
+suite "detections on made-up events: thresholds, windows, suppression, bans, warm-up (ASan+UBSan)" \
 	"$build/san/test_detect"
-run "XDP program under BPF_PROG_TEST_RUN" "$build/san/test_bpf"
-run "TC egress program on the XDP program's maps under BPF_PROG_TEST_RUN (ASan+UBSan)" \
+suite "XDP program under BPF_PROG_TEST_RUN" "$build/san/test_bpf"
+suite "TC egress program on the XDP program's maps under BPF_PROG_TEST_RUN (ASan+UBSan)" \
 	"$build/san/test_egress"
-run "rules, bans, rate limits, destination limits, ARP pins in the XDP program; atomic rule-set swap (ASan+UBSan)" \
+suite "rules, bans, rate limits, destination limits, ARP pins in the XDP program; atomic rule-set swap (ASan+UBSan)" \
 	"$build/san/test_policy"
-run "differential: native vs BPF vs tshark, every capture" \
+suite "differential: native vs BPF vs tshark, every capture" \
 	"$build/san/pktlens" check --pcaps "$pcaps" --strict --known tests/check-known-differences.tsv
-run "the checks fail when they should: check --strict and lvo.py on altered truth, lists and logs" \
+suite "the checks fail when they should: check --strict and lvo.py on altered truth, lists and logs" \
 	tests/integration/checkers.sh "$pcaps" "$build/san/pktlens"
-run "live vs offline: every capture replayed over a veth pair, both vs tshark" \
+suite "live vs offline: every capture replayed over a veth pair, both vs tshark" \
 	tests/integration/live_vs_offline.sh "$pcaps" "$build/pktlens"
-run "bad input: damaged captures, bad config, no privileges; nothing left behind (ASan+UBSan)" \
+suite "bad input: damaged captures, bad config, no privileges, no bpffs; nothing left behind (ASan+UBSan)" \
 	tests/integration/bad_input.sh "$pcaps" "$build/san/pktlens"
-run "restart: SIGKILL without --pin detaches; with --pin stays, resumes, detaches on rm" \
+suite "restart: SIGKILL without --pin detaches; with --pin stays, resumes, detaches on rm" \
 	tests/integration/restart.sh "$pcaps" "$build/pktlens"
-run "egress: ping, DNS, an HTTP upload (GSO) seen both ways in one conn; SIGKILL, --pin, clsact (ASan+UBSan)" \
+suite "egress: ping, DNS, an HTTP upload (GSO) seen both ways in one conn; SIGKILL, --pin, clsact (ASan+UBSan)" \
 	tests/integration/egress.sh "$build/san/pktlens"
-run "detections: nmap, hping3, iodine, arpspoof against a watched victim: notices, bans, limits, pins, legit traffic served" \
+suite "detections: nmap, hping3, iodine, arpspoof against a watched victim: notices, bans, limits, pins, legit traffic served" \
 	tests/integration/attacks.sh "$build/pktlens"
-run "address scan: nmap over 50 addresses of a watched network: notice, ban, legit traffic served" \
+suite "address scan: nmap over 50 addresses of a watched network: notice, ban, legit traffic served" \
 	tests/integration/address_scan.sh "$build/pktlens"
-run "detections: no notice on any bundled capture (pktlens analyze)" \
+suite "detections: no notice on any bundled capture (pktlens analyze)" \
 	tests/integration/no_false_positives.sh "$pcaps" "$build/pktlens"
-run "pktlens rules/bans/limits on a running daemon: ping through a veth pair (ASan+UBSan)" \
+suite "pktlens rules/bans/limits on a running daemon: ping through a veth pair (ASan+UBSan)" \
 	tests/integration/rules_cli.sh "$build/san/pktlens"
-corpus=$(mktemp -d)
-trap 'rm -rf "$corpus"' EXIT
-run "fuzz the parser for ${fuzz_secs}s (libFuzzer, ASan+UBSan)" \
+mkdir -p "$work/corpus"
+one_case "fuzz the parser for ${fuzz_secs}s (libFuzzer, ASan+UBSan)" \
 	"$build/fuzz/fuzz_parser" -max_total_time="$fuzz_secs" -max_len=4096 \
-	-print_final_stats=0 "$corpus" tests/fuzz/corpus
+	-print_final_stats=0 "$work/corpus" tests/fuzz/corpus
 echo
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]

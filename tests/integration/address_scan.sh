@@ -29,6 +29,7 @@
 # runs beside other tests. Prints ok/FAIL lines, then "N passed, N failed";
 # exits 0 only if all pass.
 set -u
+. "$(dirname "$0")/lib.sh"        # wait_until (its in_ns is replaced below)
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -63,7 +64,7 @@ cleanup() {
 	for p in "${pids[@]}"; do
 		kill -INT "$p" 2>/dev/null
 	done
-	sleep 0.5
+	wait_until 5 all_gone "${pids[@]}"
 	for p in "${pids[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 	done
@@ -78,6 +79,7 @@ trap cleanup EXIT
 trap 'echo "address_scan: interrupted" >&2; exit 130' INT TERM
 
 in_ns() { local n=$1; shift; ip netns exec "$n" "$@"; }
+all_gone() { local p; for p; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
 
 setup() {
 	local n a i=1
@@ -139,6 +141,12 @@ field() { python3 -c 'import json,sys; o=json.loads(sys.argv[1]); v=o.get(sys.ar
 xdp_drops() {
 	sed -n 's/^  drops: \([0-9]*\) packets by XDP.*/\1/p' "$tmp/daemon.err" | tail -n 1
 }
+# summaries: summary lines the daemon has printed (one a second); new_summary
+# N: more than N, i.e. one begun after N were counted
+summaries() { grep -c '^  drops: ' "$tmp/daemon.err"; }
+new_summary() { [ "$(summaries)" -gt "$1" ]; }
+# logged TEXT: the watched host's server has logged TEXT
+logged() { grep -q -- "$1" "$tmp/server.log"; }
 wait_notice() {         # wait_notice NOTE: the first notice of NOTE, on stdout
 	local i line
 	for ((i = 0; i < NOTICE_SECS * 10; i++)); do
@@ -173,7 +181,8 @@ for ((i = 0; i < 600; i++)); do
 done
 in_ns "$leg" python3 "$peers" legit "$VIC" 14 "$tmp/legit" 2> /dev/null &
 legit=$!
-sleep 1
+# the scan starts once the client has been served (its first request)
+wait_until 10 logged "tcp $LEG" || fail "the client's first request was not served within 10 s"
 closed=$(scan "$tmp/scan1")
 if [ "${closed:-0}" -gt 0 ]; then
 	ok "scan 1: nmap got RST from $closed of the watched host's ${#OWNED[@]} addresses (probes reached it)"
@@ -199,11 +208,18 @@ kill -INT "$dump" 2>/dev/null
 wait "$dump" 2>/dev/null
 
 # --- after the ban: the scanner's probes are dropped in XDP -------------------
-sleep 1.5                         # a summary line after the notice
+n0=$(summaries)                   # the drops before the second scan: a
+wait_until 5 new_summary "$n0"    # summary begun after the notice (and ban)
 drops0=$(xdp_drops)
 closed=$(scan "$tmp/scan2")
 probe=$(in_ns "$scn" python3 "$peers" probe "$VIC" probe-banned "$SCN")
-sleep 1.5                         # one more summary line
+# before "the probe did not arrive": the client's datagram, sent after it,
+# has been logged (the probe's would have been by then), and a summary
+# begun after it counts the second scan's drops
+n0=$(summaries)
+in_ns "$leg" python3 "$peers" probe "$VIC" ctl-banned > /dev/null
+wait_until 5 logged ctl-banned || fail "the client's control datagram was not logged within 5 s"
+wait_until 5 new_summary "$n0" || fail "no summary line for 5 s"
 drops1=$(xdp_drops)
 if [ "${closed:-x}" = 0 ] && [ "$probe" = "tcp fail" ] && ! grep -q probe-banned "$tmp/server.log"; then
 	ok "scan 2 after the ban: no answer to any probe, the scanner's connect fails"
@@ -225,12 +241,16 @@ else
 	fail "legitimate client served ${ok_n:-0}/${total:-0} during the scans"
 fi
 probe=$(in_ns "$leg" python3 "$peers" probe "$VIC" probe-legit "$LEG")
-sleep 0.5
+wait_until 5 logged probe-legit
 if [ "$probe" = "tcp ok" ] && grep -q probe-legit "$tmp/server.log"; then
 	ok "legitimate client still reaches the watched host after the ban"
 else
 	fail "legitimate client after the ban: probe '$probe'"
 fi
+# "no notice" once the daemon has handled what came before: a summary
+# line begun after the client's last request
+n0=$(summaries)
+wait_until 5 new_summary "$n0" || fail "no summary line for 5 s"
 if grep -q "\"src\":\"$LEG\"" "$logs/notice.log" 2>/dev/null ||
    grep -q '"note":"Scan::Port_Scan"' "$logs/notice.log" 2>/dev/null; then
 	fail "unexpected notices: $(grep -E "\"src\":\"$LEG\"|Scan::Port_Scan" "$logs/notice.log" | head -n 2)"
@@ -252,12 +272,9 @@ fi
 
 # --- the daemon leaves cleanly ------------------------------------------------
 kill -INT "$daemon"
-( sleep 30; kill -KILL "$daemon" 2>/dev/null ) &
-killer=$!
+wait_until 30 all_gone "$daemon" || kill -KILL "$daemon" 2>/dev/null
 wait "$daemon"
 rc=$?
-kill "$killer" 2>/dev/null
-wait "$killer" 2>/dev/null
 if [ "$rc" -eq 0 ] && tail -n 5 "$tmp/daemon.err" | grep -q "notices: .*Scan::Address_Scan [1-9]"; then
 	ok "daemon: exit 0, $(grep 'notices:' "$tmp/daemon.err" | tail -n 1 | sed 's/^ *//')"
 else

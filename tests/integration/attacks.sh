@@ -44,6 +44,7 @@
 # the namespaces whatever happens. Prints ok/FAIL lines, then
 # "N passed, N failed"; exits 0 only if all pass.
 set -u
+. "$(dirname "$0")/lib.sh"        # wait_until (its in_ns is replaced below)
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -56,7 +57,7 @@ BAN_SECS=10                       # the bans of the config below
 die() { echo "attacks: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP)"
-for t in ip nmap hping3 iodine iodined arpspoof tcpdump ping python3 timeout sysctl; do
+for t in ip ss nmap hping3 iodine iodined arpspoof tcpdump ping python3 timeout sysctl; do
 	command -v "$t" >/dev/null || die "missing tool: $t (scripts/install-deps.sh)"
 done
 [ -x "$pktlens" ] || die "no pktlens binary at $pktlens"
@@ -77,7 +78,7 @@ cleanup() {
 	for p in "${pids[@]}"; do
 		kill -INT "$p" 2>/dev/null
 	done
-	sleep 0.5
+	wait_until 5 all_gone "${pids[@]}"
 	for p in "${pids[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 	done
@@ -93,6 +94,7 @@ trap cleanup EXIT
 trap 'echo "attacks: interrupted" >&2; exit 130' INT TERM
 
 in_ns() { local n=$1; shift; ip netns exec "$n" "$@"; }
+all_gone() { local p; for p; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
 
 setup() {
 	local n i=1
@@ -185,6 +187,12 @@ wait_notice() {
 xdp_drops() {
 	sed -n 's/^  drops: \([0-9]*\) packets by XDP.*/\1/p' "$tmp/daemon.err" | tail -n 1
 }
+# summaries: summary lines the daemon has printed (one a second); new_summary
+# N: more than N, i.e. one begun after N were counted
+summaries() { grep -c '^  drops: ' "$tmp/daemon.err"; }
+new_summary() { [ "$(summaries)" -gt "$1" ]; }
+# served TAG: the victim's server has logged a datagram tagged TAG
+served() { grep -q -- "$1" "$tmp/server.log"; }
 # wait_unbanned SRC: the attacker's packets from SRC get through again: its
 # ban has expired
 wait_unbanned() {
@@ -210,6 +218,21 @@ wait_gone() {
 	return 1
 }
 field() { python3 -c 'import json,sys; o=json.loads(sys.argv[1]); v=o.get(sys.argv[2]); print(",".join(v) if isinstance(v, list) else ("" if v is None else v))' "$1" "$2" 2>/dev/null; }
+# limit_dropping DROPS0: the victim's SYN limit has dropped, and the
+# summary's XDP drops rose above DROPS0
+limit_dropping() {
+	[ "$(limit_drops "$VIC" '^SYN')" -gt 0 ] 2>/dev/null && [ "$(xdp_drops)" -gt "$1" ] 2>/dev/null
+}
+# pin_dropping DROPS0: the client's ARP pin has dropped lies from the
+# attacker's MAC, XDP drops rose above DROPS0, and the victim's neighbour
+# entry for the client holds its real MAC again
+pin_dropping() {
+	local pd
+	pd=$(limits_list | awk -v a="$LEG" '$1 == a && $2 == "eth0" { print $6, $7 }')
+	[ "${pd% *}" -gt 0 ] 2>/dev/null && [ "${pd#* }" = "$ATT_MAC" ] &&
+		[ "$(xdp_drops)" -gt "$1" ] 2>/dev/null &&
+		ip -n "$vic" neigh show "$LEG" dev eth0 | grep -q "lladdr $LEG_MAC"
+}
 
 # attack NAME NOTE EXPECT_SRC MITIGATION CMD...: runs CMD in the attacker's
 # namespace (or $attack_ns) with the legitimate client going, then checks.
@@ -234,7 +257,15 @@ attack() {
 			if [[ $acts == *pktlens::ACTION_BAN* && $acts != *REFUSED* ]]; then
 				# the ban is in: the attacker's next packets must not arrive
 				probe=$(in_ns "$att" python3 "$peers" probe "$VIC" "probe-$name" "$src")
-				sleep 1.5        # one more summary line
+				# before "the probe did not arrive": the client's datagram,
+				# sent after it, has been logged (so the probe's would have
+				# been), and a summary begun after it counts its drops
+				local n0
+				n0=$(summaries)
+				in_ns "$leg" python3 "$peers" probe "$VIC" "ctl-$name" > /dev/null
+				wait_until 5 served "ctl-$name" ||
+					fail "$name: the client's control datagram ctl-$name was not logged"
+				wait_until 5 new_summary "$n0" || fail "$name: no summary line for 5 s"
 				if [ "$probe" = "tcp fail" ] && ! grep -q "probe-$name" "$tmp/server.log" &&
 				   [ "$(xdp_drops)" -gt "${drops0:-0}" ]; then
 					ok "$name: banned; XDP drops $drops0 -> $(xdp_drops), attacker's probe did not reach the victim"
@@ -246,7 +277,7 @@ attack() {
 			fi
 		elif [ "$mit" = allowed ]; then
 			probe=$(in_ns "$att" python3 "$peers" probe "$VIC" "probe-$name" "$src")
-			sleep 0.5
+			wait_until 5 served "probe-$name"
 			if [[ $acts == *pktlens::ACTION_BAN_REFUSED* ]] && [ "$probe" = "tcp ok" ] &&
 			   grep -q "probe-$name" "$tmp/server.log"; then
 				ok "$name: allowed source not banned ($acts), its packets still arrive"
@@ -255,7 +286,7 @@ attack() {
 			fi
 		elif [ "$mit" = limit ]; then
 			# the flood goes on a while: the limit's drops, and XDP's
-			sleep 1.5
+			wait_until "$NOTICE_SECS" limit_dropping "${drops0:-0}"
 			local ld
 			ld=$(limit_drops "$VIC" '^SYN')
 			if [[ $acts == *pktlens::ACTION_RATE_LIMIT_DST* ]] && [ "${ld:-0}" -gt 0 ] &&
@@ -266,7 +297,7 @@ attack() {
 			fi
 		elif [ "$mit" = pin ]; then
 			# arpspoof lies every 2 s: the next lies meet the pin
-			sleep 2.5
+			wait_until "$NOTICE_SECS" pin_dropping "${drops0:-0}"
 			local pd neigh
 			pd=$(limits_list | awk -v a="$LEG" '$1 == a && $2 == "eth0" { print $6, $7 }')
 			neigh=$(ip -n "$vic" neigh show "$LEG" dev eth0 | grep -o 'lladdr [0-9a-f:]*')
@@ -368,14 +399,21 @@ fi
 in_ns "$vic" timeout 120 iodined -f -l "$VIC" -P pktlens 10.99.0.1/27 tun.pktlens.test \
 	> "$tmp/iodined.log" 2>&1 &
 pids+=($!)
-sleep 1
+dns_listening() { in_ns "$vic" ss -Hlun "( sport = :53 )" | grep -q .; }
+wait_until 10 dns_listening || fail "dns-tunnel: iodined does not listen on $VIC:53: $(tail -n 2 "$tmp/iodined.log" | tr '\n' ' ')"
 # The tunnel carries data (a ping through it), as a tunnel does: the
 # handshake's queries alone sit near the thresholds and can fall into two
 # windows on a slow host.
-# shellcheck disable=SC2016  # $1 is the inner shell's
+# The ping starts once iodine says the tunnel is set up (within 15 s); its
+# output is shown if the notice does not come.
+# shellcheck disable=SC2016  # $1, $2 are the inner shell's
 attack dns-tunnel DNS::Tunneling "$ATT" ban sh -c 'timeout 20 iodine -f -r -P pktlens "$1" \
-	tun.pktlens.test & sleep 4; ping -q -c 40 -i 0.25 -W 1 10.99.0.1 > /dev/null 2>&1; wait' \
-	sh "$VIC"
+	tun.pktlens.test > "$2" 2>&1 & i=0
+	until grep -q "Connection setup complete" "$2"; do
+		i=$((i + 1)); [ "$i" -le 150 ] || break; sleep 0.1
+	done
+	ping -q -c 40 -i 0.25 -W 1 10.99.0.1 > /dev/null 2>&1; wait; cat "$2"' \
+	sh "$VIC" "$tmp/iodine.log"
 
 # ARP: arpspoof tells the victim that the client's address is the attacker's;
 # the first lie reaches the victim before the pin (the daemon puts its
@@ -405,11 +443,9 @@ fi
 
 # the daemon leaves cleanly and counts what it raised
 kill -INT "$daemon"
-( sleep 30; kill -KILL "$daemon" 2>/dev/null ) &
-killer=$!
+wait_until 30 all_gone "$daemon" || kill -KILL "$daemon" 2>/dev/null
 wait "$daemon"
 rc=$?
-kill "$killer" 2>/dev/null
 if [ "$rc" -eq 0 ] && grep -q "notices: [1-9]" "$tmp/daemon.err"; then
 	ok "daemon: exit summary $(grep 'notices:' "$tmp/daemon.err" | tail -n 1 | sed 's/^ *//')"
 else

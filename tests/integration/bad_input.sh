@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # bad_input.sh [PCAPS [PKTLENS]] - pktlens given bad input: damaged, truncated
 # or foreign capture files, missing files and interfaces, bad config and
-# rule files, no privileges, unknown options.
+# rule files, no privileges, unknown options; no BPF filesystem mounted.
 #
 # Every case checks three things: a clear message on stderr (the words that
 # matter: packet number and byte offset, link type, FILE:LINE and key,
@@ -28,7 +28,7 @@ CMD_SECS=${CMD_SECS:-60}          # one pktlens command (BPF load + verifier inc
 die() { echo "bad_input: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP, dropping privileges)"
-for t in ip nsenter setpriv bpftool python3 timeout head; do
+for t in ip nsenter setpriv unshare umount stat bpftool python3 timeout head; do
 	command -v "$t" >/dev/null || die "missing tool: $t (scripts/install-deps.sh)"
 done
 [ -x "$pktlens" ] || die "no pktlens binary at $pktlens"
@@ -425,6 +425,77 @@ expect_fail 2
 expect_err_i "^pktlens run: .*no-such\.rules.*no such file" "the rule file and that it is missing"
 no_leftover
 finish "config rules = a missing file: exit 2, nothing attached or pinned"
+
+# (p) no BPF filesystem at /sys/fs/bpf, as on a machine without systemd. In
+# a private mount namespace (what is unmounted or mounted there never
+# reaches the host) where every bpffs stacked on /sys/fs/bpf is unmounted:
+# `run --pin` under /sys/fs/bpf mounts one, says so once and runs; a pin
+# folder elsewhere is still refused, and mounts nothing.
+# no_bpffs CMD...: CMD there, in the test's network namespace; every step
+# execs, so a backgrounded CMD's $! is CMD itself.
+no_bpffs=(unshare --mount --propagation private -- sh -c 'n=0
+	while [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ]; do
+		n=$((n + 1))
+		[ "$n" -le 8 ] && umount /sys/fs/bpf || {
+			echo "no_bpffs: cannot unmount the BPF filesystem at /sys/fs/bpf" >&2; exit 99; }
+	done
+	exec nsenter --net="$0" -- "$@"' "/run/netns/$ns")
+mounted_msg="pktlens run: no BPF filesystem was mounted at /sys/fs/bpf; mounted one"
+pin_priv=/sys/fs/bpf/pktlens-bi-mnt-$$
+host_fs=$(stat -f -c %T /sys/fs/bpf 2>/dev/null)
+
+out=$tmp/p1.out err=$tmp/p1.err
+"${no_bpffs[@]}" env --default-signal=INT "$pktlens" run -i "$vb" --pin "$pin_priv" \
+	--log-dir "$tmp/p1.logs" > "$out" 2> "$err" < /dev/null &
+pd=$!
+for ((i = 0; i < CMD_SECS * 10; i++)); do
+	grep -qs "attached to $vb" "$err" && break
+	kill -0 "$pd" 2>/dev/null || break
+	sleep 0.1
+done
+if grep -qs "attached to $vb" "$err"; then
+	# the daemon's files, seen through its root (/proc/PID/root: in its
+	# mount namespace, and right under a chroot too, unlike nsenter -m)
+	mine=/proc/$pd/root
+	fs=$(stat -f -c %T "$mine/sys/fs/bpf")
+	[ "$fs" = bpf_fs ] || problem "the daemon's /sys/fs/bpf is $fs, not a BPF filesystem"
+	[ -e "$mine$pin_priv/pl_flows" ] ||
+		problem "no map pinned at $pin_priv/pl_flows in the daemon's mount namespace"
+	[ ! -e "$pin_priv" ] || problem "$pin_priv appeared on the host: the mount was not private"
+	[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = "$host_fs" ] ||
+		problem "the host's /sys/fs/bpf changed from $host_fs"
+	# the daemon's link alone holds the program then: SIGINT detaches it
+	rm -rf "${mine:?}$pin_priv"
+	kill -INT "$pd"
+else
+	problem "daemon did not report 'attached to $vb': $(said)"
+	kill -KILL "$pd" 2>/dev/null
+fi
+for ((i = 0; i < CMD_SECS * 10; i++)); do
+	kill -0 "$pd" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$pd" 2>/dev/null && { problem "still running ${CMD_SECS}s after SIGINT"; kill -KILL "$pd"; }
+wait "$pd" 2>/dev/null
+rc=$?
+[ "$rc" -eq 0 ] || problem "exit status $rc after SIGINT: $(said)"
+n=$(grep -cxF "$mounted_msg" "$err")
+[ "$n" = 1 ] || problem "said '$mounted_msg' $n times, want once"
+no_leftover
+finish "run --pin under /sys/fs/bpf with no BPF filesystem mounted: mounts one (privately), says so once, runs"
+
+# the same namespace, a pin folder in /tmp: what /sys/fs/bpf is afterwards
+pl p2 "${no_bpffs[@]}" sh -c '"$@"; rc=$?
+	echo "after: /sys/fs/bpf is $(stat -f -c %T /sys/fs/bpf)" >&2; exit $rc' \
+	sh "$pktlens" run -i "$vb" --pin "$tmp/not-bpffs-2"
+expect_fail
+expect_err_i "^pktlens run: .*(bpffs|bpf ?fs|bpf file ?system)" \
+	"that the pin folder must be on a BPF filesystem"
+! grep -qF "$mounted_msg" "$err" || problem "mounted a BPF filesystem for a pin folder in /tmp"
+grep -qx "after: /sys/fs/bpf is sysfs" "$err" ||
+	problem "/sys/fs/bpf afterwards: $(grep '^after:' "$err" || echo "no 'after:' line: $(said)")"
+no_leftover
+finish "run --pin in /tmp with no BPF filesystem mounted: refused, nothing mounted"
 
 # --- nothing left: the namespace goes, with its interfaces ----------------
 rm -rf "$pin_bpffs"

@@ -43,7 +43,7 @@ BODY_KIB=1024                     # the upload
 die() { echo "egress: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP, TC, bpffs)"
-for t in ip tc nsenter ping dig curl nstat bpftool python3 timeout env; do
+for t in ip tc ss nsenter ping dig curl nstat bpftool python3 timeout env; do
 	command -v "$t" >/dev/null || die "missing tool: $t (scripts/install-deps.sh)"
 done
 [ -x "$pktlens" ] || die "no pktlens binary at $pktlens"
@@ -113,11 +113,7 @@ srv.serve_forever()
 EOF
 in_ns "$ns_a" python3 "$tmp/peers.py" "$A" "$tmp/peers.ready" > "$tmp/peers.log" 2>&1 &
 pids+=($!)
-for ((i = 0; i < 100; i++)); do
-	[ -s "$tmp/peers.ready" ] && break
-	sleep 0.1
-done
-[ -s "$tmp/peers.ready" ] || die "the DNS and HTTP peers did not start: $(tail -n 3 "$tmp/peers.log")"
+wait_until 10 test -s "$tmp/peers.ready" || die "the DNS and HTTP peers did not start: $(tail -n 3 "$tmp/peers.log")"
 head -c $((BODY_KIB * 1024)) /dev/urandom > "$tmp/body"
 
 # --- the daemon: start, reap (lib.sh) ---------------------------------------
@@ -139,13 +135,20 @@ prog_exists() { bpftool prog show id "$1" > /dev/null 2>&1; }
 tc_egress() { in_ns "$ns_b" tc filter show dev "$ns_b" egress 2>/dev/null; }
 xdp_on() { ip -n "$ns_b" link show dev "$ns_b" 2>/dev/null | grep -qE '\bxdp'; }
 # wait_gone LINK PROG: true when neither exists and no XDP is on ns_b
-wait_gone() {
-	local i
-	for ((i = 0; i < SETTLE_SECS * 10; i++)); do
-		! link_exists "$1" && ! prog_exists "$2" && ! xdp_on && return 0
-		sleep 0.1
-	done
-	return 1
+gone() { ! link_exists "$1" && ! prog_exists "$2" && ! xdp_on; }
+wait_gone() { wait_until "$SETTLE_SECS" gone "$1" "$2"; }
+# upload_states: the TCP states of the upload's sockets, "ns_a: ...; ns_b: ..."
+upload_states() {
+	echo "ns_a: $(in_ns "$ns_a" ss -Htan '( sport = :8080 )' | awk '$1 != "LISTEN" { printf "%s ", $1 }');" \
+		"ns_b: $(in_ns "$ns_b" ss -Htan '( dport = :8080 )' | awk '{ printf "%s ", $1 }')"
+}
+# upload_closed: the upload's connection is closed on both sides: every
+# socket of it gone or in TIME-WAIT, and one in TIME-WAIT (it sent the last
+# ACK, and the other side, gone, has received it)
+upload_closed() {
+	local s
+	s=$(upload_states)
+	[[ $s == *TIME-WAIT* ]] && ! grep -qE '(ESTAB|FIN-WAIT|CLOSE-WAIT|LAST-ACK|CLOSING|SYN)' <<< "$s"
 }
 out_segs() {    # TCP segments the namespace's stack has sent
 	in_ns "$1" nstat -asz TcpOutSegs | awk '$1 == "TcpOutSegs" { print $2 }'
@@ -173,7 +176,9 @@ if start a --egress --log-dir "$tmp/a.logs"; then
 	got=$(timeout "$CMD_SECS" nsenter --net="/run/netns/$ns_b" -- curl -s -H 'Expect:' \
 		--data-binary @"$tmp/body" "http://$A:8080/upload" 2>&1)
 	[ "$got" = "ok $((BODY_KIB * 1024))" ] || problem "the upload got '$got'"
-	sleep 1                 # the last ACK and FIN
+	# the last FIN and ACK: counted by both stacks before they are read
+	wait_until "$CMD_SECS" upload_closed ||
+		problem "the upload's connection did not close within ${CMD_SECS}s: $(upload_states)"
 	segs_a1=$(out_segs "$ns_a") segs_b1=$(out_segs "$ns_b") tx1=$(tx_packets)
 	stop
 	got=$(python3 - "$tmp/a.logs" "$A" "$B" "$((segs_b1 - segs_b0))" "$((segs_a1 - segs_a0))" \
@@ -260,8 +265,10 @@ finish "$name"
 name="--egress --pin: SIGKILL leaves the egress link pinned; a new daemon resumes it; rm of the pin folder detaches"
 if start c1 --egress --pin "$pin" --log-dir "$tmp/c.logs"; then
 	read -r link prog < <(egress_ids)
+	# kill_hard has reaped the daemon: the kernel closed its files (a link
+	# only they held is detached then) before the exit wait reports, so a
+	# wrong detach would show now; no time to wait for.
 	kill_hard
-	sleep 0.5                   # give a wrong detach the chance to show
 	if [ -z "${link:-}" ]; then
 		problem "no 'egress: tcx link N' in the start-up message"
 	elif ! link_exists "$link"; then

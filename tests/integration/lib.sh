@@ -31,6 +31,26 @@ netns_del() {
 # netns exec`, which remounts /sys: the daemon would not see /sys/fs/bpf.
 in_ns() { local n=$1; shift; nsenter --net="/run/netns/$n" -- "$@"; }
 
+# wait_until SECS CMD...: true as soon as CMD is (polled every 0.1 s), false
+# if it still is not after SECS seconds (a whole number) of the clock, however
+# long each try of CMD takes. What the scripts wait for is a condition,
+# never a fixed time.
+wait_until() {
+	local end=$(( ${EPOCHREALTIME//[.,]/} + $1 * 1000000 ))
+	shift
+	until "$@"; do
+		[ "${EPOCHREALTIME//[.,]/}" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# xdp_seen NS IFACE: frames XDP has run on at IFACE (a veth in native mode)
+# in NS, from the driver's own counters: every receive queue's xdp_packets.
+xdp_seen() {
+	nsenter --net="/run/netns/$1" -- ethtool -S "$2" 2>/dev/null |
+		awk '/^ *rx_queue_[0-9]+_xdp_packets:/ { n += $2 } END { print n + 0 }'
+}
+
 # --- cases: `problem` notes what went wrong, `finish NAME` prints the case's
 # ok/FAIL line and counts it in passed/failed.
 why=()

@@ -30,7 +30,9 @@
 #
 # Touches no real interface: everything lives in the two namespaces, and the
 # EXIT/INT/TERM trap stops the daemon and deletes them (deleting a namespace
-# deletes its veth end) whatever happens. Every wait is bounded.
+# deletes its veth end) whatever happens. Every wait is bounded and waits
+# for a condition: the daemon's "attached", every frame sent counted by
+# XDP (the veth's own xdp_packets), the daemon gone.
 # Prints one line per file and "N passed, N failed" over files; exits 0 only
 # if every file agrees.
 set -u
@@ -44,6 +46,7 @@ known=$here/known-differences.tsv
 ATTACH_SECS=${ATTACH_SECS:-60}    # BPF load + verifier + attach
 EXIT_SECS=${EXIT_SECS:-30}        # flush of all records after SIGINT
 REPLAY_SECS=${REPLAY_SECS:-120}
+SETTLE_SECS=${SETTLE_SECS:-10}    # for the last frames sent to have run through XDP
 # tcpreplay speed: --topspeed gives exact counts over a veth here; set
 # REPLAY_RATE="--pps=5000" for a gentler rate.
 REPLAY_RATE=${REPLAY_RATE:---topspeed}
@@ -53,7 +56,7 @@ LVO_KEEP=${LVO_KEEP:-0}           # 1: keep the logs (the folder is printed)
 die() { echo "live_vs_offline: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP)"
-for t in ip tcpreplay tshark python3 timeout sysctl env; do
+for t in ip tcpreplay tshark ethtool python3 timeout sysctl env; do
 	command -v "$t" >/dev/null || die "missing tool: $t (scripts/install-deps.sh)"
 done
 [ -x "$pktlens" ] || die "no pktlens binary at $pktlens"
@@ -128,9 +131,11 @@ run_live() {
 		stop_daemon
 		return 1
 	fi
+	local seen0 seen
+	seen0=$(xdp_seen "$ns_b" "$ns_b")
 	timeout --foreground "$REPLAY_SECS" ip netns exec "$ns_a" \
 		tcpreplay -q -i "$ns_a" $REPLAY_RATE "$cap" > "$dir.replay" 2>&1
-	local rc=$? sent
+	local rc=$? sent ok
 	# What counts is that every frame went out; a damaged file makes
 	# tcpreplay exit non-zero after the frames before the damage, as the
 	# analyzer stops there too.
@@ -142,7 +147,14 @@ run_live() {
 	elif [ "$sent" != 0 ]; then
 		printf 'replay\ttcpreplay could not send %s frames\n' "$sent" >> "$notes"
 	fi
-	sleep 1         # the last frames through XDP and the ring buffer
+	# Every frame sent has run through XDP before the daemon is stopped
+	# (on SIGINT it reads what XDP left: the ring buffer, the flow table).
+	ok=$(sed -n 's/.*Successful packets: *\([0-9]*\).*/\1/p' "$dir.replay" | head -n 1)
+	if [ -n "$ok" ] && ! wait_until "$SETTLE_SECS" xdp_reached "$((seen0 + ok))"; then
+		seen=$(xdp_seen "$ns_b" "$ns_b")
+		printf 'replay\tonly %s of the %s frames sent ran through XDP within %ss\n' \
+			"$((seen - seen0))" "$ok" "$SETTLE_SECS" >> "$notes"
+	fi
 	stop_daemon
 	rc=$?
 	[ "$rc" -eq 0 ] || printf 'daemon\tpktlens run exit status %s: %s\n' "$rc" \
@@ -154,6 +166,9 @@ run_live() {
 		"$lost" >> "$notes"
 	return 0
 }
+
+# xdp_reached N: XDP on ns_b has run on N frames since the namespaces exist
+xdp_reached() { [ "$(xdp_seen "$ns_b" "$ns_b")" -ge "$1" ]; }
 
 passed=0 failed=0
 fail() { failed=$((failed + 1)); printf 'FAIL %-34s %s\n' "$name" "$*"; }

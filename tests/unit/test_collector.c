@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_collector.c - the collector's building blocks, natively: settings
- * (options.c), TCP reassembly (reasm.c), record formatting (records.c) and
- * the log writer (sink.c). */
+ * (options.c), TCP reassembly (reasm.c), record formatting (records.c),
+ * the log writer (sink.c) and which pin folders are under /sys/fs/bpf
+ * (bpffs.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpffs.h"
 #include "options.h"
 #include "reasm.h"
 #include "records.h"
@@ -1324,6 +1326,37 @@ static void test_sink_too_many_kinds(void **s)
 	pl_sink_close(&sink);
 }
 
+/* ---- pin folders: which are under /sys/fs/bpf (bpffs.c) ----------------- */
+
+/* Only these make `run --pin` mount a BPF filesystem; the text decides, so
+ * "/sys/fs/bpfx" or a ".." that may lead anywhere must not. */
+static void test_bpffs_under_root(void **state)
+{
+	char cwd[4096];
+
+	(void)state;
+	assert_int_equal(pl_bpffs_under_root("/sys/fs/bpf"), 1);
+	assert_int_equal(pl_bpffs_under_root("/sys/fs/bpf/"), 1);
+	assert_int_equal(pl_bpffs_under_root("/sys/fs/bpf/pktlens"), 1);
+	assert_int_equal(pl_bpffs_under_root("//sys//fs/./bpf/a/./b/"), 1);
+	assert_int_equal(pl_bpffs_under_root("/sys/fs/bpfx"), 0);
+	assert_int_equal(pl_bpffs_under_root("/sys/fs/bp"), 0);
+	assert_int_equal(pl_bpffs_under_root("/sys/fs"), 0);
+	assert_int_equal(pl_bpffs_under_root("/"), 0);
+	assert_int_equal(pl_bpffs_under_root("/tmp/sys/fs/bpf/x"), 0);
+	assert_int_equal(pl_bpffs_under_root("/sys/fs/bpf/../../tmp/x"), 0);
+	assert_int_equal(pl_bpffs_under_root("/sys/fs/bpf/a/.."), 0);
+	/* relative: from the working folder */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir("/sys/fs"), 0);
+	assert_int_equal(pl_bpffs_under_root("bpf/pktlens"), 1);
+	assert_int_equal(pl_bpffs_under_root("./bpf"), 1);
+	assert_int_equal(pl_bpffs_under_root("cgroup"), 0);
+	assert_int_equal(chdir("/tmp"), 0);
+	assert_int_equal(pl_bpffs_under_root("bpf/pktlens"), 0);
+	assert_int_equal(chdir(cwd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1373,6 +1406,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sink_dir_is_file, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_sink_dir_cannot_create, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_sink_too_many_kinds, tmp_setup, tmp_teardown),
+		cmocka_unit_test(test_bpffs_under_root),
 	};
 
 	return cmocka_run_group_tests_name("collector", tests, NULL, NULL);
