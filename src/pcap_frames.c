@@ -10,6 +10,7 @@
 
 #include <pcap/pcap.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,12 +23,28 @@
 
 int pl_capture_open(struct pl_capture *c, const char *path)
 {
+	FILE *fp;
+
+	/* "-" is standard input, as libpcap's own open takes it */
+	fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (!fp) {
+		memset(c, 0, sizeof(*c));
+		snprintf(c->err, sizeof(c->err), "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return pl_capture_fopen(c, fp, path);
+}
+
+int pl_capture_fopen(struct pl_capture *c, FILE *fp, const char *name)
+{
 	char eb[PCAP_ERRBUF_SIZE];
 
 	memset(c, 0, sizeof(*c));
-	c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, eb);
+	c->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!c->p) {
-		snprintf(c->err, sizeof(c->err), "%s: %s", path, eb);
+		snprintf(c->err, sizeof(c->err), "%s: %s", name, eb);
+		if (fp != stdin)        /* libpcap leaves it to us when it refuses */
+			fclose(fp);
 		return -1;
 	}
 	c->linktype = pcap_datalink(c->p);
@@ -43,8 +60,8 @@ int pl_capture_open(struct pl_capture *c, const char *path)
 	default:
 		snprintf(c->err, sizeof(c->err),
 			 "%s: link type %d (%s) is not supported; supported: Ethernet, raw IP, Linux SLL/SLL2",
-			 path, c->linktype, pcap_datalink_val_to_name(c->linktype) ?: "unknown");
-		pcap_close(c->p);
+			 name, c->linktype, pcap_datalink_val_to_name(c->linktype) ?: "unknown");
+		pcap_close(c->p);       /* closes fp (never stdin) */
 		c->p = NULL;
 		return -1;
 	}
