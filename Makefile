@@ -94,6 +94,12 @@ $(BUILD)/san/test_collector: tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS) 
 	$(Q)$(CC) $(CFLAGS) $(SAN) tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS) -o $@ \
 		-lcmocka -ljson-c -linih -lbpf -lm
 
+# The capture reader on generated files.
+$(BUILD)/san/test_capture: tests/unit/test_capture.c src/pcap_frames.c $(HEADERS) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) tests/unit/test_capture.c src/pcap_frames.c -o $@ -lcmocka -lpcap
+
 # The detections on made-up events (no kernel needed).
 $(BUILD)/san/test_detect: tests/unit/test_detect.c $(DETECT_SRCS) src/records.c src/sink.c \
 		$(HEADERS) | $(BUILD)
@@ -137,6 +143,7 @@ PCAPS     ?= ../shared/pcaps
 FUZZ_SECS ?= 30
 
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
+		$(BUILD)/san/test_capture \
 		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_policy \
 		$(BUILD)/san/pktlens $(BUILD)/fuzz/fuzz_parser
 	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(FUZZ_SECS)"

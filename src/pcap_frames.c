@@ -76,7 +76,9 @@ static void put_eth(uint8_t *d, const uint8_t *src_mac, uint16_t proto)
 	d[13] = (uint8_t)proto;
 }
 
-int pl_capture_next(struct pl_capture *c, struct pl_frame *f)
+#define SKIPPED 2               /* a record too short to hold its link header */
+
+static int next_record(struct pl_capture *c, struct pl_frame *f)
 {
 	struct pcap_pkthdr *h;
 	const uint8_t *b;
@@ -108,14 +110,14 @@ int pl_capture_next(struct pl_capture *c, struct pl_frame *f)
 		break;
 	case DLT_LINUX_SLL:
 		if (h->caplen < 16)
-			return pl_capture_next(c, f);
+			return SKIPPED;
 		skip = 16;
 		add = 14;
 		put_eth(f->data, b + 6, (uint16_t)(b[14] << 8 | b[15]));
 		break;
 	case LT_SLL2:
 		if (h->caplen < 20)
-			return pl_capture_next(c, f);
+			return SKIPPED;
 		skip = 20;
 		add = 14;
 		put_eth(f->data, b + 12, (uint16_t)(b[0] << 8 | b[1]));
@@ -130,6 +132,17 @@ int pl_capture_next(struct pl_capture *c, struct pl_frame *f)
 	if (f->wirelen < f->caplen)
 		f->wirelen = f->caplen;
 	return 1;
+}
+
+/* A loop, not a call per skipped record: a file of a million short cooked
+ * records would otherwise be a million frames deep on the stack. */
+int pl_capture_next(struct pl_capture *c, struct pl_frame *f)
+{
+	int r;
+
+	while ((r = next_record(c, f)) == SKIPPED)
+		;
+	return r;
 }
 
 void pl_capture_close(struct pl_capture *c)

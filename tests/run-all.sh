@@ -18,6 +18,8 @@ run() {
 run "parser unit tests (native, ASan+UBSan)" "$build/san/test_parser"
 run "collector unit tests: options, reassembly, records, sink (native, ASan+UBSan)" \
 	"$build/san/test_collector"
+run "capture reader: link types, a million short cooked records, errors (native, ASan+UBSan)" \
+	"$build/san/test_capture"
 run "detections on made-up events: thresholds, windows, suppression, bans, warm-up (ASan+UBSan)" \
 	"$build/san/test_detect"
 run "XDP program under BPF_PROG_TEST_RUN" "$build/san/test_bpf"
