@@ -83,6 +83,7 @@ static int next_record(struct pl_capture *c, struct pl_frame *f)
 	struct pcap_pkthdr *h;
 	const uint8_t *b;
 	uint32_t skip = 0, add = 0;
+	uint64_t wire;
 	FILE *fp = pcap_file(c->p);
 	long record = fp ? ftell(fp) : -1L;     /* where the next record starts */
 	int r = pcap_next_ex(c->p, &h, &b);
@@ -128,7 +129,10 @@ static int next_record(struct pl_capture *c, struct pl_frame *f)
 		f->caplen = PL_FRAME_MAX - add;
 	memcpy(f->data + add, b + skip, f->caplen);
 	f->caplen += add;
-	f->wirelen = h->len - skip + add;
+	/* a damaged file may claim less than its cooked header, or nearly
+	 * 4 GB: no wrap either way */
+	wire = h->len > skip ? (uint64_t)h->len - skip + add : 0;
+	f->wirelen = wire > UINT32_MAX ? UINT32_MAX : (uint32_t)wire;
 	if (f->wirelen < f->caplen)
 		f->wirelen = f->caplen;
 	return 1;

@@ -133,6 +133,33 @@ static void test_sll2_million_short_records(void **s)
 	short_records(LT_SLL2);
 }
 
+/* A record whose original length is below its cooked header's (a damaged
+ * or hostile file): the frame's original length is what was captured, not
+ * an unsigned wrap to 4 GB (which conn records would count as bytes). */
+static void test_cooked_len_below_header(void **s)
+{
+	struct pl_capture c;
+	uint8_t rec[64];
+	struct gen g;
+	uint32_t full;
+
+	(void)s;
+	gen_open(&g, LT_SLL);
+	full = cooked_ipv4(LT_SLL, rec);
+	gen_record(&g, 1, rec, full, 1);        /* len 1 < 16 < caplen */
+	gen_record(&g, 2, rec, full, 0);        /* len 0 */
+	gen_close(&g);
+	assert_int_equal(pl_capture_open(&c, g.path), 0);
+	unlink(g.path);
+	assert_int_equal(pl_capture_next(&c, &frame), 1);
+	assert_int_equal(frame.caplen, 14 + 20);
+	assert_int_equal(frame.wirelen, 14 + 20);
+	assert_int_equal(pl_capture_next(&c, &frame), 1);
+	assert_int_equal(frame.wirelen, 14 + 20);
+	assert_int_equal(pl_capture_next(&c, &frame), 0);
+	pl_capture_close(&c);
+}
+
 /* A stream that is no capture is refused with the name given, and closed
  * (a FILE left open would be a leak LeakSanitizer reports). */
 static void test_fopen_refused(void **s)
@@ -163,6 +190,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sll_million_short_records),
 		cmocka_unit_test(test_sll2_million_short_records),
+		cmocka_unit_test(test_cooked_len_below_header),
 		cmocka_unit_test(test_fopen_refused),
 		cmocka_unit_test(test_open_missing),
 	};
