@@ -217,16 +217,11 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 /* What libinih would accept loosely, refused here with its line number:
  * indented lines (joined to the previous value) and lines that are neither
  * blank, a comment, a [section] nor `key = value`. */
-static int check_lines(const char *path, char *err, size_t errlen)
+static int check_lines(FILE *f, const char *name, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
 	char buf[4096];
 	int line = 0;
 
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
 	while (fgets(buf, sizeof(buf), f)) {
 		const char *p = buf;
 
@@ -237,37 +232,49 @@ static int check_lines(const char *path, char *err, size_t errlen)
 			continue;
 		if (p != buf) {
 			snprintf(err, errlen, "%s:%d: indented line: continuation lines are not supported",
-				 path, line);
+				 name, line);
 			break;
 		}
 		if (*p == '[' ? !strchr(p, ']') : !strchr(p, '=')) {
-			snprintf(err, errlen, "%s:%d: not a `key = value` line", path, line);
+			snprintf(err, errlen, "%s:%d: not a `key = value` line", name, line);
 			break;
 		}
 	}
-	fclose(f);
 	return err[0] ? -1 : 0;
 }
 
 int pl_options_load(struct pl_options *o, const char *path, char *err, size_t errlen)
 {
+	FILE *f = fopen(path, "r");
+	int r;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	r = pl_options_fload(o, f, path, err, errlen);
+	fclose(f);
+	return r;
+}
+
+int pl_options_fload(struct pl_options *o, FILE *f, const char *name, char *err,
+		     size_t errlen)
+{
 	struct load_ctx l = { .o = o };
 	int line;
 
 	err[0] = 0;
-	if (check_lines(path, err, errlen))
+	rewind(f);
+	if (check_lines(f, name, err, errlen))
 		return -1;
-	line = ini_parse(path, on_ini, &l);
-	if (line == -1) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
+	rewind(f);
+	line = ini_parse_file(f, on_ini, &l);
 	if (line == -2) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, "%s: out of memory", name);
 		return -1;
 	}
-	if (line > 0) {
-		snprintf(err, errlen, "%s:%d: %s", path, line,
+	if (line) {
+		snprintf(err, errlen, "%s:%d: %s", name, line,
 			 l.failed ? l.msg : "not a `key = value` line");
 		return -1;
 	}
