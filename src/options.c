@@ -87,6 +87,10 @@ int pl_options_set(struct pl_options *o, const char *key, const char *v,
 {
 	uint32_t u;
 
+	if (!v && strcmp(key, "egress")) {
+		snprintf(err, errlen, "'%s' needs a value", key);
+		return -1;
+	}
 	if (!strcmp(key, "interface")) {
 		if (o->n_ifaces == PL_MAX_IFACES) {
 			snprintf(err, errlen, "too many interfaces (at most %d)", PL_MAX_IFACES);

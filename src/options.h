@@ -47,6 +47,8 @@ struct pl_options {
 void pl_options_defaults(struct pl_options *o);
 void pl_options_free(struct pl_options *o);
 /* Sets one option by name; err gets "bad value ..." or "unknown key ...".
+ * value NULL is a flag given bare (`--egress`): only egress takes that,
+ * any other key is refused ("needs a value"), not read through NULL.
  * Returns 0, or -1 for a bad value, -2 for an unknown name. */
 int pl_options_set(struct pl_options *o, const char *key, const char *value,
 		   char *err, size_t errlen);

@@ -406,6 +406,33 @@ static void test_opt_unknown_key(void **s)
 	assert_memory_equal(&before, &o, sizeof(o));
 }
 
+/* A bare flag (no value): egress means yes; every other key refuses it
+ * and changes nothing (found by fuzz_config: log-dir and the numbers read
+ * through the NULL). */
+static void test_opt_missing_value(void **s)
+{
+	static const char *const keys[] = { "interface", "log-dir", "rotate-mb", "idle-timeout",
+					    "flows", "ringbuf-mb", "mode", "pin", "egress-hook",
+					    "rules", "summary", "detect", "syn-flood-rate",
+					    "scan-window", "x" };
+	struct pl_options o, before;
+	char want[128];
+	size_t i;
+
+	(void)s;
+	pl_options_defaults(&o);
+	before = o;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		err[0] = 0;
+		assert_int_equal(pl_options_set(&o, keys[i], NULL, err, sizeof(err)), -1);
+		fmt(want, sizeof(want), "'%s' needs a value", keys[i]);
+		assert_string_equal(err, want);
+	}
+	assert_memory_equal(&before, &o, sizeof(o));
+	assert_int_equal(pl_options_set(&o, "egress", NULL, err, sizeof(err)), 0);
+	assert_int_equal(o.egress, 1);
+}
+
 static void test_opt_set_flag(void **s)
 {
 	static const struct option opts[] = {
@@ -1338,6 +1365,7 @@ int main(void)
 		cmocka_unit_test(test_opt_mode),
 		cmocka_unit_test(test_opt_summary),
 		cmocka_unit_test(test_opt_unknown_key),
+		cmocka_unit_test(test_opt_missing_value),
 		cmocka_unit_test(test_opt_set_flag),
 		cmocka_unit_test_setup_teardown(test_load_good, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_load_no_section, tmp_setup, tmp_teardown),
