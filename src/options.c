@@ -219,17 +219,24 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 }
 
 /* What libinih would accept loosely, refused here with its line number:
- * indented lines (joined to the previous value) and lines that are neither
- * blank, a comment, a [section] nor `key = value`. */
+ * NUL bytes (libinih would drop the rest of the line unseen), indented
+ * lines (joined to the previous value) and lines that are neither blank, a
+ * comment, a [section] nor `key = value`. */
 static int check_lines(FILE *f, const char *name, char *err, size_t errlen)
 {
-	char buf[4096];
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
 	int line = 0;
 
-	while (fgets(buf, sizeof(buf), f)) {
+	while ((n = getline(&buf, &cap, f)) >= 0) {
 		const char *p = buf;
 
 		line++;
+		if (memchr(buf, 0, (size_t)n)) {
+			snprintf(err, errlen, "%s:%d: a NUL byte: not a text file", name, line);
+			break;
+		}
 		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 			p++;
 		if (!*p || *p == '#' || *p == ';')
@@ -244,6 +251,9 @@ static int check_lines(FILE *f, const char *name, char *err, size_t errlen)
 			break;
 		}
 	}
+	if (!err[0] && ferror(f))
+		snprintf(err, errlen, "%s: cannot read: %s", name, strerror(errno));
+	free(buf);
 	return err[0] ? -1 : 0;
 }
 

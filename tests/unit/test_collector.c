@@ -639,6 +639,34 @@ static void test_load_not_key_value(void **s)
 	pl_options_free(&o);
 }
 
+/* Loads len bytes of text as the file "t.conf" (pl_options_fload on a
+ * memory stream: bytes fputs cannot write, like NUL). */
+static int load_bytes(struct pl_options *o, const char *text, size_t len)
+{
+	FILE *f = fmemopen((void *)text, len, "r");
+	int r;
+
+	assert_non_null(f);
+	pl_options_defaults(o);
+	err[0] = 0;
+	r = pl_options_fload(o, f, "t.conf", err, sizeof(err));
+	fclose(f);
+	return r;
+}
+
+/* libinih reads a line as a C string: what follows a NUL byte would be
+ * dropped unseen (found by fuzz_config). Refused, as rule files do. */
+static void test_load_nul_byte(void **s)
+{
+	static const char text[] = "flows = 2048\nlog-dir = /var/log\0/../../tmp\n";
+	struct pl_options o;
+
+	(void)s;
+	assert_int_equal(load_bytes(&o, text, sizeof(text) - 1), -1);
+	assert_string_equal(err, "t.conf:2: a NUL byte: not a text file");
+	pl_options_free(&o);
+}
+
 /* A line that is not `key = value`, then an unknown key further down: the
  * error must be the first one, with its own line number. */
 static void test_load_error_line_matches_message(void **s)
@@ -1379,6 +1407,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_error_line_matches_message, tmp_setup,
 						tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_load_missing_file, tmp_setup, tmp_teardown),
+		cmocka_unit_test(test_load_nul_byte),
 		cmocka_unit_test(test_reasm_in_order),
 		cmocka_unit_test(test_reasm_out_of_order),
 		cmocka_unit_test(test_reasm_overlap),
