@@ -221,7 +221,8 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 /* What libinih would accept loosely, refused here with its line number:
  * NUL bytes (libinih would drop the rest of the line unseen), indented
  * lines (joined to the previous value) and lines that are neither blank, a
- * comment, a [section] nor `key = value`. */
+ * comment, a [section] nor `key = value` (a ':' before the '=' is one:
+ * libinih would split the line there). */
 static int check_lines(FILE *f, const char *name, char *err, size_t errlen)
 {
 	char *buf = NULL;
@@ -246,7 +247,7 @@ static int check_lines(FILE *f, const char *name, char *err, size_t errlen)
 				 name, line);
 			break;
 		}
-		if (*p == '[' ? !strchr(p, ']') : !strchr(p, '=')) {
+		if (*p == '[' ? !strchr(p, ']') : p[strcspn(p, "=:")] != '=') {
 			snprintf(err, errlen, "%s:%d: not a `key = value` line", name, line);
 			break;
 		}

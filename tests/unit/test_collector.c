@@ -667,6 +667,29 @@ static void test_load_nul_byte(void **s)
 	pl_options_free(&o);
 }
 
+/* libinih also splits `key: value` at the ':': with an '=' later in the
+ * line, "interface:= eth0" set the interface "= eth0" (found by
+ * fuzz_config). A ':' before the '=' is not `key = value`. */
+static void test_load_colon(void **s)
+{
+	static const char text[] = "[pktlens]\ninterface:= eth0\n";
+	static const char text2[] = "log-dir: /var/log/a=b\n";
+	static const char ok[] = "log-dir = /var/log/a:b\n";
+	struct pl_options o;
+
+	(void)s;
+	assert_int_equal(load_bytes(&o, text, sizeof(text) - 1), -1);
+	assert_string_equal(err, "t.conf:2: not a `key = value` line");
+	assert_int_equal(o.n_ifaces, 0);
+	pl_options_free(&o);
+	assert_int_equal(load_bytes(&o, text2, sizeof(text2) - 1), -1);
+	assert_string_equal(err, "t.conf:1: not a `key = value` line");
+	pl_options_free(&o);
+	assert_int_equal(load_bytes(&o, ok, sizeof(ok) - 1), 0);
+	assert_string_equal(o.log_dir, "/var/log/a:b");
+	pl_options_free(&o);
+}
+
 /* A line that is not `key = value`, then an unknown key further down: the
  * error must be the first one, with its own line number. */
 static void test_load_error_line_matches_message(void **s)
@@ -1408,6 +1431,7 @@ int main(void)
 						tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_load_missing_file, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_load_nul_byte),
+		cmocka_unit_test(test_load_colon),
 		cmocka_unit_test(test_reasm_in_order),
 		cmocka_unit_test(test_reasm_out_of_order),
 		cmocka_unit_test(test_reasm_overlap),
