@@ -5,6 +5,7 @@
  * `#` or `;` comments, optionally under a [pktlens] section. */
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -238,7 +239,7 @@ static int check_lines(FILE *f, const char *name, char *err, size_t errlen)
 			snprintf(err, errlen, "%s:%d: a NUL byte: not a text file", name, line);
 			break;
 		}
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		while (isspace((unsigned char)*p))  /* libinih's blanks: \v and \f too */
 			p++;
 		if (!*p || *p == '#' || *p == ';')
 			continue;

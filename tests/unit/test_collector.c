@@ -690,6 +690,24 @@ static void test_load_colon(void **s)
 	pl_options_free(&o);
 }
 
+/* libinih takes any isspace() byte for indentation: a line opened by \v or
+ * \f continued the value above ("interface = eth0\n\vinterface = x" made
+ * an interface named "interface = x"; found by fuzz_config). */
+static void test_load_indented_vt_ff(void **s)
+{
+	static const char vt[] = "interface = eth0\n\vinterface = x\n";
+	static const char ff[] = "\fflows = 2048\n";
+	struct pl_options o;
+
+	(void)s;
+	assert_int_equal(load_bytes(&o, vt, sizeof(vt) - 1), -1);
+	assert_string_equal(err, "t.conf:2: indented line: continuation lines are not supported");
+	pl_options_free(&o);
+	assert_int_equal(load_bytes(&o, ff, sizeof(ff) - 1), -1);
+	assert_string_equal(err, "t.conf:1: indented line: continuation lines are not supported");
+	pl_options_free(&o);
+}
+
 /* A line that is not `key = value`, then an unknown key further down: the
  * error must be the first one, with its own line number. */
 static void test_load_error_line_matches_message(void **s)
@@ -1432,6 +1450,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_missing_file, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_load_nul_byte),
 		cmocka_unit_test(test_load_colon),
+		cmocka_unit_test(test_load_indented_vt_ff),
 		cmocka_unit_test(test_reasm_in_order),
 		cmocka_unit_test(test_reasm_out_of_order),
 		cmocka_unit_test(test_reasm_overlap),
