@@ -219,8 +219,14 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	return 1;
 }
 
+/* libinih reads a line in pieces of INI_MAX_LINE - 1 bytes (the newline
+ * included) and takes each piece for a line of its own: the tail of a long
+ * value would become a setting of its own. */
+#define LINE_MAX_CHARS (INI_MAX_LINE - 2)
+
 /* What libinih would accept loosely, refused here with its line number:
- * NUL bytes (libinih would drop the rest of the line unseen), indented
+ * lines it would cut (above), NUL bytes (libinih would drop the rest of
+ * the line unseen), indented
  * lines (joined to the previous value) and lines that are neither blank, a
  * comment, a [section] nor `key = value` (a ':' before the '=' is one:
  * libinih would split the line there). */
@@ -233,10 +239,18 @@ static int check_lines(FILE *f, const char *name, char *err, size_t errlen)
 
 	while ((n = getline(&buf, &cap, f)) >= 0) {
 		const char *p = buf;
+		size_t len = (size_t)n;
 
 		line++;
-		if (memchr(buf, 0, (size_t)n)) {
+		if (memchr(buf, 0, len)) {
 			snprintf(err, errlen, "%s:%d: a NUL byte: not a text file", name, line);
+			break;
+		}
+		if (len && buf[len - 1] == '\n')
+			len--;
+		if (len > LINE_MAX_CHARS) {
+			snprintf(err, errlen, "%s:%d: longer than %d characters", name, line,
+				 LINE_MAX_CHARS);
 			break;
 		}
 		while (isspace((unsigned char)*p))  /* libinih's blanks: \v and \f too */

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ini.h>
+
 #include "options.h"
 #include "reasm.h"
 #include "records.h"
@@ -705,6 +707,32 @@ static void test_load_indented_vt_ff(void **s)
 	pl_options_free(&o);
 	assert_int_equal(load_bytes(&o, ff, sizeof(ff) - 1), -1);
 	assert_string_equal(err, "t.conf:1: indented line: continuation lines are not supported");
+	pl_options_free(&o);
+}
+
+/* libinih reads 199 bytes of a line at a time and takes the rest for a new
+ * line: a long log-dir value whose tail read "interface=evil0" added that
+ * interface (found by fuzz_config). Lines longer than libinih reads whole
+ * are refused; the longest it reads whole is fine. */
+static void test_load_long_line(void **s)
+{
+	char text[512], want[64];
+	struct pl_options o;
+	int n;
+
+	(void)s;
+	n = snprintf(text, sizeof(text), "flows = 2048\nlog-dir = /var/%0184dinterface=evil0\n", 0);
+	assert_int_equal(load_bytes(&o, text, (size_t)n), -1);
+	fmt(want, sizeof(want), "t.conf:2: longer than %d characters", INI_MAX_LINE - 2);
+	assert_string_equal(err, want);
+	assert_int_equal(o.n_ifaces, 0);
+	pl_options_free(&o);
+	n = snprintf(text, sizeof(text), "log-dir = /%0*d\n", INI_MAX_LINE - 2 - 11, 0);
+	assert_int_equal(load_bytes(&o, text, (size_t)n), 0);
+	assert_int_equal(strlen(o.log_dir), INI_MAX_LINE - 2 - 10);
+	pl_options_free(&o);
+	n = snprintf(text, sizeof(text), "log-dir = /%0*d", INI_MAX_LINE - 2 - 11, 0);
+	assert_int_equal(load_bytes(&o, text, (size_t)n), 0);      /* no newline at the end */
 	pl_options_free(&o);
 }
 
@@ -1451,6 +1479,7 @@ int main(void)
 		cmocka_unit_test(test_load_nul_byte),
 		cmocka_unit_test(test_load_colon),
 		cmocka_unit_test(test_load_indented_vt_ff),
+		cmocka_unit_test(test_load_long_line),
 		cmocka_unit_test(test_reasm_in_order),
 		cmocka_unit_test(test_reasm_out_of_order),
 		cmocka_unit_test(test_reasm_overlap),
