@@ -84,8 +84,10 @@ $(BUILD)/san/test_parser: tests/unit/test_parser.c $(HEADERS) | $(BUILD)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $< -o $@ -lcmocka
 
-# Collector-side modules (options, reassembly, records, sink), natively.
-COLLECTOR_UNIT_SRCS := src/options.c src/reasm.c src/records.c src/sink.c src/detect_cfg.c
+# Collector-side modules (options, reassembly, records, sink, the
+# collector's event intake), natively.
+COLLECTOR_UNIT_SRCS := src/options.c src/reasm.c src/records.c src/sink.c src/detect_cfg.c \
+	src/collector.c src/names.c
 
 $(BUILD)/san/test_collector: tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS) \
 		$(HEADERS) tests/common/packets.h | $(BUILD)

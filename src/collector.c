@@ -626,6 +626,36 @@ static void flow_new_event(struct pl_collector *c, const struct pl_ev_flow *e)
 		c->hk.on_flow_new(c->hk.ctx, e, cn->uid);
 }
 
+/* An L7 event's lengths index its own buffers: the parser keeps them in
+ * bounds, but what comes over the ring buffer is checked as any input is
+ * (a wrong length would read past the buffer into the next event). Lengths
+ * past a buffer are cut to it; an unknown kind has no record to give. */
+static int l7_sane(struct pl_ev_l7 *e)
+{
+	switch (e->kind) {
+	case PL_L7_DNS:
+		if (e->l7.dns.qname_len > PL_DNS_NAME_MAX)
+			e->l7.dns.qname_len = PL_DNS_NAME_MAX;
+		return 1;
+	case PL_L7_TLS:
+		if (e->l7.tls.sni_len > PL_SNI_MAX - 1)
+			e->l7.tls.sni_len = PL_SNI_MAX - 1;
+		if (e->l7.tls.n_versions > PL_TLS_MAX_VERSIONS)
+			e->l7.tls.n_versions = PL_TLS_MAX_VERSIONS;
+		return 1;
+	case PL_L7_HTTP:
+		if (e->l7.http.method_len > PL_HTTP_METHOD_MAX)
+			e->l7.http.method_len = PL_HTTP_METHOD_MAX;
+		if (e->l7.http.host_len > PL_HTTP_HOST_MAX)
+			e->l7.http.host_len = PL_HTTP_HOST_MAX;
+		if (e->l7.http.path_len > PL_HTTP_PATH_MAX)
+			e->l7.http.path_len = PL_HTTP_PATH_MAX;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int pl_collector_on_event(void *ctx, void *data, size_t size)
 {
 	struct pl_collector *c = ctx;
@@ -641,8 +671,13 @@ int pl_collector_on_event(void *ctx, void *data, size_t size)
 			flow_new_event(c, data);
 		break;
 	case PL_EV_L7:
-		if (size >= sizeof(struct pl_ev_l7))
-			l7_event(c, data);
+		if (size >= sizeof(struct pl_ev_l7)) {
+			struct pl_ev_l7 e;
+
+			memcpy(&e, data, sizeof(e));
+			if (l7_sane(&e))
+				l7_event(c, &e);
+		}
 		break;
 	case PL_EV_MALFORMED:
 		if (size >= sizeof(struct pl_ev_malformed))

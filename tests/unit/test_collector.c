@@ -19,6 +19,7 @@
 
 #include <ini.h>
 
+#include "collector.h"
 #include "options.h"
 #include "reasm.h"
 #include "records.h"
@@ -1448,6 +1449,101 @@ static void test_sink_too_many_kinds(void **s)
 	pl_sink_close(&sink);
 }
 
+/* ---- collector.c: events as the ring buffer hands them ------------------ */
+
+/* The one record of `kind` in DIR/KIND.log, parsed (put it). */
+static struct json_object *only_record(void **state, const char *kind)
+{
+	char path[PATH_MAX], name[32], *text, *nl;
+	struct json_object *o;
+
+	fmt(name, sizeof(name), "%s.log", kind);
+	text = slurp(tmp_path(state, name, path));
+	assert_non_null(text);
+	nl = strchr(text, '\n');
+	assert_non_null(nl);
+	assert_string_equal(nl + 1, "");        /* one line */
+	o = json_tokener_parse(text);
+	assert_non_null(o);
+	free(text);
+	return o;
+}
+
+static size_t field_len(struct json_object *o, const char *name)
+{
+	struct json_object *v;
+
+	assert_true(json_object_object_get_ex(o, name, &v));
+	return (size_t)json_object_get_string_len(v);
+}
+
+/* L7 events whose lengths run past their buffers (the kernel never sends
+ * them; the collector reads them as hostile input): each string is cut to
+ * its buffer, not read past the event (found by fuzz_collector: qname_len,
+ * method/host/path_len and sni_len were used as they came), and a kind
+ * that does not exist makes no record (1 << kind was undefined past 31). */
+static void test_l7_event_lengths(void **state)
+{
+	struct pl_collector_opts co = { .idle_timeout_ns = 1, .active_timeout_ns = 0 };
+	struct pl_ev_l7 *e = calloc(1, sizeof(*e));
+	struct json_object *o;
+	struct pl_collector *c;
+	struct pl_sink sink;
+	const struct tmp *t = *state;
+
+	assert_non_null(e);
+	assert_int_equal(pl_sink_open(&sink, t->dir, 0, err, sizeof(err)), 0);
+	c = pl_collector_new(&co, &sink, -1);   /* no flow table: events only */
+	assert_non_null(c);
+	e->h.type = PL_EV_L7;
+	e->h.size = sizeof(*e);
+	e->h.ts_ns = 1000;
+	e->h.key.proto = 6;
+	e->h.key.sport = 40000;
+	e->h.key.dport = 80;
+	e->kind = PL_L7_HTTP;
+	e->l7.http.flags = PL_HTTP_HAS_HOST;
+	e->l7.http.method_len = 255;
+	e->l7.http.host_len = 255;
+	e->l7.http.path_len = 0xffff;
+	pl_collector_on_event(c, e, sizeof(*e));
+	e->h.key.dport = 443;
+	e->kind = PL_L7_TLS;
+	memset(&e->l7, 'x', sizeof(e->l7));
+	e->l7.tls.flags = PL_TLS_HAS_SNI | PL_TLS_COMPLETE;
+	e->l7.tls.sni_len = 0xffff;
+	e->l7.tls.n_versions = 255;
+	pl_collector_on_event(c, e, sizeof(*e));
+	e->h.key.proto = 17;
+	e->h.key.dport = 53;
+	e->kind = PL_L7_DNS;
+	memset(&e->l7, 0, sizeof(e->l7));
+	e->l7.dns.has_question = 1;
+	e->l7.dns.qname_len = 0xffff;
+	pl_collector_on_event(c, e, sizeof(*e));
+	e->h.key.dport = 54;
+	e->kind = 200;
+	pl_collector_on_event(c, e, sizeof(*e));
+	pl_collector_sweep(c, 0, 1);
+	pl_collector_free(c);
+	pl_sink_close(&sink);
+
+	o = only_record(state, "http");
+	assert_int_equal(field_len(o, "method"), PL_HTTP_METHOD_MAX);
+	assert_int_equal(field_len(o, "host"), PL_HTTP_HOST_MAX);
+	assert_int_equal(field_len(o, "uri"), PL_HTTP_PATH_MAX);
+	json_object_put(o);
+	o = only_record(state, "ssl");
+	assert_int_equal(field_len(o, "server_name"), PL_SNI_MAX - 1);
+	assert_int_equal(json_object_array_length(json_object_object_get(o, "client_versions")),
+			 PL_TLS_MAX_VERSIONS);
+	json_object_put(o);
+	o = only_record(state, "dns");          /* the kind-200 one made none */
+	assert_int_equal(field_len(o, "query"), PL_DNS_NAME_MAX);
+	json_object_put(o);
+	free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1480,6 +1576,7 @@ int main(void)
 		cmocka_unit_test(test_load_colon),
 		cmocka_unit_test(test_load_indented_vt_ff),
 		cmocka_unit_test(test_load_long_line),
+		cmocka_unit_test_setup_teardown(test_l7_event_lengths, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_reasm_in_order),
 		cmocka_unit_test(test_reasm_out_of_order),
 		cmocka_unit_test(test_reasm_overlap),
