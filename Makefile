@@ -135,25 +135,82 @@ $(BUILD)/san/pktlens: $(APP_SRCS) $(HEADERS) $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $(APP_SRCS) -o $@ $(LDLIBS)
 
+# --- fuzzing ---------------------------------------------------------------
+# libFuzzer (clang) over every input a file or the network hands pktlens:
+# frames (the parser), capture files, config files and settings, rule
+# files, and the kernel's events and flow table as the collector and the
+# detections take them. tests/fuzz/README.md says what each checks.
+FUZZ_CFLAGS := -g -O1 -std=gnu11 $(WARN) $(INCLUDES) -Itests/fuzz -D_GNU_SOURCE \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZERS := parser capture config rules collector
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
+# what they read besides tests/fuzz/corpus-NAME: dictionaries, generated seeds
+FUZZ_DATA := $(BUILD)/fuzz/config.dict $(BUILD)/fuzz/rules.dict \
+	$(BUILD)/fuzz/seeds-collector/.done
+FUZZ_COLLECTOR_SRCS := src/collector.c src/records.c src/sink.c src/reasm.c src/names.c \
+	src/summary.c $(DETECT_SRCS)
+
 $(BUILD)/fuzz/fuzz_parser: tests/fuzz/fuzz_parser.c $(HEADERS) | $(BUILD)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) -g -O1 $(WARN) $(INCLUDES) -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $< -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< -o $@
+
+# Stack-depth coverage: libFuzzer keeps inputs that go deeper (see the file).
+$(BUILD)/fuzz/fuzz_capture: tests/fuzz/fuzz_capture.c src/pcap_frames.c $(HEADERS) | $(BUILD)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize-coverage=stack-depth $< src/pcap_frames.c -o $@ \
+		-lpcap
+
+$(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c src/options.c src/detect_cfg.c \
+		$(HEADERS) | $(BUILD)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< src/options.c src/detect_cfg.c -o $@ -linih -lm
+
+$(BUILD)/fuzz/fuzz_rules: tests/fuzz/fuzz_rules.c src/rules.c $(HEADERS) | $(BUILD)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< src/rules.c -o $@ -lbpf
+
+$(BUILD)/fuzz/fuzz_collector: tests/fuzz/fuzz_collector.c tests/fuzz/collector_input.h \
+		$(FUZZ_COLLECTOR_SRCS) $(HEADERS) | $(BUILD)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_COLLECTOR_SRCS) -o $@ -lbpf -ljson-c -lpsl -lm
+
+# Dictionaries: a hand-written part and the keywords the sources hold.
+$(BUILD)/fuzz/config.dict: tests/fuzz/config.dict tests/fuzz/make_dict.sh src/options.c \
+		src/detect_cfg.c | $(BUILD)
+	$(Q)mkdir -p $(@D)
+	$(Q)tests/fuzz/make_dict.sh tests/fuzz/config.dict src/options.c src/detect_cfg.c > $@
+
+$(BUILD)/fuzz/rules.dict: tests/fuzz/rules.dict tests/fuzz/make_dict.sh src/rules.c | $(BUILD)
+	$(Q)mkdir -p $(@D)
+	$(Q)tests/fuzz/make_dict.sh tests/fuzz/rules.dict src/rules.c > $@
+
+# The collector's seeds are generated, so they follow the event layout.
+$(BUILD)/fuzz/seeds-collector/.done: tests/fuzz/gen_events.c tests/fuzz/collector_input.h \
+		tests/common/packets.h $(HEADERS) | $(BUILD)
+	$(call msg,GEN,$(@D))
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/fuzz $< -o $(BUILD)/fuzz/gen_events
+	$(Q)rm -f $(@D)/*.bin && $(BUILD)/fuzz/gen_events $(@D) && touch $@
 
 PCAPS     ?= ../shared/pcaps
-FUZZ_SECS ?= 30
+# Seconds of fuzzing: `make test` gives the parser this (default 30) and
+# each other target two thirds of it; `make fuzz` each target this (600).
+FUZZ_SECS ?=
 
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
 		$(BUILD)/san/test_capture \
 		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_policy \
-		$(BUILD)/san/pktlens $(BUILD)/fuzz/fuzz_parser
-	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(FUZZ_SECS)"
+		$(BUILD)/san/pktlens $(FUZZ_BINS) $(FUZZ_DATA)
+	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(or $(FUZZ_SECS),30)"
 
-fuzz: $(BUILD)/fuzz/fuzz_parser
-	$(Q)mkdir -p $(BUILD)/fuzz/corpus
-	$(BUILD)/fuzz/fuzz_parser -max_total_time=$${FUZZ_SECS:-600} -max_len=4096 \
-		-print_final_stats=1 $(BUILD)/fuzz/corpus tests/fuzz/corpus
+# Every target for FUZZ_SECS, one after the other, each one `ok`/`FAIL`
+# line; inputs found are kept in $(BUILD)/fuzz/corpus-NAME for next time.
+fuzz: $(FUZZ_BINS) $(FUZZ_DATA)
+	$(Q)failed=0; for t in $(FUZZERS); do \
+		tests/fuzz/run.sh "$(BUILD)" $$t "$(or $(FUZZ_SECS),600)" --keep || failed=1; \
+	done; exit $$failed
 
 demo: deps $(BUILD)/pktlens
 	$(Q)$(BUILD)/pktlens demo --pcaps "$(PCAPS)"

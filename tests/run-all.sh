@@ -45,11 +45,15 @@ run "detections: no notice on any bundled capture (pktlens analyze)" \
 	tests/integration/no_false_positives.sh "$pcaps" "$build/pktlens"
 run "pktlens rules/bans/limits on a running daemon: ping through a veth pair (ASan+UBSan)" \
 	tests/integration/rules_cli.sh "$build/san/pktlens"
-corpus=$(mktemp -d)
-trap 'rm -rf "$corpus"' EXIT
+# One case per fuzz target (tests/fuzz/run.sh prints its ok/FAIL line): the
+# parser for fuzz_secs, the others for two thirds of it.
+other_secs=$((fuzz_secs * 2 / 3 > 0 ? fuzz_secs * 2 / 3 : 1))
 run "fuzz the parser for ${fuzz_secs}s (libFuzzer, ASan+UBSan)" \
-	"$build/fuzz/fuzz_parser" -max_total_time="$fuzz_secs" -max_len=4096 \
-	-print_final_stats=0 "$corpus" tests/fuzz/corpus
+	tests/fuzz/run.sh "$build" parser "$fuzz_secs"
+for t in capture config rules collector; do
+	run "fuzz $t for ${other_secs}s (libFuzzer, ASan+UBSan)" \
+		tests/fuzz/run.sh "$build" "$t" "$other_secs"
+done
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
