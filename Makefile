@@ -207,7 +207,7 @@ test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector
 
 # Every target for FUZZ_SECS, one after the other, each one `ok`/`FAIL`
 # line; inputs found are kept in $(BUILD)/fuzz/corpus-NAME for next time.
-fuzz: $(FUZZ_BINS) $(FUZZ_DATA)
+fuzz: deps $(FUZZ_BINS) $(FUZZ_DATA)
 	$(Q)failed=0; for t in $(FUZZERS); do \
 		tests/fuzz/run.sh "$(BUILD)" $$t "$(or $(FUZZ_SECS),600)" --keep || failed=1; \
 	done; exit $$failed

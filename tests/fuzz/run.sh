@@ -48,7 +48,6 @@ else
 	trap 'rm -rf "$corpus"' EXIT
 fi
 mkdir -p "$crashes"
-before=$(ls -A "$crashes" | sort)
 
 # -print_funcs=0: no symbolizer run for every new function found.
 "$bin" -max_total_time="$secs" -max_len="$max_len" -timeout="$timeout" \
@@ -56,18 +55,23 @@ before=$(ls -A "$crashes" | sort)
 	"${dict[@]}" "$corpus" "${seeds[@]}" >"$log" 2>&1
 rc=$?
 
-new=$(comm -13 <(echo "$before") <(ls -A "$crashes" | sort) | grep -v '^$')
+# what libFuzzer wrote (named by its content: an input found before is
+# written again under the same name)
+written=$(sed -n 's/.*Test unit written to //p' "$log")
 runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 last=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
 cov=${last#cov: } cov=${cov%% *} ft=${last##* }
-if [ "$rc" -ne 0 ] || [ -n "$new" ]; then
+if [ "$rc" -ne 0 ] || [ -n "$written" ]; then
 	# the sanitizer's or libFuzzer's own words, then where the input is
 	why=$(grep -m 1 -E '^==[0-9]+==ERROR|^SUMMARY|runtime error|libFuzzer: (deadly|timeout|out-of-memory)' "$log")
+	# an abort() in the target is one of its checks: say which line
+	at=$(grep -m 1 -oE "in [A-Za-z_0-9]+ [^ ]*tests/fuzz/fuzz_$name\.c:[0-9]+" "$log")
+	[ -n "$at" ] && why="$why, $at"
 	grep -E -A 12 '^==[0-9]+==ERROR|runtime error' "$log" | head -n 30 | sed 's/^/    /'
-	n=$(printf '%s\n' "$new" | grep -c .)
-	first=$(printf '%s\n' "$new" | head -n 1)
-	fail "exit status $rc, $n new crash input(s): ${why:-see $log}; reproducer $crashes/${first:-?} (rerun: $bin $crashes/${first:-FILE}); log $log"
+	first=$(printf '%s\n' "$written" | head -n 1)
+	[ -n "$first" ] || fail "exit status $rc, no input written: ${why:-see $log}; log $log"
+	fail "1 crash: ${why:-exit status $rc}; reproducer $first (rerun: $bin $first); log $log"
 fi
 [ -n "$runs" ] && [ -n "$last" ] || fail "no final statistics in $log"
 echo "ok   fuzz_$name: $runs runs ($rate/s), cov $cov, ft $ft, 0 crashes in $secs s"
