@@ -16,7 +16,8 @@
  * - the final sweep leaves no connection open;
  * - the detections call ban/limit/pin/trust as detect.h says (a time > 0,
  *   a note's id as reason, a limit's protocol one of PL_DLIM_*).
- * Records go to a memory stream (the sink writes to stdout), not to disk. */
+ * Records go to a memory stream (the sink writes to stdout), not to disk;
+ * FUZZ_COLLECTOR_PRINT=1 in the environment shows them on stderr. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -362,6 +363,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pl_sink_close(&sink);
 	stdout = saved;
 	fclose(mem);
+	if (getenv("FUZZ_COLLECTOR_PRINT"))     /* to see what a seed makes */
+		fwrite(out, 1, outlen, stderr);
 	check_records(out, outlen);
 	free(out);
 	free(cnt);

@@ -362,6 +362,51 @@ static void story_attacks(const char *dir)
 	finish();
 }
 
+/* An ICMP echo and its reply (one connection, keyed by the request's
+ * type), and a TCP handshake over IPv6 on VLAN 10. */
+static void story_icmp_ipv6(const char *dir)
+{
+	static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const uint8_t b6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	struct pl_flow_val req = { 0 }, rep = { 0 }, c2s = { 0 }, s2c = { 0 };
+	uint8_t echo[16] = { 8, 0, 0, 0, 0x12, 0x34, 0, 1 }, *ip6;
+	struct pkt p;
+	int back;
+
+	start(dir, "icmp-ipv6", FZC_DETECT | FZC_SHORT);
+	pk_eth(&p, 0x0800);
+	pk_ipv4(&p, 1, sizeof(echo));
+	pk_bytes(&p, echo, sizeof(echo));
+	packet(&p, T0, &req);
+	echo[0] = 0;                    /* the reply */
+	pk_eth(&p, 0x0800);
+	pk_ipv4(&p, 1, sizeof(echo));
+	pk_bytes(&p, echo, sizeof(echo));
+	swap_ip(&p);
+	packet(&p, T0 + 500000, &rep);
+	for (back = 0; back < 2; back++) {
+		pk_eth(&p, 0x8100);
+		p.b[14] = 0;
+		p.b[15] = 10;           /* VLAN 10 */
+		p.b[16] = 0x86;
+		p.b[17] = 0xdd;
+		p.len = 18;
+		ip6 = p.b + p.len;
+		memset(ip6, 0, 40);
+		ip6[0] = 0x60;
+		ip6[5] = 20;            /* payload length */
+		ip6[6] = 6;
+		ip6[7] = 64;
+		memcpy(ip6 + 8, back ? b6 : a6, 16);
+		memcpy(ip6 + 24, back ? a6 : b6, 16);
+		p.len += 40;
+		pk_tcp(&p, back ? 443 : 50001, back ? 50001 : 443, back ? 0x12 : 0x02);
+		packet(&p, T0 + SEC + (uint64_t)back * 1000, back ? &s2c : &c2s);
+	}
+	u64_rec(FZC_OP_SWEEP, T0 + 5 * SEC);
+	finish();
+}
+
 /* Events as a broken or hostile kernel might send them: cut short,
  * oversized, lengths beyond their buffers, an unknown type. */
 static void story_raw(const char *dir)
@@ -412,6 +457,7 @@ int main(int argc, char **argv)
 	story_dns(argv[1]);
 	story_tls_split(argv[1]);
 	story_attacks(argv[1]);
+	story_icmp_ipv6(argv[1]);
 	story_raw(argv[1]);
 	return 0;
 }
