@@ -23,7 +23,7 @@ static struct pl_frame frame;   /* 64 KiB: not on the stack */
 
 /* A classic pcap file (microsecond timestamps, little-endian) being written. */
 struct gen {
-	char path[64];
+	char path[4096];
 	FILE *f;
 };
 
@@ -36,9 +36,10 @@ static void le32(FILE *f, uint32_t v)
 
 static void gen_open(struct gen *g, uint32_t linktype)
 {
+	const char *tmp = getenv("TMPDIR");
 	int fd;
 
-	snprintf(g->path, sizeof(g->path), "/tmp/pl-test-capture-XXXXXX");
+	snprintf(g->path, sizeof(g->path), "%s/pl-test-capture-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	fd = mkstemp(g->path);
 	assert_true(fd >= 0);
 	g->f = fdopen(fd, "wb");
@@ -108,7 +109,7 @@ static void short_records(uint32_t linktype)
 	gen_close(&g);
 
 	assert_int_equal(pl_capture_open(&c, g.path), 0);
-	unlink(g.path);                 /* open: gone from /tmp even if this fails */
+	unlink(g.path);                 /* open: gone from TMPDIR even if this fails */
 	assert_int_equal(pl_capture_next(&c, &frame), 1);
 	assert_int_equal(frame.number, n_short + 1);
 	assert_int_equal(frame.caplen, 14 + 20);
