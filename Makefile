@@ -114,13 +114,19 @@ $(BUILD)/san/test_parser: $(call sobj,tests/unit/test_parser.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka
 
-# Collector-side modules (options, reassembly, records, sink), natively.
+# Collector-side modules (options, reassembly, records, sink, the
+# collector's event intake, the bpffs check), natively.
 COLLECTOR_UNIT_SRCS := src/options.c src/reasm.c src/records.c src/sink.c src/detect_cfg.c \
-	src/bpffs.c
+	src/collector.c src/names.c src/bpffs.c
 
 $(BUILD)/san/test_collector: $(call sobj,tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS))
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -linih -lbpf -lm
+
+# The capture reader on generated files.
+$(BUILD)/san/test_capture: $(call sobj,tests/unit/test_capture.c src/pcap_frames.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -lpcap
 
 # The detections on made-up events (no kernel needed).
 $(BUILD)/san/test_detect: $(call sobj,tests/unit/test_detect.c $(DETECT_SRCS) src/records.c src/sink.c)
@@ -146,25 +152,89 @@ $(BUILD)/san/pktlens: $(call sobj,$(APP_SRCS))
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LDLIBS)
 
-# One source, compiled and linked at once by clang; its .d beside it.
-$(BUILD)/fuzz/fuzz_parser: tests/fuzz/fuzz_parser.c | $(BUILD)
-	$(call msg,FUZZ,$@)
+# --- fuzzing ---------------------------------------------------------------
+# libFuzzer (clang) over every input a file or the network hands pktlens:
+# frames (the parser), capture files, config files and settings, rule
+# files, and the kernel's events and flow table as the collector and the
+# detections take them. tests/fuzz/README.md says what each checks.
+FUZZ_CFLAGS := -g -O1 -std=gnu11 $(WARN) $(INCLUDES) -Itests/fuzz -D_GNU_SOURCE \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZERS := parser capture config rules collector
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
+# what they read besides tests/fuzz/corpus-NAME: dictionaries, generated seeds
+FUZZ_DATA := $(BUILD)/fuzz/config.dict $(BUILD)/fuzz/rules.dict \
+	$(BUILD)/fuzz/seeds-collector/.done
+FUZZ_COLLECTOR_SRCS := src/collector.c src/records.c src/sink.c src/reasm.c src/names.c \
+	src/summary.c $(DETECT_SRCS)
+
+# Objects of the fuzz flavour, each with its .d (see DEPFLAGS).
+fobj = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
+$(BUILD)/fuzz/obj/%.o: %.c | $(BUILD)
+	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) -g -O1 $(WARN) $(INCLUDES) $(DEPFLAGS) -MF $@.d -MT $@ \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_EXTRA) $(DEPFLAGS) -c $< -o $@
+$(call fobj,$(SKEL_USERS)): | $(SKELS)
+# Stack-depth coverage: libFuzzer keeps inputs that go deeper (see the file).
+$(call fobj,tests/fuzz/fuzz_capture.c src/pcap_frames.c): FUZZ_EXTRA := -fsanitize-coverage=stack-depth
+
+$(BUILD)/fuzz/fuzz_parser: $(call fobj,tests/fuzz/fuzz_parser.c)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@
+
+$(BUILD)/fuzz/fuzz_capture: $(call fobj,tests/fuzz/fuzz_capture.c src/pcap_frames.c)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize-coverage=stack-depth $^ -o $@ -lpcap
+
+$(BUILD)/fuzz/fuzz_config: $(call fobj,tests/fuzz/fuzz_config.c src/options.c src/detect_cfg.c)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -linih -lm
+
+$(BUILD)/fuzz/fuzz_rules: $(call fobj,tests/fuzz/fuzz_rules.c src/rules.c)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lbpf
+
+$(BUILD)/fuzz/fuzz_collector: $(call fobj,tests/fuzz/fuzz_collector.c $(FUZZ_COLLECTOR_SRCS))
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lbpf -ljson-c -lpsl -lm
+
+# Dictionaries: a hand-written part and the keywords the sources hold.
+$(BUILD)/fuzz/config.dict: tests/fuzz/config.dict tests/fuzz/make_dict.sh src/options.c \
+		src/detect_cfg.c | $(BUILD)
+	$(Q)mkdir -p $(@D)
+	$(Q)tests/fuzz/make_dict.sh tests/fuzz/config.dict src/options.c src/detect_cfg.c > $@
+
+$(BUILD)/fuzz/rules.dict: tests/fuzz/rules.dict tests/fuzz/make_dict.sh src/rules.c | $(BUILD)
+	$(Q)mkdir -p $(@D)
+	$(Q)tests/fuzz/make_dict.sh tests/fuzz/rules.dict src/rules.c > $@
+
+# The collector's seeds are generated, so they follow the event layout.
+$(BUILD)/obj/tests/fuzz/gen_events.o: CFLAGS += -Itests/fuzz
+$(BUILD)/fuzz/gen_events: $(call obj,tests/fuzz/gen_events.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
+
+$(BUILD)/fuzz/seeds-collector/.done: $(BUILD)/fuzz/gen_events | $(BUILD)
+	$(call msg,GEN,$(@D))
+	$(Q)mkdir -p $(@D)
+	$(Q)rm -f $(@D)/*.bin && $(BUILD)/fuzz/gen_events $(@D) && touch $@
 
 PCAPS     ?= ../shared/pcaps
-FUZZ_SECS ?= 30
+# Seconds of fuzzing: `make test` gives the parser this (default 30) and
+# each other target two thirds of it; `make fuzz` each target this (600).
+FUZZ_SECS ?=
 
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
-		$(BUILD)/san/test_detect $(BUILD)/san/test_bpf $(BUILD)/san/test_egress \
-		$(BUILD)/san/test_policy $(BUILD)/san/pktlens $(BUILD)/fuzz/fuzz_parser
-	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(FUZZ_SECS)"
+		$(BUILD)/san/test_capture $(BUILD)/san/test_detect \
+		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_policy \
+		$(BUILD)/san/pktlens $(FUZZ_BINS) $(FUZZ_DATA)
+	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(or $(FUZZ_SECS),30)"
 
-fuzz: $(BUILD)/fuzz/fuzz_parser
-	$(Q)mkdir -p $(BUILD)/fuzz/corpus
-	$(BUILD)/fuzz/fuzz_parser -max_total_time=$${FUZZ_SECS:-600} -max_len=4096 \
-		-print_final_stats=1 $(BUILD)/fuzz/corpus tests/fuzz/corpus
+# Every target for FUZZ_SECS, one after the other, each one `ok`/`FAIL`
+# line; inputs found are kept in $(BUILD)/fuzz/corpus-NAME for next time.
+fuzz: deps $(FUZZ_BINS) $(FUZZ_DATA)
+	$(Q)failed=0; for t in $(FUZZERS); do \
+		tests/fuzz/run.sh "$(BUILD)" $$t "$(or $(FUZZ_SECS),600)" --keep || failed=1; \
+	done; exit $$failed
 
 demo: deps $(BUILD)/pktlens
 	$(Q)$(BUILD)/pktlens demo --pcaps "$(PCAPS)"

@@ -109,6 +109,12 @@ struct pl_collector {
 	uint64_t prev_sweep_ns;         /* `now` of the previous sweep */
 	uint64_t oldest_hint_ns;        /* from pl_collector_changed_since, or 0 */
 	int has_hint;
+	/* a sweep's batch of keys and per-CPU values: allocated at the first
+	 * sweep and kept (672 KiB on two CPUs: not worth an mmap a second),
+	 * never more than the table holds */
+	struct pl_flow_key *batch_keys;
+	uint8_t *batch_vals;
+	uint32_t batch;
 };
 
 /* The kernel's per-packet clock is the coarse one: it lags the precise
@@ -626,6 +632,36 @@ static void flow_new_event(struct pl_collector *c, const struct pl_ev_flow *e)
 		c->hk.on_flow_new(c->hk.ctx, e, cn->uid);
 }
 
+/* An L7 event's lengths index its own buffers: the parser keeps them in
+ * bounds, but what comes over the ring buffer is checked as any input is
+ * (a wrong length would read past the buffer into the next event). Lengths
+ * past a buffer are cut to it; an unknown kind has no record to give. */
+static int l7_sane(struct pl_ev_l7 *e)
+{
+	switch (e->kind) {
+	case PL_L7_DNS:
+		if (e->l7.dns.qname_len > PL_DNS_NAME_MAX)
+			e->l7.dns.qname_len = PL_DNS_NAME_MAX;
+		return 1;
+	case PL_L7_TLS:
+		if (e->l7.tls.sni_len > PL_SNI_MAX - 1)
+			e->l7.tls.sni_len = PL_SNI_MAX - 1;
+		if (e->l7.tls.n_versions > PL_TLS_MAX_VERSIONS)
+			e->l7.tls.n_versions = PL_TLS_MAX_VERSIONS;
+		return 1;
+	case PL_L7_HTTP:
+		if (e->l7.http.method_len > PL_HTTP_METHOD_MAX)
+			e->l7.http.method_len = PL_HTTP_METHOD_MAX;
+		if (e->l7.http.host_len > PL_HTTP_HOST_MAX)
+			e->l7.http.host_len = PL_HTTP_HOST_MAX;
+		if (e->l7.http.path_len > PL_HTTP_PATH_MAX)
+			e->l7.http.path_len = PL_HTTP_PATH_MAX;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int pl_collector_on_event(void *ctx, void *data, size_t size)
 {
 	struct pl_collector *c = ctx;
@@ -641,8 +677,13 @@ int pl_collector_on_event(void *ctx, void *data, size_t size)
 			flow_new_event(c, data);
 		break;
 	case PL_EV_L7:
-		if (size >= sizeof(struct pl_ev_l7))
-			l7_event(c, data);
+		if (size >= sizeof(struct pl_ev_l7)) {
+			struct pl_ev_l7 e;
+
+			memcpy(&e, data, sizeof(e));
+			if (l7_sane(&e))
+				l7_event(c, &e);
+		}
 		break;
 	case PL_EV_MALFORMED:
 		if (size >= sizeof(struct pl_ev_malformed))
@@ -930,21 +971,34 @@ static void sweep_read(struct pl_collector *c, uint64_t changed_since)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	size_t vsz = sizeof(struct pl_flow_val) * (size_t)c->ncpu;
-	struct pl_flow_key *keys = malloc(SWEEP_BATCH * sizeof(*keys));
-	uint8_t *vals = malloc(SWEEP_BATCH * vsz);
+	struct pl_flow_key *keys;
+	uint8_t *vals;
 	uint32_t out = 0, n, i;
 	void *in = NULL;
 	struct dir_stat s;
 	int e = 0;
 
+	if (!c->batch) {
+		struct bpf_map_info info = { 0 };
+		uint32_t ilen = sizeof(info);
+
+		c->batch = SWEEP_BATCH;
+		if (!bpf_obj_get_info_by_fd(c->flows_fd, &info, &ilen) && info.max_entries &&
+		    info.max_entries < SWEEP_BATCH)
+			c->batch = info.max_entries;
+	}
+	if (!c->batch_keys)
+		c->batch_keys = malloc(c->batch * sizeof(*keys));
+	if (!c->batch_vals)
+		c->batch_vals = malloc(c->batch * vsz);
+	keys = c->batch_keys;
+	vals = c->batch_vals;
 	if (!keys || !vals) {
-		free(keys);
-		free(vals);
 		sweep_walk(c, changed_since);
 		return;
 	}
 	do {
-		n = SWEEP_BATCH;
+		n = c->batch;
 		e = bpf_map_lookup_batch(c->flows_fd, in, &out, keys, vals, &n, &opts);
 		if (e && errno != ENOENT) {
 			if (!in) {              /* no batch support: the slow way */
@@ -965,8 +1019,6 @@ static void sweep_read(struct pl_collector *c, uint64_t changed_since)
 		}
 		in = &out;
 	} while (!e);
-	free(keys);
-	free(vals);
 }
 
 /* Zeek's timers: a TCP connection closed by FIN both ways or by a RST ends
@@ -1100,6 +1152,8 @@ void pl_collector_free(struct pl_collector *c)
 			HASH_DEL(c->top[i], t);
 			free(t);
 		}
+	free(c->batch_keys);
+	free(c->batch_vals);
 	free(c->percpu);
 	free(c);
 }

@@ -425,6 +425,7 @@ static void baseline_sample(struct pl_detect *d, struct det_src *s, uint64_t now
 {
 	static const char *metric[3] = { "packets/s", "bytes/s", "new flows/s" };
 	const struct pl_detect_cfg *c = &d->c;
+	uint64_t pkts = s->b_pkts;      /* the notice counts these exactly */
 	double x[3], z, zbest = 0;
 	int i, best = -1;
 
@@ -463,7 +464,9 @@ static void baseline_sample(struct pl_detect *d, struct det_src *s, uint64_t now
 		det_addr(s->addr, ss, sizeof(ss));
 		n.ts = now;
 		n.src = s->addr;
-		n.n = (uint64_t)(x[0] * iv);
+		/* not x[0] * iv: near 2^64 a double rounds to 2^64, which no
+		 * uint64_t holds (undefined behaviour) */
+		n.n = pkts;
 		n.ban = s->addr;
 		n.ban_ns = c->base_ban_ns;
 		n.suppress_ns = c->base_interval_ns;

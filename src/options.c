@@ -5,6 +5,7 @@
  * `#` or `;` comments, optionally under a [pktlens] section. */
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -87,6 +88,10 @@ int pl_options_set(struct pl_options *o, const char *key, const char *v,
 {
 	uint32_t u;
 
+	if (!v && strcmp(key, "egress")) {
+		snprintf(err, errlen, "'%s' needs a value", key);
+		return -1;
+	}
 	if (!strcmp(key, "interface")) {
 		if (o->n_ifaces == PL_MAX_IFACES) {
 			snprintf(err, errlen, "too many interfaces (at most %d)", PL_MAX_IFACES);
@@ -214,60 +219,92 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 	return 1;
 }
 
+/* libinih reads a line in pieces of INI_MAX_LINE - 1 bytes (the newline
+ * included) and takes each piece for a line of its own: the tail of a long
+ * value would become a setting of its own. */
+#define LINE_MAX_CHARS (INI_MAX_LINE - 2)
+
 /* What libinih would accept loosely, refused here with its line number:
- * indented lines (joined to the previous value) and lines that are neither
- * blank, a comment, a [section] nor `key = value`. */
-static int check_lines(const char *path, char *err, size_t errlen)
+ * lines it would cut (above), NUL bytes (libinih would drop the rest of
+ * the line unseen), indented
+ * lines (joined to the previous value) and lines that are neither blank, a
+ * comment, a [section] nor `key = value` (a ':' before the '=' is one:
+ * libinih would split the line there). */
+static int check_lines(FILE *f, const char *name, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char buf[4096];
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
 	int line = 0;
 
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(buf, sizeof(buf), f)) {
+	while ((n = getline(&buf, &cap, f)) >= 0) {
 		const char *p = buf;
+		size_t len = (size_t)n;
 
 		line++;
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		if (memchr(buf, 0, len)) {
+			snprintf(err, errlen, "%s:%d: a NUL byte: not a text file", name, line);
+			break;
+		}
+		if (len && buf[len - 1] == '\n')
+			len--;
+		if (len > LINE_MAX_CHARS) {
+			snprintf(err, errlen, "%s:%d: longer than %d characters", name, line,
+				 LINE_MAX_CHARS);
+			break;
+		}
+		while (isspace((unsigned char)*p))  /* libinih's blanks: \v and \f too */
 			p++;
 		if (!*p || *p == '#' || *p == ';')
 			continue;
 		if (p != buf) {
 			snprintf(err, errlen, "%s:%d: indented line: continuation lines are not supported",
-				 path, line);
+				 name, line);
 			break;
 		}
-		if (*p == '[' ? !strchr(p, ']') : !strchr(p, '=')) {
-			snprintf(err, errlen, "%s:%d: not a `key = value` line", path, line);
+		if (*p == '[' ? !strchr(p, ']') : p[strcspn(p, "=:")] != '=') {
+			snprintf(err, errlen, "%s:%d: not a `key = value` line", name, line);
 			break;
 		}
 	}
-	fclose(f);
+	if (!err[0] && ferror(f))
+		snprintf(err, errlen, "%s: cannot read: %s", name, strerror(errno));
+	free(buf);
 	return err[0] ? -1 : 0;
 }
 
 int pl_options_load(struct pl_options *o, const char *path, char *err, size_t errlen)
 {
+	FILE *f = fopen(path, "r");
+	int r;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	r = pl_options_fload(o, f, path, err, errlen);
+	fclose(f);
+	return r;
+}
+
+int pl_options_fload(struct pl_options *o, FILE *f, const char *name, char *err,
+		     size_t errlen)
+{
 	struct load_ctx l = { .o = o };
 	int line;
 
 	err[0] = 0;
-	if (check_lines(path, err, errlen))
+	rewind(f);
+	if (check_lines(f, name, err, errlen))
 		return -1;
-	line = ini_parse(path, on_ini, &l);
-	if (line == -1) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
+	rewind(f);
+	line = ini_parse_file(f, on_ini, &l);
 	if (line == -2) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, "%s: out of memory", name);
 		return -1;
 	}
-	if (line > 0) {
-		snprintf(err, errlen, "%s:%d: %s", path, line,
+	if (line) {
+		snprintf(err, errlen, "%s:%d: %s", name, line,
 			 l.failed ? l.msg : "not a `key = value` line");
 		return -1;
 	}

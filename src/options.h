@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "detect_cfg.h"
 #include "egress.h"
@@ -46,6 +47,8 @@ struct pl_options {
 void pl_options_defaults(struct pl_options *o);
 void pl_options_free(struct pl_options *o);
 /* Sets one option by name; err gets "bad value ..." or "unknown key ...".
+ * value NULL is a flag given bare (`--egress`): only egress takes that,
+ * any other key is refused ("needs a value"), not read through NULL.
  * Returns 0, or -1 for a bad value, -2 for an unknown name. */
 int pl_options_set(struct pl_options *o, const char *key, const char *value,
 		   char *err, size_t errlen);
@@ -57,6 +60,9 @@ int pl_options_set_flag(struct pl_options *o, const struct option *opts, int c,
  * the value above) or a line that is not `key = value` is an error at its
  * own line number. */
 int pl_options_load(struct pl_options *o, const char *path, char *err, size_t errlen);
+/* The same from an open stream (read from its start; name is for messages). */
+int pl_options_fload(struct pl_options *o, FILE *f, const char *name, char *err,
+		     size_t errlen);
 int pl_parse_u32(const char *what, const char *s, uint32_t min, uint32_t max,
 		 uint32_t *out, char *err, size_t errlen);
 

@@ -10,6 +10,7 @@
 
 #include <pcap/pcap.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,12 +23,28 @@
 
 int pl_capture_open(struct pl_capture *c, const char *path)
 {
+	FILE *fp;
+
+	/* "-" is standard input, as libpcap's own open takes it */
+	fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (!fp) {
+		memset(c, 0, sizeof(*c));
+		snprintf(c->err, sizeof(c->err), "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return pl_capture_fopen(c, fp, path);
+}
+
+int pl_capture_fopen(struct pl_capture *c, FILE *fp, const char *name)
+{
 	char eb[PCAP_ERRBUF_SIZE];
 
 	memset(c, 0, sizeof(*c));
-	c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, eb);
+	c->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, eb);
 	if (!c->p) {
-		snprintf(c->err, sizeof(c->err), "%s: %s", path, eb);
+		snprintf(c->err, sizeof(c->err), "%s: %s", name, eb);
+		if (fp != stdin)        /* libpcap leaves it to us when it refuses */
+			fclose(fp);
 		return -1;
 	}
 	c->linktype = pcap_datalink(c->p);
@@ -43,8 +60,8 @@ int pl_capture_open(struct pl_capture *c, const char *path)
 	default:
 		snprintf(c->err, sizeof(c->err),
 			 "%s: link type %d (%s) is not supported; supported: Ethernet, raw IP, Linux SLL/SLL2",
-			 path, c->linktype, pcap_datalink_val_to_name(c->linktype) ?: "unknown");
-		pcap_close(c->p);
+			 name, c->linktype, pcap_datalink_val_to_name(c->linktype) ?: "unknown");
+		pcap_close(c->p);       /* closes fp (never stdin) */
 		c->p = NULL;
 		return -1;
 	}
@@ -59,11 +76,14 @@ static void put_eth(uint8_t *d, const uint8_t *src_mac, uint16_t proto)
 	d[13] = (uint8_t)proto;
 }
 
-int pl_capture_next(struct pl_capture *c, struct pl_frame *f)
+#define SKIPPED 2               /* a record too short to hold its link header */
+
+static int next_record(struct pl_capture *c, struct pl_frame *f)
 {
 	struct pcap_pkthdr *h;
 	const uint8_t *b;
 	uint32_t skip = 0, add = 0;
+	uint64_t wire;
 	FILE *fp = pcap_file(c->p);
 	long record = fp ? ftell(fp) : -1L;     /* where the next record starts */
 	int r = pcap_next_ex(c->p, &h, &b);
@@ -91,14 +111,14 @@ int pl_capture_next(struct pl_capture *c, struct pl_frame *f)
 		break;
 	case DLT_LINUX_SLL:
 		if (h->caplen < 16)
-			return pl_capture_next(c, f);
+			return SKIPPED;
 		skip = 16;
 		add = 14;
 		put_eth(f->data, b + 6, (uint16_t)(b[14] << 8 | b[15]));
 		break;
 	case LT_SLL2:
 		if (h->caplen < 20)
-			return pl_capture_next(c, f);
+			return SKIPPED;
 		skip = 20;
 		add = 14;
 		put_eth(f->data, b + 12, (uint16_t)(b[0] << 8 | b[1]));
@@ -109,10 +129,24 @@ int pl_capture_next(struct pl_capture *c, struct pl_frame *f)
 		f->caplen = PL_FRAME_MAX - add;
 	memcpy(f->data + add, b + skip, f->caplen);
 	f->caplen += add;
-	f->wirelen = h->len - skip + add;
+	/* a damaged file may claim less than its cooked header, or nearly
+	 * 4 GB: no wrap either way */
+	wire = h->len > skip ? (uint64_t)h->len - skip + add : 0;
+	f->wirelen = wire > UINT32_MAX ? UINT32_MAX : (uint32_t)wire;
 	if (f->wirelen < f->caplen)
 		f->wirelen = f->caplen;
 	return 1;
+}
+
+/* A loop, not a call per skipped record: a file of a million short cooked
+ * records would otherwise be a million frames deep on the stack. */
+int pl_capture_next(struct pl_capture *c, struct pl_frame *f)
+{
+	int r;
+
+	while ((r = next_record(c, f)) == SKIPPED)
+		;
+	return r;
 }
 
 void pl_capture_close(struct pl_capture *c)

@@ -4,6 +4,7 @@
 #define PL_PCAP_FRAMES_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #define PL_FRAME_MAX 65600
@@ -26,7 +27,12 @@ struct pl_capture {
 	char err[512];
 };
 
+/* path "-" is standard input. 0, or -1 with c->err naming path. */
 int pl_capture_open(struct pl_capture *c, const char *path);
+/* The same from an open stream (pl_capture_open is fopen + this; the
+ * fuzzer hands it a memory stream). fp is the capture's from here on,
+ * closed by pl_capture_close or at once if this fails (never stdin). */
+int pl_capture_fopen(struct pl_capture *c, FILE *fp, const char *name);
 /* 1: a frame, 0: end of file, -1: damaged file (c->err says where). */
 int pl_capture_next(struct pl_capture *c, struct pl_frame *f);
 /* Byte offset reached in the file, for progress; -1 if unknown. */

@@ -16,7 +16,7 @@
 #   - a suite that prints no case at all is a failure;
 #   - a suite that exits 0 although it printed FAIL lines is one more
 #     failure (its exit status lies to whoever runs it alone).
-# The fuzz step is one case (libFuzzer's exit status). Ends with exactly
+# Each fuzz target is one case (tests/fuzz/run.sh prints its ok/FAIL line). Ends with exactly
 # "N passed, N failed", and ", N skipped" when any case was skipped; a skip
 # is never a pass. Exits 0 only if nothing failed.
 set -u
@@ -83,25 +83,13 @@ suite() {
 	echo "=== $name: $p passed, $f failed$([ "$s" -eq 0 ] || echo ", $s skipped")"
 }
 
-# one_case NAME CMD...: CMD is one case, judged by its exit status.
-one_case() {
-	local name=$1 rc
-	shift
-	echo "=== $name"
-	"$@" < /dev/null
-	rc=$?
-	if [ "$rc" -eq 0 ]; then
-		passed=$((passed + 1)); echo "ok   $name"
-	else
-		failed=$((failed + 1)); echo "FAIL $name: exit status $rc"
-	fi
-}
-
 suite "dependencies: every command the test and bench scripts run is installed by scripts/install-deps.sh" \
 	/usr/bin/python3 "$here/deps_cover.py"
 suite "parser unit tests (native, ASan+UBSan)" "$build/san/test_parser"
 suite "collector unit tests: options, reassembly, records, sink (native, ASan+UBSan)" \
 	"$build/san/test_collector"
+suite "capture reader: link types, a million short cooked records, errors (native, ASan+UBSan)" \
+	"$build/san/test_capture"
 suite "detections on made-up events: thresholds, windows, suppression, bans, warm-up (ASan+UBSan)" \
 	"$build/san/test_detect"
 suite "XDP program under BPF_PROG_TEST_RUN" "$build/san/test_bpf"
@@ -129,10 +117,15 @@ suite "detections: no notice on any bundled capture (pktlens analyze)" \
 	tests/integration/no_false_positives.sh "$pcaps" "$build/pktlens"
 suite "pktlens rules/bans/limits on a running daemon: ping through a veth pair (ASan+UBSan)" \
 	tests/integration/rules_cli.sh "$build/san/pktlens"
-mkdir -p "$work/corpus"
-one_case "fuzz the parser for ${fuzz_secs}s (libFuzzer, ASan+UBSan)" \
-	"$build/fuzz/fuzz_parser" -max_total_time="$fuzz_secs" -max_len=4096 \
-	-print_final_stats=0 "$work/corpus" tests/fuzz/corpus
+# One case per fuzz target (tests/fuzz/run.sh prints its ok/FAIL line): the
+# parser for fuzz_secs, the others for two thirds of it.
+other_secs=$((fuzz_secs * 2 / 3 > 0 ? fuzz_secs * 2 / 3 : 1))
+suite "fuzz the parser for ${fuzz_secs}s (libFuzzer, ASan+UBSan)" \
+	tests/fuzz/run.sh "$build" parser "$fuzz_secs"
+for t in capture config rules collector; do
+	suite "fuzz $t for ${other_secs}s (libFuzzer, ASan+UBSan)" \
+		tests/fuzz/run.sh "$build" "$t" "$other_secs"
+done
 echo
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

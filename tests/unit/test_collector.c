@@ -18,7 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ini.h>
+
 #include "bpffs.h"
+#include "collector.h"
 #include "options.h"
 #include "reasm.h"
 #include "records.h"
@@ -408,6 +411,33 @@ static void test_opt_unknown_key(void **s)
 	assert_memory_equal(&before, &o, sizeof(o));
 }
 
+/* A bare flag (no value): egress means yes; every other key refuses it
+ * and changes nothing (found by fuzz_config: log-dir and the numbers read
+ * through the NULL). */
+static void test_opt_missing_value(void **s)
+{
+	static const char *const keys[] = { "interface", "log-dir", "rotate-mb", "idle-timeout",
+					    "flows", "ringbuf-mb", "mode", "pin", "egress-hook",
+					    "rules", "summary", "detect", "syn-flood-rate",
+					    "scan-window", "x" };
+	struct pl_options o, before;
+	char want[128];
+	size_t i;
+
+	(void)s;
+	pl_options_defaults(&o);
+	before = o;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		err[0] = 0;
+		assert_int_equal(pl_options_set(&o, keys[i], NULL, err, sizeof(err)), -1);
+		fmt(want, sizeof(want), "'%s' needs a value", keys[i]);
+		assert_string_equal(err, want);
+	}
+	assert_memory_equal(&before, &o, sizeof(o));
+	assert_int_equal(pl_options_set(&o, "egress", NULL, err, sizeof(err)), 0);
+	assert_int_equal(o.egress, 1);
+}
+
 static void test_opt_set_flag(void **s)
 {
 	static const struct option opts[] = {
@@ -611,6 +641,101 @@ static void test_load_not_key_value(void **s)
 	assert_int_equal(load(s, &o, "flows = 2048\njust some words\n", path), -1);
 	fmt(want, sizeof(want), "%s:2: not a `key = value` line", path);
 	assert_string_equal(err, want);
+	pl_options_free(&o);
+}
+
+/* Loads len bytes of text as the file "t.conf" (pl_options_fload on a
+ * memory stream: bytes fputs cannot write, like NUL). */
+static int load_bytes(struct pl_options *o, const char *text, size_t len)
+{
+	FILE *f = fmemopen((void *)text, len, "r");
+	int r;
+
+	assert_non_null(f);
+	pl_options_defaults(o);
+	err[0] = 0;
+	r = pl_options_fload(o, f, "t.conf", err, sizeof(err));
+	fclose(f);
+	return r;
+}
+
+/* libinih reads a line as a C string: what follows a NUL byte would be
+ * dropped unseen (found by fuzz_config). Refused, as rule files do. */
+static void test_load_nul_byte(void **s)
+{
+	static const char text[] = "flows = 2048\nlog-dir = /var/log\0/../../tmp\n";
+	struct pl_options o;
+
+	(void)s;
+	assert_int_equal(load_bytes(&o, text, sizeof(text) - 1), -1);
+	assert_string_equal(err, "t.conf:2: a NUL byte: not a text file");
+	pl_options_free(&o);
+}
+
+/* libinih also splits `key: value` at the ':': with an '=' later in the
+ * line, "interface:= eth0" set the interface "= eth0" (found by
+ * fuzz_config). A ':' before the '=' is not `key = value`. */
+static void test_load_colon(void **s)
+{
+	static const char text[] = "[pktlens]\ninterface:= eth0\n";
+	static const char text2[] = "log-dir: /var/log/a=b\n";
+	static const char ok[] = "log-dir = /var/log/a:b\n";
+	struct pl_options o;
+
+	(void)s;
+	assert_int_equal(load_bytes(&o, text, sizeof(text) - 1), -1);
+	assert_string_equal(err, "t.conf:2: not a `key = value` line");
+	assert_int_equal(o.n_ifaces, 0);
+	pl_options_free(&o);
+	assert_int_equal(load_bytes(&o, text2, sizeof(text2) - 1), -1);
+	assert_string_equal(err, "t.conf:1: not a `key = value` line");
+	pl_options_free(&o);
+	assert_int_equal(load_bytes(&o, ok, sizeof(ok) - 1), 0);
+	assert_string_equal(o.log_dir, "/var/log/a:b");
+	pl_options_free(&o);
+}
+
+/* libinih takes any isspace() byte for indentation: a line opened by \v or
+ * \f continued the value above ("interface = eth0\n\vinterface = x" made
+ * an interface named "interface = x"; found by fuzz_config). */
+static void test_load_indented_vt_ff(void **s)
+{
+	static const char vt[] = "interface = eth0\n\vinterface = x\n";
+	static const char ff[] = "\fflows = 2048\n";
+	struct pl_options o;
+
+	(void)s;
+	assert_int_equal(load_bytes(&o, vt, sizeof(vt) - 1), -1);
+	assert_string_equal(err, "t.conf:2: indented line: continuation lines are not supported");
+	pl_options_free(&o);
+	assert_int_equal(load_bytes(&o, ff, sizeof(ff) - 1), -1);
+	assert_string_equal(err, "t.conf:1: indented line: continuation lines are not supported");
+	pl_options_free(&o);
+}
+
+/* libinih reads 199 bytes of a line at a time and takes the rest for a new
+ * line: a long log-dir value whose tail read "interface=evil0" added that
+ * interface (found by fuzz_config). Lines longer than libinih reads whole
+ * are refused; the longest it reads whole is fine. */
+static void test_load_long_line(void **s)
+{
+	char text[512], want[64];
+	struct pl_options o;
+	int n;
+
+	(void)s;
+	n = snprintf(text, sizeof(text), "flows = 2048\nlog-dir = /var/%0184dinterface=evil0\n", 0);
+	assert_int_equal(load_bytes(&o, text, (size_t)n), -1);
+	fmt(want, sizeof(want), "t.conf:2: longer than %d characters", INI_MAX_LINE - 2);
+	assert_string_equal(err, want);
+	assert_int_equal(o.n_ifaces, 0);
+	pl_options_free(&o);
+	n = snprintf(text, sizeof(text), "log-dir = /%0*d\n", INI_MAX_LINE - 2 - 11, 0);
+	assert_int_equal(load_bytes(&o, text, (size_t)n), 0);
+	assert_int_equal(strlen(o.log_dir), INI_MAX_LINE - 2 - 10);
+	pl_options_free(&o);
+	n = snprintf(text, sizeof(text), "log-dir = /%0*d", INI_MAX_LINE - 2 - 11, 0);
+	assert_int_equal(load_bytes(&o, text, (size_t)n), 0);      /* no newline at the end */
 	pl_options_free(&o);
 }
 
@@ -1326,6 +1451,101 @@ static void test_sink_too_many_kinds(void **s)
 	pl_sink_close(&sink);
 }
 
+/* ---- collector.c: events as the ring buffer hands them ------------------ */
+
+/* The one record of `kind` in DIR/KIND.log, parsed (put it). */
+static struct json_object *only_record(void **state, const char *kind)
+{
+	char path[PATH_MAX], name[32], *text, *nl;
+	struct json_object *o;
+
+	fmt(name, sizeof(name), "%s.log", kind);
+	text = slurp(tmp_path(state, name, path));
+	assert_non_null(text);
+	nl = strchr(text, '\n');
+	assert_non_null(nl);
+	assert_string_equal(nl + 1, "");        /* one line */
+	o = json_tokener_parse(text);
+	assert_non_null(o);
+	free(text);
+	return o;
+}
+
+static size_t field_len(struct json_object *o, const char *name)
+{
+	struct json_object *v;
+
+	assert_true(json_object_object_get_ex(o, name, &v));
+	return (size_t)json_object_get_string_len(v);
+}
+
+/* L7 events whose lengths run past their buffers (the kernel never sends
+ * them; the collector reads them as hostile input): each string is cut to
+ * its buffer, not read past the event (found by fuzz_collector: qname_len,
+ * method/host/path_len and sni_len were used as they came), and a kind
+ * that does not exist makes no record (1 << kind was undefined past 31). */
+static void test_l7_event_lengths(void **state)
+{
+	struct pl_collector_opts co = { .idle_timeout_ns = 1, .active_timeout_ns = 0 };
+	struct pl_ev_l7 *e = calloc(1, sizeof(*e));
+	struct json_object *o;
+	struct pl_collector *c;
+	struct pl_sink sink;
+	const struct tmp *t = *state;
+
+	assert_non_null(e);
+	assert_int_equal(pl_sink_open(&sink, t->dir, 0, err, sizeof(err)), 0);
+	c = pl_collector_new(&co, &sink, -1);   /* no flow table: events only */
+	assert_non_null(c);
+	e->h.type = PL_EV_L7;
+	e->h.size = sizeof(*e);
+	e->h.ts_ns = 1000;
+	e->h.key.proto = 6;
+	e->h.key.sport = 40000;
+	e->h.key.dport = 80;
+	e->kind = PL_L7_HTTP;
+	e->l7.http.flags = PL_HTTP_HAS_HOST;
+	e->l7.http.method_len = 255;
+	e->l7.http.host_len = 255;
+	e->l7.http.path_len = 0xffff;
+	pl_collector_on_event(c, e, sizeof(*e));
+	e->h.key.dport = 443;
+	e->kind = PL_L7_TLS;
+	memset(&e->l7, 'x', sizeof(e->l7));
+	e->l7.tls.flags = PL_TLS_HAS_SNI | PL_TLS_COMPLETE;
+	e->l7.tls.sni_len = 0xffff;
+	e->l7.tls.n_versions = 255;
+	pl_collector_on_event(c, e, sizeof(*e));
+	e->h.key.proto = 17;
+	e->h.key.dport = 53;
+	e->kind = PL_L7_DNS;
+	memset(&e->l7, 0, sizeof(e->l7));
+	e->l7.dns.has_question = 1;
+	e->l7.dns.qname_len = 0xffff;
+	pl_collector_on_event(c, e, sizeof(*e));
+	e->h.key.dport = 54;
+	e->kind = 200;
+	pl_collector_on_event(c, e, sizeof(*e));
+	pl_collector_sweep(c, 0, 1);
+	pl_collector_free(c);
+	pl_sink_close(&sink);
+
+	o = only_record(state, "http");
+	assert_int_equal(field_len(o, "method"), PL_HTTP_METHOD_MAX);
+	assert_int_equal(field_len(o, "host"), PL_HTTP_HOST_MAX);
+	assert_int_equal(field_len(o, "uri"), PL_HTTP_PATH_MAX);
+	json_object_put(o);
+	o = only_record(state, "ssl");
+	assert_int_equal(field_len(o, "server_name"), PL_SNI_MAX - 1);
+	assert_int_equal(json_object_array_length(json_object_object_get(o, "client_versions")),
+			 PL_TLS_MAX_VERSIONS);
+	json_object_put(o);
+	o = only_record(state, "dns");          /* the kind-200 one made none */
+	assert_int_equal(field_len(o, "query"), PL_DNS_NAME_MAX);
+	json_object_put(o);
+	free(e);
+}
+
 /* ---- pin folders: which are under /sys/fs/bpf (bpffs.c) ----------------- */
 
 /* Only these make `run --pin` mount a BPF filesystem; the text decides, so
@@ -1371,6 +1591,7 @@ int main(void)
 		cmocka_unit_test(test_opt_mode),
 		cmocka_unit_test(test_opt_summary),
 		cmocka_unit_test(test_opt_unknown_key),
+		cmocka_unit_test(test_opt_missing_value),
 		cmocka_unit_test(test_opt_set_flag),
 		cmocka_unit_test_setup_teardown(test_load_good, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_load_no_section, tmp_setup, tmp_teardown),
@@ -1384,6 +1605,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_error_line_matches_message, tmp_setup,
 						tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_load_missing_file, tmp_setup, tmp_teardown),
+		cmocka_unit_test(test_load_nul_byte),
+		cmocka_unit_test(test_load_colon),
+		cmocka_unit_test(test_load_indented_vt_ff),
+		cmocka_unit_test(test_load_long_line),
+		cmocka_unit_test_setup_teardown(test_l7_event_lengths, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_reasm_in_order),
 		cmocka_unit_test(test_reasm_out_of_order),
 		cmocka_unit_test(test_reasm_overlap),

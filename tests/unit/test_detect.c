@@ -826,6 +826,35 @@ static void test_baseline_warmup(void **state)
 	assert_null(strstr(buf, "ACTION_BAN"));
 }
 
+/* A host whose interval count is near 2^64 (a hostile or broken flow
+ * table; found by fuzz_collector): the notice counts it exactly, not
+ * through a double that rounds to 2^64 and does not fit back (UB). */
+static void test_baseline_huge_count(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = 100 * S;
+	char *line;
+	int i;
+
+	f->cfg.base_interval_ns = S;
+	f->cfg.base_warmup_ns = 0;
+	f->cfg.base_min_pps = 0;
+	f->cfg.udp_rate = 1e12;         /* floods and source rates out of the way */
+	f->cfg.src_pps = 1e12;
+	f->cfg.src_bps = 1e15;
+	start(f);
+	tick(f, t);
+	for (i = 1; i <= 6; i++) {
+		delta(f, 3, 1, 17, 5000, 9, i < 6 ? 10 : UINT64_MAX - 1, 0, 0,
+		      t + (uint64_t)i * S - 1);
+		tick(f, t + (uint64_t)i * S);
+	}
+	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
+	line = strstr(buf, "Anomaly::Baseline");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "\"n\":18446744073709551614,"));
+}
+
 static void test_settings(void **state)
 {
 	struct pl_detect_cfg c;
@@ -883,6 +912,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_arp_pin_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_arp_pin_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_baseline_warmup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_baseline_huge_count, setup, teardown),
 		cmocka_unit_test(test_settings),
 	};
 
