@@ -182,7 +182,7 @@ bench-rules: deps $(BUILD)/bench_rules
 # program and tcpdump, and memory with 10k-1M active flows.
 $(BUILD)/gen_mixed: bench/gen_mixed.c | $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) $< -o $@ -lm
 
 $(BUILD)/bench_count.bpf.o: bench/bench_live.h
 
