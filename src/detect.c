@@ -329,8 +329,19 @@ uint64_t pl_detect_total(const struct pl_detect *d)
 	return t;
 }
 
+void pl_detect_activity(const struct pl_detect *d, struct pl_detect_activity *a)
+{
+	a->sources = d->nsrcs;
+	a->destinations = d->ndsts;
+	a->base_samples = d->base_judged;
+	a->base_hosts = d->base_hosts;
+	a->syn_answered = d->syn_answered;
+	a->untracked = d->dropped_keys;
+}
+
 void pl_detect_summary(const struct pl_detect *d, FILE *f)
 {
+	struct pl_detect_activity a;
 	int i, k = 0;
 
 	fprintf(f, "  notices: %llu", (unsigned long long)pl_detect_total(d));
@@ -345,6 +356,13 @@ void pl_detect_summary(const struct pl_detect *d, FILE *f)
 		(unsigned long long)d->limits_failed, (unsigned long long)d->limits_dry,
 		(unsigned long long)d->pins, (unsigned long long)d->pins_failed,
 		(unsigned long long)d->pins_dry, d->c.dry_run ? " (detect-dry-run)" : "");
+	pl_detect_activity(d, &a);
+	fprintf(f, "  judged: baseline %llu samples of %llu hosts (past warm-up, at least "
+		"baseline-min-pps); SYN windows at syn-flood-rate but answered %llu; tracking "
+		"%llu sources, %llu destinations; new keys not tracked (a table full) %llu\n",
+		(unsigned long long)a.base_samples, (unsigned long long)a.base_hosts,
+		(unsigned long long)a.syn_answered, (unsigned long long)a.sources,
+		(unsigned long long)a.destinations, (unsigned long long)a.untracked);
 }
 
 void pl_detect_free(struct pl_detect *d)

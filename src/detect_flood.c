@@ -234,6 +234,10 @@ static void flood_check(struct pl_detect *d, struct det_dst *t, int w, uint64_t 
 
 			unans = (double)(f->n - a) / (double)f->n;
 		}
+		if (w == F_SYN && unans < c->syn_unanswered && !f->over) {
+			f->over = 1;
+			d->syn_answered++;
+		}
 		if (w != F_SYN || unans >= c->syn_unanswered) {
 			el = det_secs(det_since(now, f->start));
 			if (el < 0.001)
@@ -445,6 +449,11 @@ static void baseline_sample(struct pl_detect *d, struct det_src *s, uint64_t now
 	}
 	/* warm-up: learning only */
 	if (det_since(now, s->b_first) >= c->base_warmup_ns && x[0] >= c->base_min_pps) {
+		d->base_judged++;
+		if (!s->b_judged) {
+			s->b_judged = 1;
+			d->base_hosts++;
+		}
 		for (i = 0; i < 3; i++) {
 			double dev = s->dev[i] > 0.05 * s->mean[i] + 1 ? s->dev[i] :
 				     0.05 * s->mean[i] + 1;

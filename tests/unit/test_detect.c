@@ -317,6 +317,7 @@ static void test_syn_flood(void **state)
 static void test_syn_burst_answered(void **state)
 {
 	struct fx *f = *state;
+	struct pl_detect_activity act;
 	uint64_t t = 100 * S;
 	int i;
 
@@ -331,6 +332,12 @@ static void test_syn_burst_answered(void **state)
 	}
 	tick(f, t + S);
 	assert_int_equal(notices(f, buf, sizeof(buf)), 0);
+	/* the rate was reached and the answers decided: the summary says so */
+	pl_detect_activity(f->d, &act);
+	assert_int_equal(act.syn_answered, 1);
+	tick(f, t + 2 * S);             /* the same window: counted once */
+	pl_detect_activity(f->d, &act);
+	assert_int_equal(act.syn_answered, 1);
 }
 
 /* a completed handshake from src to dst: a SYN, then SYN and ACK in 3 packets */
@@ -802,6 +809,7 @@ static void test_arp_pin_off(void **state)
 static void test_baseline_warmup(void **state)
 {
 	struct fx *f = *state;
+	struct pl_detect_activity act;
 	uint64_t t = 100 * S;
 	int i;
 
@@ -824,6 +832,12 @@ static void test_baseline_warmup(void **state)
 	assert_non_null(strstr(buf, "Anomaly::Baseline"));
 	assert_non_null(strstr(buf, "\"src\":\"10.0.0.3\""));
 	assert_null(strstr(buf, "ACTION_BAN"));
+	/* judged: only second 30's sample (past warm-up, above 100/s) */
+	pl_detect_activity(f->d, &act);
+	assert_int_equal(act.base_samples, 1);
+	assert_int_equal(act.base_hosts, 1);
+	assert_int_equal(act.sources, 1);
+	assert_int_equal(act.untracked, 0);
 }
 
 static void test_settings(void **state)
