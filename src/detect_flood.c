@@ -107,7 +107,7 @@ static struct det_dst *dst_get(struct pl_detect *d, const uint8_t addr[16])
 	if (t)
 		return t;
 	if (d->ndsts >= DET_MAX_ENTRIES || !(t = calloc(1, sizeof(*t)))) {
-		d->dropped_keys++;
+		d->dropped[PL_DT_DESTINATIONS]++;
 		return NULL;
 	}
 	memcpy(t->addr, addr, 16);
@@ -124,7 +124,7 @@ static struct det_src *src_get(struct pl_detect *d, const uint8_t addr[16])
 	if (t)
 		return t;
 	if (d->nsrcs >= DET_MAX_ENTRIES || !(t = calloc(1, sizeof(*t)))) {
-		d->dropped_keys++;
+		d->dropped[PL_DT_SOURCES]++;
 		return NULL;
 	}
 	memcpy(t->addr, addr, 16);

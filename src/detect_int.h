@@ -84,7 +84,7 @@ struct pl_detect {
 	uint64_t bans, bans_refused, bans_dry;
 	uint64_t limits, limits_failed, limits_dry;
 	uint64_t pins, pins_failed, pins_dry;
-	uint64_t dropped_keys;          /* new keys refused: a table was full */
+	uint64_t dropped[PL_DT__COUNT]; /* new keys refused: the table was full */
 	uint64_t base_judged, base_hosts;       /* struct pl_detect_activity */
 	uint64_t syn_answered;
 

@@ -347,6 +347,29 @@ static void handshake(struct fx *f, unsigned src, unsigned dst, uint64_t ts)
 	delta(f, src, dst, 6, 5555, 80, 3, 0, 0x12, ts);
 }
 
+/* A full table refuses new keys, and the summary says which table. */
+static void test_table_full(void **state)
+{
+	struct fx *f = *state;
+	struct pl_detect_activity act;
+	uint64_t t = 100 * S, sum = 0;
+	unsigned i;
+
+	start(f);
+	tick(f, t);
+	for (i = 0; i <= 65536; i++)            /* one more source than a table holds */
+		handshake(f, 0x100000 + i, 1, t);
+	pl_detect_activity(f->d, &act);
+	assert_int_equal(act.untracked_in[PL_DT_TRUST], 1);
+	assert_int_equal(act.untracked_in[PL_DT_DESTINATIONS], 0);
+	assert_true(act.untracked_in[PL_DT_SOURCES] >= 1);
+	assert_int_equal(act.sources, 65536);
+	for (i = 0; i < PL_DT__COUNT; i++)
+		sum += act.untracked_in[i];
+	assert_int_equal(act.untracked, sum);
+	assert_string_equal(pl_detect_table_name(PL_DT_TRUST), "trusted handshakes");
+}
+
 static void test_spoofed_flood_limited(void **state)
 {
 	struct fx *f = *state;
@@ -880,6 +903,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_burst_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spoofed_flood_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_few_sources_alert_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spoofed_flood_kinds, setup, teardown),
