@@ -138,7 +138,7 @@ FUZZ_SECS ?= 30
 
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
 		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_policy \
-		$(BUILD)/san/pktlens $(BUILD)/fuzz/fuzz_parser
+		$(BUILD)/san/pktlens $(BUILD)/fuzz/fuzz_parser $(BUILD)/gen_mixed
 	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(FUZZ_SECS)"
 
 fuzz: $(BUILD)/fuzz/fuzz_parser

@@ -41,6 +41,8 @@ run "address scan: nmap over 50 addresses of a watched network: notice, ban, leg
 	tests/integration/address_scan.sh "$build/pktlens"
 run "detections: no notice on any bundled capture (pktlens analyze)" \
 	tests/integration/no_false_positives.sh "$pcaps" "$build/pktlens"
+run "detections: a busy network's benign traffic live, 50k+ packets/s for 60+ s: no notice; lowered thresholds and a step do raise" \
+	tests/integration/benign_live.sh "$build/pktlens" "$build/gen_mixed"
 run "pktlens rules/bans/limits on a running daemon: ping through a veth pair (ASan+UBSan)" \
 	tests/integration/rules_cli.sh "$build/san/pktlens"
 corpus=$(mktemp -d)
