@@ -7,26 +7,28 @@
 #
 # The traffic (bench/gen_mixed.c, both directions of every session, written
 # afresh each run): 8192 clients, 400 web servers chosen by Zipf's law
-# (s = 0.8: the busiest takes 8% of the connections), 4 DNS resolvers.
-# Every TCP connection completes its handshake, carries one HTTP GET or TLS
-# ClientHello, is answered (2 to 60 data segments, the client ACKing every
-# other one) and closes with FINs; every DNS query gets its answer. One pass
-# is 715,000 packets (35,750 connections, 35,750 DNS pairs); tcpreplay sends
-# it LOOPS times at PPS packets/s into a veth pair whose other end, in a
-# private namespace, `pktlens run` watches (nothing else sends there: no
-# addresses, IPv6 off). A pass lasts 13 s, longer than a closed
-# connection or DNS exchange stays open (5 s, 10 s), so every pass's
-# sessions are new flows again, as ports are reused on a real network.
+# (s = 0.9: the busiest takes 11% of the connections, the next 6%, 4%, ...),
+# 4 DNS resolvers. Every TCP connection completes its handshake, carries
+# one HTTP GET or TLS ClientHello, is answered (2 to 60 data segments, the
+# client ACKing every second segment) and closes with FINs; every DNS query
+# gets its answer. One pass is 715,000 packets (35,750 connections, 35,750
+# DNS pairs); tcpreplay sends it LOOPS times at PPS packets/s into a veth
+# pair whose other end, in a private namespace, `pktlens run` watches
+# (nothing else sends there: no addresses, IPv6 off). A pass lasts 13 s,
+# longer than a closed connection or DNS exchange stays open (5 s, 10 s),
+# so every pass's sessions are new flows again, as ports are reused on a
+# real network.
 #
 # At 55,000 packets/s that is, per second: 2,750 connections and 2,750 DNS
-# queries; per client 0.34 connections and 0.34 queries (each under
-# example.com, about 4 unique names a minute); per resolver about 690 UDP
-# packets in; to the busiest server about 226 SYNs, 4,000 packets in and
-# 2,200 out (the five busiest send over 1,000 packets/s). Beside the
-# default thresholds (docs/detections.md): SYNs to one destination above
-# syn-flood-rate (200/s) on the busiest server, all answered; UDP to one
-# destination at a third of udp-flood-rate (2000/s); no source near
-# source-rate-pps (20000/s); no unanswered probes at all.
+# queries; per client 0.34 connections, 0.34 queries (under example.com,
+# 4 or 5 unique names a minute) and about 7 packets; per resolver 690
+# queries in and 690 answers out; the busiest server 316 SYNs, 2,500
+# packets in and 3,200 out (the next two 1,700 and 1,200 out). Beside the
+# default thresholds (docs/detections.md): SYNs to the busiest server
+# above syn-flood-rate (200/s), all answered; UDP to a resolver at a third
+# of udp-flood-rate (2000/s); no source near source-rate-pps (20000/s) or
+# source-rate-bps (50 MB/s; the busiest sends 3.3 MB/s); no unanswered
+# probe; the three busiest servers above baseline-min-pps (1000/s).
 #
 # The config is the defaults except the baseline's clock: baseline-interval
 # 2 s and baseline-warmup 30 s (defaults 10 s and 300 s, five times the
