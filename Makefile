@@ -226,7 +226,7 @@ FUZZ_SECS ?=
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
 		$(BUILD)/san/test_capture $(BUILD)/san/test_detect \
 		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_policy \
-		$(BUILD)/san/pktlens $(FUZZ_BINS) $(FUZZ_DATA)
+		$(BUILD)/san/pktlens $(FUZZ_BINS) $(FUZZ_DATA) $(BUILD)/gen_mixed
 	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(or $(FUZZ_SECS),30)"
 
 # Every target for FUZZ_SECS, one after the other, each one `ok`/`FAIL`
@@ -266,7 +266,7 @@ bench-rules: deps $(BUILD)/bench_rules
 # program and tcpdump, and memory with 10k-1M active flows.
 $(BUILD)/gen_mixed: $(call obj,bench/gen_mixed.c)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lm
 
 $(BUILD)/live: $(call obj,bench/live.c)
 	$(call msg,LD,$@)

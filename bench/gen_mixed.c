@@ -11,9 +11,18 @@
  * The packet count is exact: the data segments of each connection are
  * spread so that the whole file holds PACKETS frames. On stdout it prints
  * one line: packets, tcp_flows, http, tls, dns_pairs, seconds (of capture),
- * for the benchmark to check records against. Deterministic for a seed. */
+ * servers, busiest_server_flows (connections to the busiest server), for
+ * the benchmark and tests to check records against. Deterministic for a seed.
+ *
+ * The defaults spread connections evenly over 4000 servers (the offline
+ * benchmark's capture). -S and -z give a busy network's shape instead, for
+ * the live test of benign traffic (tests/integration/benign_live.sh): fewer
+ * servers whose popularity follows Zipf's law, as web traffic's does, so a
+ * few hosts carry thousands of packets/s; -r stamps the packets at the rate
+ * they will be replayed at, so the capture's own clock agrees with it. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +30,8 @@
 
 #define MSS          1448
 #define RESOLVERS    4
-#define SERVERS      4000
+#define SERVERS      4000         /* default; -S */
+#define MAX_SERVERS  65534        /* they are 198.18.0.1 ... 198.18.255.254 */
 #define CLIENTS      8192
 
 /* --- output ----------------------------------------------------------- */
@@ -31,6 +41,14 @@ static uint64_t ts_us = 1700000000ull * 1000000;        /* 2023-11-14 */
 static uint64_t written;
 
 static uint64_t rng_state = 0x243f6a8885a308d3ull;
+
+/* Timestamps: a gap of 1 .. gap_span us before each packet; 199 (100 us on
+ * average, 10k packets/s) unless -r says another rate. */
+static uint32_t gap_span = 199;
+static uint32_t n_servers = SERVERS;
+/* -z: cumulative popularity of servers 0 .. n_servers-1; NULL: even. */
+static double *zipf_cdf;
+static uint64_t zipf_seed;
 
 static uint64_t rnd(void)             /* xorshift64* */
 {
@@ -58,8 +76,7 @@ static void pcap_header(void)
 
 static void pcap_frame(const uint8_t *f, uint32_t len)
 {
-	/* gaps of 1..199 us, 100 us on average: about 10k packets/s */
-	ts_us += 1 + rnd_below(199);
+	ts_us += 1 + rnd_below(gap_span);
 	w32((uint32_t)(ts_us / 1000000));
 	w32((uint32_t)(ts_us % 1000000));
 	w32(len);
@@ -157,7 +174,55 @@ struct session {
 	char name[64];
 };
 
-static uint32_t server_addr(uint32_t i) { return 0xc6120000u | (i % SERVERS + 1); }
+static uint32_t server_addr(uint32_t i) { return 0xc6120000u | (i % n_servers + 1); }
+
+/* splitmix64: the server of a connection comes from its number, not from the
+ * session generator's stream, which the defaults' output depends on. */
+static uint64_t mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* The server connection `id` goes to: round robin, or by popularity (-z). */
+static uint32_t server_of(uint32_t id)
+{
+	double u;
+	uint32_t lo = 0, hi;
+
+	if (!zipf_cdf)
+		return id % n_servers;
+	u = (double)(mix(id ^ zipf_seed) >> 11) / 9007199254740992.0;   /* [0, 1) */
+	hi = n_servers - 1;
+	while (lo < hi) {               /* the first server whose share reaches u */
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (zipf_cdf[mid] > u)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* Server r (from 0) gets a share proportional to 1 / (r + 1)^s. */
+static int zipf_init(double s)
+{
+	double sum = 0;
+	uint32_t r;
+
+	zipf_cdf = malloc(n_servers * sizeof(*zipf_cdf));
+	if (!zipf_cdf)
+		return -1;
+	for (r = 0; r < n_servers; r++)
+		zipf_cdf[r] = (sum += pow(r + 1.0, -s));
+	for (r = 0; r < n_servers; r++)
+		zipf_cdf[r] /= sum;
+	zipf_cdf[n_servers - 1] = 1.0;  /* no rounding gap at the top */
+	return 0;
+}
 
 /* server payload segments in the data phase: every third packet is an ACK */
 static uint32_t data_segs(uint32_t d) { return d - d / 3; }
@@ -308,6 +373,35 @@ static void app_data(uint8_t *b, uint32_t len)
 		b[i] = (uint8_t)(i * 151 + len);
 }
 
+static uint32_t head_len(uint8_t *b, size_t size, uint32_t cl)
+{
+	return (uint32_t)snprintf((char *)b, size,
+		"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: application/javascript\r\n"
+		"Content-Length: %u\r\nCache-Control: max-age=86400\r\n\r\n", cl);
+}
+
+/* Writes the response header whose Content-Length cl makes header and body
+ * fill *body_left bytes; returns the header's length. The header grows with
+ * cl's digits, so header + cl jumps by two at a power of ten and some totals
+ * have no such cl: then the body is one byte shorter (and so the segment,
+ * *n, when it is the last). */
+static uint32_t http_head(uint8_t *b, size_t size, uint32_t *body_left, uint32_t *n)
+{
+	uint32_t d, p, hl, cl;
+
+	for (;;) {
+		for (d = 1, p = 1; d <= 10; d++, p = p < 1000000000u ? p * 10 : p) {
+			hl = head_len(b, size, p);      /* the length with d digits */
+			cl = *body_left - hl;
+			if (hl < *body_left && (d == 10 || cl < p * 10) && cl >= (d == 1 ? 0 : p))
+				return head_len(b, size, cl);
+		}
+		(*body_left)--;
+		if (*n > *body_left)
+			*n = *body_left;
+	}
+}
+
 /* Emits the session's next packet; returns 0 when it has no more. */
 static int step_tcp(struct session *s)
 {
@@ -342,16 +436,8 @@ static int step_tcp(struct session *s)
 		}
 		n = s->body_left > MSS ? MSS : s->body_left;
 		if (k == 0 && s->kind == K_HTTP) {
-			uint32_t body = s->body_left, hl = 0, cl;
+			uint32_t hl = http_head(pl, sizeof(pl), &s->body_left, &n);
 
-			/* the header's length depends on the digits of the length */
-			for (cl = body; ; cl = body - hl) {
-				hl = (uint32_t)snprintf((char *)pl, sizeof(pl),
-					"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: application/javascript\r\n"
-					"Content-Length: %u\r\nCache-Control: max-age=86400\r\n\r\n", cl);
-				if (cl == body - hl)
-					break;
-			}
 			memset(pl + hl, 'x', n - hl);
 		} else if (k == 0) {
 			server_hello(pl, n);
@@ -419,7 +505,7 @@ static int step_dns(struct session *s)
 
 static void session_init(struct session *s, enum kind k, uint32_t id, uint32_t data_pkts)
 {
-	uint32_t client = 0x0a100000u | (id % CLIENTS + 1);
+	uint32_t client = 0x0a100000u | (id % CLIENTS + 1), srv;
 
 	memset(s, 0, sizeof(*s));
 	s->kind = k;
@@ -434,13 +520,13 @@ static void session_init(struct session *s, enum kind k, uint32_t id, uint32_t d
 		snprintf(s->name, sizeof(s->name), "host%u.zone%u.example.com", id, id % 251);
 		return;
 	}
-	s->c2s.dst = s->s2c.src = server_addr(id);
+	srv = server_of(id);
+	s->c2s.dst = s->s2c.src = server_addr(srv);
 	s->c2s.dport = s->s2c.sport = k == K_HTTP ? 80 : 443;
 	if (k == K_HTTP)
-		snprintf(s->name, sizeof(s->name), "www.site%u.example.org", id % SERVERS);
+		snprintf(s->name, sizeof(s->name), "www.site%u.example.org", srv);
 	else
-		snprintf(s->name, sizeof(s->name), "api%u.service%u.example.net", id % 17,
-			 id % SERVERS);
+		snprintf(s->name, sizeof(s->name), "api%u.service%u.example.net", id % 17, srv);
 	s->cseq = (uint32_t)rnd();
 	s->sseq = (uint32_t)rnd();
 	s->tsval = (uint32_t)rnd();
@@ -452,21 +538,25 @@ static void usage(FILE *o)
 {
 	fprintf(o,
 "usage: gen_mixed -o FILE [-n PACKETS] [-t TCP_FLOWS] [-d DNS_PAIRS] [-c CONCURRENT] [-s SEED]\n"
+"                 [-S SERVERS] [-z ZIPF_S] [-r PPS]\n"
 "  defaults: 1000000 packets, 50000 TCP connections (half HTTP, half TLS),\n"
-"  50000 DNS query/response pairs, 512 sessions open at a time, seed 1\n");
+"  50000 DNS query/response pairs, 512 sessions open at a time, seed 1,\n"
+"  4000 servers taking connections in turn (-z S: server r from 0 is chosen\n"
+"  in proportion to 1/(r+1)^S instead), timestamps 10000 packets/s on average\n");
 }
 
 int main(int argc, char **argv)
 {
 	uint64_t packets = 1000000, seed = 1, budget;
 	uint32_t tcp_flows = 50000, dns_pairs = 50000, conc = 512, i, n_http = 0, n_tls = 0;
-	uint32_t *dpk, total, next = 0, active = 0, min_d = 2, max_d;
+	uint32_t *dpk, *per_server, busiest = 0, total, next = 0, active = 0, min_d = 2, max_d;
+	double zipf_s = 0, pps = 10000;
 	const char *path = NULL;
 	struct session *act;
 	static char buf[1 << 20];
 	int c;
 
-	while ((c = getopt(argc, argv, "o:n:t:d:c:s:h")) != -1) {
+	while ((c = getopt(argc, argv, "o:n:t:d:c:s:S:z:r:h")) != -1) {
 		switch (c) {
 		case 'o': path = optarg; break;
 		case 'n': packets = strtoull(optarg, NULL, 10); break;
@@ -474,13 +564,32 @@ int main(int argc, char **argv)
 		case 'd': dns_pairs = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'c': conc = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 's': seed = strtoull(optarg, NULL, 10); break;
+		case 'S': n_servers = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'z': zipf_s = strtod(optarg, NULL); break;
+		case 'r': pps = strtod(optarg, NULL); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!path || !conc || tcp_flows > CLIENTS * 30000u || dns_pairs > CLIENTS * 30000u) {
+	if (!path || !conc || tcp_flows > CLIENTS * 30000u || dns_pairs > CLIENTS * 30000u ||
+	    !n_servers || n_servers > MAX_SERVERS || !(zipf_s >= 0 && zipf_s <= 10) ||
+	    !(pps >= 1 && pps <= 500000)) {
 		usage(stderr);
 		return 2;
+	}
+	/* mean gap 1e6/pps us = 1 + (gap_span - 1) / 2 */
+	gap_span = (uint32_t)(2e6 / pps - 1 + 0.5);
+	if (gap_span < 1)
+		gap_span = 1;
+	zipf_seed = mix(seed);
+	if (zipf_s > 0 && zipf_init(zipf_s)) {
+		fprintf(stderr, "gen_mixed: out of memory\n");
+		return 1;
+	}
+	per_server = calloc(n_servers, sizeof(*per_server));
+	if (!per_server) {
+		fprintf(stderr, "gen_mixed: out of memory\n");
+		return 1;
 	}
 	budget = packets - 2ull * dns_pairs;
 	if (packets < 2ull * dns_pairs || budget < (uint64_t)tcp_flows * (8 + min_d) ||
@@ -544,6 +653,8 @@ int main(int argc, char **argv)
 					enum kind k = t_id % 2 ? K_TLS : K_HTTP;
 
 					session_init(&act[active++], k, t_id, dpk[t_id]);
+					if (++per_server[server_of(t_id)] > busiest)
+						busiest = per_server[server_of(t_id)];
 					if (k == K_HTTP) n_http++; else n_tls++;
 					t_id++;
 					left_tcp--;
@@ -569,10 +680,13 @@ int main(int argc, char **argv)
 			(unsigned long long)written, (unsigned long long)packets);
 		return 1;
 	}
-	printf("packets=%llu tcp_flows=%u http=%u tls=%u dns_pairs=%u seconds=%.1f\n",
+	printf("packets=%llu tcp_flows=%u http=%u tls=%u dns_pairs=%u seconds=%.1f servers=%u "
+	       "busiest_server_flows=%u\n",
 	       (unsigned long long)written, tcp_flows, n_http, n_tls, dns_pairs,
-	       (double)(ts_us - 1700000000ull * 1000000) / 1e6);
+	       (double)(ts_us - 1700000000ull * 1000000) / 1e6, n_servers, busiest);
 	free(dpk);
 	free(act);
+	free(per_server);
+	free(zipf_cdf);
 	return 0;
 }

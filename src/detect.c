@@ -27,6 +27,22 @@ const char *pl_note_name(enum pl_note n)
 	return (unsigned)n < PL_NOTE__COUNT ? note_names[n] : "?";
 }
 
+static const char *const table_names[PL_DT__COUNT] = {
+	[PL_DT_DESTINATIONS] = "destinations",
+	[PL_DT_SOURCES] = "sources",
+	[PL_DT_TRUST] = "trusted handshakes",
+	[PL_DT_SCAN_SOURCES] = "scan sources",
+	[PL_DT_SCAN_PAIRS] = "scan pairs",
+	[PL_DT_SCAN_PROBES] = "scan probes",
+	[PL_DT_DNS] = "DNS domains",
+	[PL_DT_ARP] = "ARP",
+};
+
+const char *pl_detect_table_name(enum pl_detect_table t)
+{
+	return (unsigned)t < PL_DT__COUNT ? table_names[t] : "?";
+}
+
 double det_secs(uint64_t ns)
 {
 	return (double)ns / 1e9;
@@ -329,8 +345,25 @@ uint64_t pl_detect_total(const struct pl_detect *d)
 	return t;
 }
 
+void pl_detect_activity(const struct pl_detect *d, struct pl_detect_activity *a)
+{
+	int i;
+
+	a->sources = d->nsrcs;
+	a->destinations = d->ndsts;
+	a->base_samples = d->base_judged;
+	a->base_hosts = d->base_hosts;
+	a->syn_answered = d->syn_answered;
+	a->untracked = 0;
+	for (i = 0; i < PL_DT__COUNT; i++) {
+		a->untracked_in[i] = d->dropped[i];
+		a->untracked += d->dropped[i];
+	}
+}
+
 void pl_detect_summary(const struct pl_detect *d, FILE *f)
 {
+	struct pl_detect_activity a;
 	int i, k = 0;
 
 	fprintf(f, "  notices: %llu", (unsigned long long)pl_detect_total(d));
@@ -345,6 +378,18 @@ void pl_detect_summary(const struct pl_detect *d, FILE *f)
 		(unsigned long long)d->limits_failed, (unsigned long long)d->limits_dry,
 		(unsigned long long)d->pins, (unsigned long long)d->pins_failed,
 		(unsigned long long)d->pins_dry, d->c.dry_run ? " (detect-dry-run)" : "");
+	pl_detect_activity(d, &a);
+	fprintf(f, "  judged: baseline %llu samples of %llu hosts (past warm-up, at least "
+		"baseline-min-pps); SYN windows at syn-flood-rate but answered %llu; tracking "
+		"%llu sources, %llu destinations; new keys not tracked (a table full): %llu",
+		(unsigned long long)a.base_samples, (unsigned long long)a.base_hosts,
+		(unsigned long long)a.syn_answered, (unsigned long long)a.sources,
+		(unsigned long long)a.destinations, (unsigned long long)a.untracked);
+	for (i = 0, k = 0; i < PL_DT__COUNT; i++)
+		if (a.untracked_in[i])
+			fprintf(f, "%s%s %llu", k++ ? ", " : " (", table_names[i],
+				(unsigned long long)a.untracked_in[i]);
+	fprintf(f, "%s\n", k ? ")" : "");
 }
 
 void pl_detect_free(struct pl_detect *d)

@@ -62,8 +62,37 @@ struct pl_detect *pl_detect_new(const struct pl_detect_cfg *cfg, struct pl_sink 
 void pl_detect_hooks(struct pl_detect *d, struct pl_collector_hooks *h);
 uint64_t pl_detect_count(const struct pl_detect *d, enum pl_note n);
 uint64_t pl_detect_total(const struct pl_detect *d);
-/* One line: notices per note; bans, destination limits and ARP pins done,
- * refused or failed, and dry-run. */
+/* The detections' tables, each bounded (docs/detections.md#limits). */
+enum pl_detect_table {
+	PL_DT_DESTINATIONS,             /* floods */
+	PL_DT_SOURCES,                  /* source rates, baseline */
+	PL_DT_TRUST,                    /* completed handshakes (destination limits) */
+	PL_DT_SCAN_SOURCES,
+	PL_DT_SCAN_PAIRS,               /* (source, host) */
+	PL_DT_SCAN_PROBES,              /* (source, host, port) */
+	PL_DT_DNS,                      /* (source, registrable domain) */
+	PL_DT_ARP,                      /* bindings and MACs */
+	PL_DT__COUNT
+};
+
+/* What the detections judged, beyond what they raised: a run without
+ * notices says by these whether its traffic reached the thresholds at all,
+ * and whether a full table left new keys unwatched. */
+struct pl_detect_activity {
+	uint64_t sources, destinations; /* tracked now (rates, baseline; floods) */
+	/* baseline samples compared with their host's learned rates (past the
+	 * warm-up, at least baseline-min-pps), and the hosts they came from */
+	uint64_t base_samples, base_hosts;
+	/* windows in which the SYNs to one destination reached syn-flood-rate
+	 * and no notice came, as too many of them were answered */
+	uint64_t syn_answered;
+	uint64_t untracked;             /* new keys refused, all tables */
+	uint64_t untracked_in[PL_DT__COUNT];    /* ... per table */
+};
+const char *pl_detect_table_name(enum pl_detect_table t);     /* "scan pairs", ... */
+void pl_detect_activity(const struct pl_detect *d, struct pl_detect_activity *a);
+/* Two lines: notices per note; bans, destination limits and ARP pins done,
+ * refused or failed, and dry-run; then the activity above. */
 void pl_detect_summary(const struct pl_detect *d, FILE *f);
 void pl_detect_free(struct pl_detect *d);
 

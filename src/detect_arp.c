@@ -60,7 +60,7 @@ static struct det_arp_mac *mac_get(struct pl_detect *d, const uint8_t mac[6],
 	HASH_FIND(hh, d->arp_macs, mac, 6, m);
 	if (!m) {
 		if (d->narp >= DET_MAX_ENTRIES || !(m = calloc(1, sizeof(*m)))) {
-			d->dropped_keys++;
+			d->dropped[PL_DT_ARP]++;
 			return NULL;
 		}
 		memcpy(m->mac, mac, 6);
@@ -181,7 +181,7 @@ void det_arp_event(struct pl_detect *d, const struct pl_ev_arp *e)
 	HASH_FIND(hh, d->arp_ips, &k, sizeof(k), b);
 	if (!b) {
 		if (d->narp >= DET_MAX_ENTRIES || !(b = calloc(1, sizeof(*b)))) {
-			d->dropped_keys++;
+			d->dropped[PL_DT_ARP]++;
 			return;
 		}
 		b->k = k;

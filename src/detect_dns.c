@@ -129,7 +129,7 @@ static struct det_dns *dns_get(struct pl_detect *d, const uint8_t src[16], const
 	HASH_FIND(hh, d->dns, &k, sizeof(k), e);
 	if (!e) {
 		if (d->ndns >= DET_MAX_ENTRIES || !(e = calloc(1, sizeof(*e)))) {
-			d->dropped_keys++;
+			d->dropped[PL_DT_DNS]++;
 			return NULL;
 		}
 		e->k = k;

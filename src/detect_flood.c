@@ -107,7 +107,7 @@ static struct det_dst *dst_get(struct pl_detect *d, const uint8_t addr[16])
 	if (t)
 		return t;
 	if (d->ndsts >= DET_MAX_ENTRIES || !(t = calloc(1, sizeof(*t)))) {
-		d->dropped_keys++;
+		d->dropped[PL_DT_DESTINATIONS]++;
 		return NULL;
 	}
 	memcpy(t->addr, addr, 16);
@@ -124,7 +124,7 @@ static struct det_src *src_get(struct pl_detect *d, const uint8_t addr[16])
 	if (t)
 		return t;
 	if (d->nsrcs >= DET_MAX_ENTRIES || !(t = calloc(1, sizeof(*t)))) {
-		d->dropped_keys++;
+		d->dropped[PL_DT_SOURCES]++;
 		return NULL;
 	}
 	memcpy(t->addr, addr, 16);
@@ -233,6 +233,10 @@ static void flood_check(struct pl_detect *d, struct det_dst *t, int w, uint64_t 
 			uint64_t a = f->answered < f->n ? f->answered : f->n;
 
 			unans = (double)(f->n - a) / (double)f->n;
+		}
+		if (w == F_SYN && unans < c->syn_unanswered && !f->over) {
+			f->over = 1;
+			d->syn_answered++;
 		}
 		if (w != F_SYN || unans >= c->syn_unanswered) {
 			el = det_secs(det_since(now, f->start));
@@ -446,6 +450,11 @@ static void baseline_sample(struct pl_detect *d, struct det_src *s, uint64_t now
 	}
 	/* warm-up: learning only */
 	if (det_since(now, s->b_first) >= c->base_warmup_ns && x[0] >= c->base_min_pps) {
+		d->base_judged++;
+		if (!s->b_judged) {
+			s->b_judged = 1;
+			d->base_hosts++;
+		}
 		for (i = 0; i < 3; i++) {
 			double dev = s->dev[i] > 0.05 * s->mean[i] + 1 ? s->dev[i] :
 				     0.05 * s->mean[i] + 1;

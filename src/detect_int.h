@@ -33,6 +33,7 @@ struct det_flood {
 	uint64_t bytes;
 	uint16_t port;                  /* last destination port seen */
 	int ports;                      /* more than one destination port seen */
+	int over;                       /* SYN: the rate reached, counted in syn_answered */
 	struct det_hh hh;
 	uint64_t srcs[DET_SKETCH_BITS / 64];    /* distinct sources: linear counting */
 };
@@ -55,6 +56,7 @@ struct det_src {                        /* per-source rate and baseline */
 	uint64_t b_pkts, b_bytes, b_flows;
 	uint64_t b_first;               /* first interval with traffic */
 	int b_samples;
+	int b_judged;                   /* a sample was judged (base_hosts) */
 	double mean[3], dev[3];         /* pps, bytes/s, flows/s */
 };
 
@@ -82,7 +84,9 @@ struct pl_detect {
 	uint64_t bans, bans_refused, bans_dry;
 	uint64_t limits, limits_failed, limits_dry;
 	uint64_t pins, pins_failed, pins_dry;
-	uint64_t dropped_keys;          /* new keys refused: a table was full */
+	uint64_t dropped[PL_DT__COUNT]; /* new keys refused: the table was full */
+	uint64_t base_judged, base_hosts;       /* struct pl_detect_activity */
+	uint64_t syn_answered;
 
 	struct det_supp *supp;
 	unsigned nsupp;

@@ -83,7 +83,7 @@ static struct det_scan_src *scan_src(struct pl_detect *d, const uint8_t addr[16]
 	HASH_FIND(hh, d->scans, addr, 16, s);
 	if (!s) {
 		if (d->nscans >= DET_MAX_ENTRIES || !(s = calloc(1, sizeof(*s)))) {
-			d->dropped_keys++;
+			d->dropped[PL_DT_SCAN_SOURCES]++;
 			return NULL;
 		}
 		memcpy(s->addr, addr, 16);
@@ -112,7 +112,7 @@ static struct det_pair *pair_get(struct pl_detect *d, struct det_scan_src *s,
 	HASH_FIND(hh, *pairs, &k, sizeof(k), p);
 	if (!p) {
 		if (d->nscan_pairs >= DET_MAX_ENTRIES || !(p = calloc(1, sizeof(*p)))) {
-			d->dropped_keys++;
+			d->dropped[PL_DT_SCAN_PAIRS]++;
 			return NULL;
 		}
 		p->k = k;
@@ -180,7 +180,7 @@ static void probe(struct pl_detect *d, const struct pl_flow_key *k, int kind, ui
 		return;                 /* this port again, in this window */
 	if (!p) {
 		if (d->nscan_ports >= DET_MAX_ENTRIES * 16 || !(p = calloc(1, sizeof(*p)))) {
-			d->dropped_keys++;
+			d->dropped[PL_DT_SCAN_PROBES]++;
 			return;
 		}
 		memcpy(p->k.src, k->src, 16);

@@ -48,7 +48,7 @@ void det_trust_seen(struct pl_detect *d, const uint8_t src[16], const uint8_t ds
 	HASH_FIND(hh, d->trust, &k, sizeof(k), tr);
 	if (!tr) {
 		if (d->ntrust >= DET_MAX_ENTRIES || !(tr = calloc(1, sizeof(*tr)))) {
-			d->dropped_keys++;
+			d->dropped[PL_DT_TRUST]++;
 			return;
 		}
 		tr->k = k;

@@ -115,6 +115,8 @@ suite "address scan: nmap over 50 addresses of a watched network: notice, ban, l
 	tests/integration/address_scan.sh "$build/pktlens"
 suite "detections: no notice on any bundled capture (pktlens analyze)" \
 	tests/integration/no_false_positives.sh "$pcaps" "$build/pktlens"
+suite "detections: a busy network's benign traffic live, 50k+ packets/s for 60+ s: no notice; lowered thresholds and a step do raise" \
+	tests/integration/benign_live.sh "$build/pktlens" "$build/gen_mixed"
 suite "pktlens rules/bans/limits on a running daemon: ping through a veth pair (ASan+UBSan)" \
 	tests/integration/rules_cli.sh "$build/san/pktlens"
 # One case per fuzz target (tests/fuzz/run.sh prints its ok/FAIL line): the

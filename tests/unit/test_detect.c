@@ -317,6 +317,7 @@ static void test_syn_flood(void **state)
 static void test_syn_burst_answered(void **state)
 {
 	struct fx *f = *state;
+	struct pl_detect_activity act;
 	uint64_t t = 100 * S;
 	int i;
 
@@ -331,6 +332,12 @@ static void test_syn_burst_answered(void **state)
 	}
 	tick(f, t + S);
 	assert_int_equal(notices(f, buf, sizeof(buf)), 0);
+	/* the rate was reached and the answers decided: the summary says so */
+	pl_detect_activity(f->d, &act);
+	assert_int_equal(act.syn_answered, 1);
+	tick(f, t + 2 * S);             /* the same window: counted once */
+	pl_detect_activity(f->d, &act);
+	assert_int_equal(act.syn_answered, 1);
 }
 
 /* a completed handshake from src to dst: a SYN, then SYN and ACK in 3 packets */
@@ -338,6 +345,29 @@ static void handshake(struct fx *f, unsigned src, unsigned dst, uint64_t ts)
 {
 	flow_new(f, src, dst, 6, 5555, 80, 0x02, ts);
 	delta(f, src, dst, 6, 5555, 80, 3, 0, 0x12, ts);
+}
+
+/* A full table refuses new keys, and the summary says which table. */
+static void test_table_full(void **state)
+{
+	struct fx *f = *state;
+	struct pl_detect_activity act;
+	uint64_t t = 100 * S, sum = 0;
+	unsigned i;
+
+	start(f);
+	tick(f, t);
+	for (i = 0; i <= 65536; i++)            /* one more source than a table holds */
+		handshake(f, 0x100000 + i, 1, t);
+	pl_detect_activity(f->d, &act);
+	assert_int_equal(act.untracked_in[PL_DT_TRUST], 1);
+	assert_int_equal(act.untracked_in[PL_DT_DESTINATIONS], 0);
+	assert_true(act.untracked_in[PL_DT_SOURCES] >= 1);
+	assert_int_equal(act.sources, 65536);
+	for (i = 0; i < PL_DT__COUNT; i++)
+		sum += act.untracked_in[i];
+	assert_int_equal(act.untracked, sum);
+	assert_string_equal(pl_detect_table_name(PL_DT_TRUST), "trusted handshakes");
 }
 
 static void test_spoofed_flood_limited(void **state)
@@ -802,6 +832,7 @@ static void test_arp_pin_off(void **state)
 static void test_baseline_warmup(void **state)
 {
 	struct fx *f = *state;
+	struct pl_detect_activity act;
 	uint64_t t = 100 * S;
 	int i;
 
@@ -824,6 +855,12 @@ static void test_baseline_warmup(void **state)
 	assert_non_null(strstr(buf, "Anomaly::Baseline"));
 	assert_non_null(strstr(buf, "\"src\":\"10.0.0.3\""));
 	assert_null(strstr(buf, "ACTION_BAN"));
+	/* judged: only second 30's sample (past warm-up, above 100/s) */
+	pl_detect_activity(f->d, &act);
+	assert_int_equal(act.base_samples, 1);
+	assert_int_equal(act.base_hosts, 1);
+	assert_int_equal(act.sources, 1);
+	assert_int_equal(act.untracked, 0);
 }
 
 /* A host whose interval count is near 2^64 (a hostile or broken flow
@@ -895,6 +932,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_burst_answered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spoofed_flood_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_few_sources_alert_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spoofed_flood_kinds, setup, teardown),
