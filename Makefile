@@ -44,7 +44,7 @@ POLICY_SRCS := src/rules.c src/policy_maps.c src/policy_cli.c
 LIB_SRCS  += $(POLICY_SRCS)
 APP_SRCS  += src/cmd_rules.c src/cmd_limits.c $(POLICY_SRCS)
 
-.PHONY: all deps test demo fuzz bench bench-rules bench-offline bench-live bench-mem clean
+.PHONY: all deps test test-kernels demo fuzz bench bench-rules bench-offline bench-live bench-mem clean
 all: $(BUILD)/pktlens
 
 deps:
@@ -140,6 +140,11 @@ test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector
 		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_policy \
 		$(BUILD)/san/pktlens $(BUILD)/fuzz/fuzz_parser
 	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(FUZZ_SECS)"
+
+# Not part of `make test` (it takes long): the objects on Debian 12's own
+# kernel (6.1) in qemu, its records against this kernel's (tests/kernels/).
+test-kernels: deps $(BUILD)/pktlens
+	$(Q)tests/kernels/run.sh "$(BUILD)" "$(PCAPS)"
 
 fuzz: $(BUILD)/fuzz/fuzz_parser
 	$(Q)mkdir -p $(BUILD)/fuzz/corpus

@@ -15,13 +15,24 @@ pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 # collector benchmarks: offline and live peers
       libndpi-bin tcpdump ethtool
 # detection tests and bench: real attack tools (tests/integration/attacks.sh)
-      nmap hping3 iodine dsniff iputils-ping)
+      nmap hping3 iodine dsniff iputils-ping
+# make test-kernels: Debian 12's kernel booted in qemu (TCG), a busybox guest
+      qemu-system-x86 busybox-static)
 
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done
+# busybox-static conflicts with the dynamic busybox a Debian system may have;
+# either serves make test-kernels: keep the one that is there
+if dpkg-query -W -f='${Status}' busybox 2>/dev/null | grep -q 'install ok installed'; then
+	keep=()
+	for p in ${missing[@]+"${missing[@]}"}; do
+		[ "$p" = busybox-static ] || keep+=("$p")
+	done
+	missing=(${keep[@]+"${keep[@]}"})
+fi
 # bpftool is packaged as "linux-tools-common"/"linux-tools-$(uname -r)" on Ubuntu
 if grep -qi ubuntu /etc/os-release 2>/dev/null; then
 	missing=("${missing[@]/bpftool/linux-tools-common}")
