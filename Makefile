@@ -143,7 +143,11 @@ test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector
 
 # Not part of `make test` (it takes long): the objects on Debian 12's own
 # kernel (6.1) in qemu, its records against this kernel's (tests/kernels/).
-test-kernels: deps $(BUILD)/pktlens
+$(BUILD)/prog_info: tests/kernels/prog_info.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ -lbpf
+
+test-kernels: deps $(BUILD)/pktlens $(BUILD)/prog_info
 	$(Q)tests/kernels/run.sh "$(BUILD)" "$(PCAPS)"
 
 fuzz: $(BUILD)/fuzz/fuzz_parser

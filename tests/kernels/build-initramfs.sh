@@ -4,7 +4,7 @@
 # gzip'd newc cpio with busybox, guest-init.sh as /init, the given
 # programs in /usr/local/bin with the shared libraries they load (from ldd,
 # at the same paths, with the loader), the public suffix list libpsl reads,
-# the captures of PCAPS in /pcaps and KDIR's modules (fetch-kernel.sh) in
+# the captures of PCAPS (and their truth/) in /pcaps and KDIR's modules (fetch-kernel.sh) in
 # /modules. The programs are the host's own builds: the same binary runs on
 # both kernels.
 set -euo pipefail
@@ -54,6 +54,8 @@ shopt -s nullglob
 caps=("$pcaps"/*.pcap "$pcaps"/*.pcapng)
 [ ${#caps[@]} -gt 0 ] || die "no captures in $pcaps"
 cp "${caps[@]}" "$root/pcaps/"
+# tshark's per-frame truth, for `pktlens check`
+[ -d "$pcaps/truth" ] && cp -r "$pcaps/truth" "$root/pcaps/"
 if [ -f "$kdir/modules/load-order" ]; then
 	cp "$kdir"/modules/*.ko "$kdir/modules/load-order" "$root/modules/"
 else

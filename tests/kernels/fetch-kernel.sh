@@ -32,6 +32,9 @@ case $pkg in *[!A-Za-z0-9.+-]*) die "bad package name '$pkg'" ;; esac
 
 dir=$cache/$pkg
 mkdir -p "$dir"
+# one run at a time fills the cache (two runs at once would download twice)
+exec 9> "$cache/.lock"
+flock 9 || die "cannot lock $cache/.lock"
 deb=$(ls "$dir"/"${pkg}"_*.deb 2>/dev/null | head -n 1 || true)
 if [ -z "$deb" ]; then
 	echo "fetch-kernel: downloading $pkg" >&2

@@ -8,6 +8,8 @@
 # What it runs:
 #  - `pktlens analyze --summary` of every capture in /pcaps (loads the XDP
 #    object in replay mode): records, summary and exit status;
+#  - `pktlens check --strict` (the XDP object without events, against the
+#    native parser and tshark's truth) and the verifier's figures;
 #  - `pktlens run -i vk0 --egress` on a veth pair whose other end is in a
 #    network namespace (loads the XDP object in live mode and the TC egress
 #    object, attaches both), 5 pings across it, what tc and ip show during
@@ -104,8 +106,9 @@ lane() {        # lane N OF: every OF-th capture from the N-th, on CPU N
 		i=$((i + 1))
 		[ $(((i - 1) % $2)) -eq "$1" ] || continue
 		t0=$(date +%s)
-		taskset -c "$1" timeout "$secs" pktlens analyze --no-progress --summary "$cap" \
-			> "/tmp/a$1.out" 2> "/tmp/a$1.err" < /dev/null
+		# by its bare name, as on the host: messages name the file
+		(cd /pcaps && exec taskset -c "$1" timeout "$secs" pktlens analyze \
+			--no-progress --summary "$name" > "/tmp/a$1.out" 2> "/tmp/a$1.err" < /dev/null)
 		rc=$?
 		lock
 		say "analyze $name: exit $rc, $(($(date +%s) - t0))s"
@@ -121,6 +124,33 @@ while [ "$n" -lt "$lanes" ]; do
 	n=$((n + 1))
 done
 wait
+
+# --- pktlens check: the BPF parser against the native one, frame by frame ---------
+say "check"
+(cd /pcaps && exec timeout "$secs" pktlens check --pcaps . --strict \
+	> /tmp/check.out 2> /tmp/check.err < /dev/null)
+emit_text check/rc "$?"
+emit check/out /tmp/check.out
+emit check/err /tmp/check.err
+
+# --- the verifier's work on the replay-mode program --------------------------------
+# analyze of a capture that arrives through a FIFO: the program is loaded
+# once the file header is in, and stays while the rest does not come.
+# (Opened read-write: a FIFO open never blocks that way.)
+say "verifier"
+mkfifo /tmp/fifo
+pktlens analyze --no-progress /tmp/fifo > /dev/null 2>&1 < /dev/null &
+apid=$!
+exec 7<> /tmp/fifo
+head -c 24 "$(ls /pcaps/*.pcap | head -n 1)" >&7     # a pcap file header
+t0=$(date +%s)
+until prog_info "$apid" > /tmp/insns.replay 2>&1; do
+	[ $(($(date +%s) - t0)) -lt "$secs" ] && kill -0 "$apid" 2>/dev/null || break
+	sleep 1
+done
+exec 7>&-
+wait "$apid"
+emit verifier/replay /tmp/insns.replay
 
 # --- pktlens run --egress on a veth pair ---------------------------------------------
 say "run"
@@ -153,6 +183,8 @@ emit_text run/attach-secs "$(($(date +%s) - t0))"
 if [ "$attached" = 1 ]; then
 	$TC filter show dev vk0 egress > /tmp/tc.during 2>&1
 	$IP link show dev vk0 > /tmp/link.during 2>&1
+	prog_info "$daemon" > /tmp/insns.live 2>&1
+	emit verifier/live /tmp/insns.live
 	timeout 120 ping -c 5 -i 0.2 -W 5 "$B" > /tmp/ping 2>&1
 	echo "ping exit $?" >> /tmp/ping
 	kill -INT "$daemon"

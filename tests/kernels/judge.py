@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""judge.py RESULTS GUESTDIR HOSTDIR HOST_RELEASE QEMU_RC COUNTS - the cases
+"""judge.py RESULTS GUESTDIR HOSTDIR HOST_RELEASE QEMU_RC COUNTS HOST_VERIFIER
+HOST_CHECK - the cases
 of `make test-kernels` (tests/kernels/run.sh), from what the guest collected
 (RESULTS: the framed stream of its second serial port, split here into
 GUESTDIR) and the host's own `pktlens analyze` of the same captures
@@ -17,7 +18,7 @@ import os
 import re
 import sys
 
-results, gdir, hdir, host_release, qemu_rc, counts_path = sys.argv[1:7]
+results, gdir, hdir, host_release, qemu_rc, counts_path, host_verifier, hcheck = sys.argv[1:9]
 qemu_rc = int(qemu_rc)
 passed = failed = 0
 
@@ -224,6 +225,42 @@ if re.search(r"\bxdp\b", g("run/link.after", "")):
 if g("run/tc.after", "").strip():
     pr.append("a filter is left on vk0 egress: " + g("run/tc.after", "").strip()[:200])
 case("run --egress: SIGINT ends pktlens with status 0 and leaves no XDP and no clsact filter", pr)
+
+# --- check --strict: BPF parser vs native, every frame --------------------------------
+pr = []
+c_rc = g("check/rc", "").strip()
+h_rc = (read(os.path.join(hcheck, "rc")) or "").strip()
+if c_rc != "0":
+    pr.append("exit status %s on 6.1 (host %s): %s" % (
+        c_rc or "?", h_rc or "?", " | ".join(g("check/err", "").splitlines()[-2:])))
+for what, f in (("output", "out"), ("messages", "err")):
+    d = differ(what, g("check/" + f, ""), read(os.path.join(hcheck, f)) or "")
+    if d:
+        pr.append(d)
+summ = [l for l in g("check/out", "").splitlines() if "BPF and native parser identical" in l]
+case("check --strict on %s: %s; the same output as on %s" % (
+    release or "6.1", summ[0].split(": ", 1)[-1] if summ else "no summary line", host_release), pr)
+
+# --- the verifier's work: prog_info lines "NAME verified_insns N ..." ----------------
+INSN_LIMIT = 1000000
+
+
+def insns(text):
+    return {m.group(1): int(m.group(2)) for m in
+            re.finditer(r"^(\S+) verified_insns (\d+)", text or "", re.M)}
+
+
+rep, live = insns(g("verifier/replay")), insns(g("verifier/live"))
+host_rep = insns(read(host_verifier))
+got = [("XDP replay", rep.get("pktlens_xdp")), ("XDP live", live.get("pktlens_xdp")),
+       ("TC egress", live.get("pktlens_egress"))]
+pr = ["no figure for the %s program" % w for w, n in got if n is None]
+pr += ["%s: %d instructions, over the limit" % (w, n) for w, n in got
+       if n is not None and n >= INSN_LIMIT]
+figs = ", ".join("%s %s" % (w, "{:,}".format(n) if n is not None else "?") for w, n in got)
+case("verifier on %s: %s of %s instructions (host %s: XDP replay %s)" % (
+    release or "6.1", figs, "{:,}".format(INSN_LIMIT), host_release,
+    "{:,}".format(host_rep["pktlens_xdp"]) if "pktlens_xdp" in host_rep else "?"), pr)
 
 # What else pktlens said about the kernel on 6.1: for the report, not judged.
 notes = [l for l in err.splitlines() if "no tcx links" not in l and
