@@ -54,8 +54,11 @@ shopt -s nullglob
 caps=("$pcaps"/*.pcap "$pcaps"/*.pcapng)
 [ ${#caps[@]} -gt 0 ] || die "no captures in $pcaps"
 cp "${caps[@]}" "$root/pcaps/"
-# tshark's per-frame truth, for `pktlens check`
+# tshark's per-frame truth and the frames where pktlens knowingly differs
+# from it, for `pktlens check --strict --known`
 [ -d "$pcaps/truth" ] && cp -r "$pcaps/truth" "$root/pcaps/"
+known=$here/../check-known-differences.tsv
+[ -f "$known" ] && cp "$known" "$root/check-known.tsv"
 if [ -f "$kdir/modules/load-order" ]; then
 	cp "$kdir"/modules/*.ko "$kdir/modules/load-order" "$root/modules/"
 else

@@ -127,7 +127,7 @@ wait
 
 # --- pktlens check: the BPF parser against the native one, frame by frame ---------
 say "check"
-(cd /pcaps && exec timeout "$secs" pktlens check --pcaps . --strict \
+(cd /pcaps && exec timeout "$secs" pktlens check --pcaps . --strict --known /check-known.tsv \
 	> /tmp/check.out 2> /tmp/check.err < /dev/null)
 emit_text check/rc "$?"
 emit check/out /tmp/check.out

@@ -257,7 +257,8 @@ got = [("XDP replay", rep.get("pktlens_xdp")), ("XDP live", live.get("pktlens_xd
 pr = ["no figure for the %s program" % w for w, n in got if n is None]
 pr += ["%s: %d instructions, over the limit" % (w, n) for w, n in got
        if n is not None and n >= INSN_LIMIT]
-figs = ", ".join("%s %s" % (w, "{:,}".format(n) if n is not None else "?") for w, n in got)
+figs = ", ".join("%s %s" % (w, "{:,} ({:.0%})".format(n, n / INSN_LIMIT) if n is not None
+                             else "?") for w, n in got)
 case("verifier on %s: %s of %s instructions (host %s: XDP replay %s)" % (
     release or "6.1", figs, "{:,}".format(INSN_LIMIT), host_release,
     "{:,}".format(host_rep["pktlens_xdp"]) if "pktlens_xdp" in host_rep else "?"), pr)
