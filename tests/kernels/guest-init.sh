@@ -36,7 +36,6 @@ mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 mount -t tmpfs run /run
 mount -t bpf bpf /sys/fs/bpf      # as a stock Debian 12 has it
-mount -t debugfs debug /sys/kernel/debug 2>/dev/null
 
 out=/dev/ttyS1
 stty -F "$out" raw -echo 2>/dev/null
@@ -70,8 +69,7 @@ for a in $(cat /proc/cmdline); do
 done
 
 emit_text uname "$(uname -r)"
-emit_text nproc "$(nproc)"
-# the BPF features pktlens leans on, as this kernel has them (for the report)
+# CO-RE relocates the objects against this
 [ -e /sys/kernel/btf/vmlinux ] && emit_text btf yes || emit_text btf no
 
 # --- modules: veth, and clsact + cls_bpf for the egress fallback --------------
