@@ -56,7 +56,7 @@ APP_SRCS  += src/cmd_rules.c src/cmd_limits.c $(POLICY_SRCS)
 obj  = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 sobj = $(patsubst %.c,$(BUILD)/san/obj/%.o,$(1))
 
-.PHONY: all deps test demo fuzz bench bench-rules bench-offline bench-live bench-mem clean
+.PHONY: all deps test test-kernels demo fuzz bench bench-rules bench-offline bench-live bench-mem clean
 all: $(BUILD)/pktlens
 
 deps:
@@ -235,6 +235,16 @@ fuzz: deps $(FUZZ_BINS) $(FUZZ_DATA)
 	$(Q)failed=0; for t in $(FUZZERS); do \
 		tests/fuzz/run.sh "$(BUILD)" $$t "$(or $(FUZZ_SECS),600)" --keep || failed=1; \
 	done; exit $$failed
+
+# Not part of `make test` (it takes long): the objects on Debian 12's own
+# kernel (6.1) in qemu, its records against this kernel's (tests/kernels/).
+$(BUILD)/prog_info: $(call obj,tests/kernels/prog_info.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf
+
+test-kernels: $(BUILD)/pktlens $(BUILD)/prog_info
+	$(Q)scripts/install-deps.sh kernels
+	$(Q)tests/kernels/run.sh "$(BUILD)" "$(PCAPS)"
 
 demo: deps $(BUILD)/pktlens
 	$(Q)$(BUILD)/pktlens demo --pcaps "$(PCAPS)"

@@ -144,12 +144,17 @@ static __always_inline void pl_emit_payload(PL_BPF_CTX *ctx, struct pl_counters 
 					    const struct pl_meta *m, __u64 now)
 {
 	struct pl_ev_payload *e;
-	__u32 len = m->payload_len;
+	__s64 len = m->payload_len;
 
+	/* The helpers' size argument must be known to be > 0. Verifiers before
+	 * 6.8 (Debian 12's 6.1) learn nothing from "len != 0", only from an
+	 * ordered compare; the barrier keeps clang from turning "< 1" back into
+	 * the "== 0" it knows it is for a u16. */
+	barrier_var(len);
+	if (len < 1)
+		return;
 	if (len > PL_PAYLOAD_MAX)
 		len = PL_PAYLOAD_MAX;
-	if (len == 0)
-		return;
 	e = bpf_ringbuf_reserve(&pl_events, sizeof(*e), 0);
 	if (!e) {
 		c->events_lost++;

@@ -18,13 +18,20 @@ pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
       libndpi-bin tcpdump ethtool
 # detection tests and bench: real attack tools (tests/integration/attacks.sh)
       nmap hping3 iodine dsniff iputils-ping)
+# `install-deps.sh kernels` (make test-kernels) adds Debian 12's kernel booted
+# in qemu (TCG) with a busybox guest: a few hundred MB that `make test` and
+# `make demo` do not need.
+kernel_pkgs=(qemu-system-x86 busybox-static)
+case "${1:-}" in
+kernels|--list) pkgs+=("${kernel_pkgs[@]}") ;;
+esac
 
 # bpftool is packaged as "linux-tools-common"/"linux-tools-$(uname -r)" on Ubuntu
 if grep -qi ubuntu /etc/os-release 2>/dev/null; then
 	pkgs=("${pkgs[@]/#bpftool/linux-tools-common}")
 	pkgs=("${pkgs[@]/#libclang-rt-14-dev/libclang-rt-dev}")
 fi
-# --list: the packages, one a line (tests/deps_cover.py checks that they
+# --list: the packages (the kernels group too), one a line (tests/deps_cover.py checks that they
 # cover every command the test and bench scripts run)
 if [ "${1:-}" = --list ]; then
 	printf '%s\n' "${pkgs[@]}"
@@ -36,6 +43,15 @@ for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done
+# busybox-static conflicts with the dynamic busybox a Debian system may have;
+# either serves make test-kernels: keep the one that is there
+if dpkg-query -W -f='${Status}' busybox 2>/dev/null | grep -q 'install ok installed'; then
+	keep=()
+	for p in ${missing[@]+"${missing[@]}"}; do
+		[ "$p" = busybox-static ] || keep+=("$p")
+	done
+	missing=(${keep[@]+"${keep[@]}"})
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1100,9 +1100,12 @@ size_t pl_collector_top(const struct pl_collector *c, enum pl_top_kind k,
 	return n;
 }
 
+/* Ties in address order: talkers come in the flow table's order, which
+ * its random hash seed makes differ from run to run. */
 static int by_talker_bytes(struct talker *a, struct talker *b)
 {
-	return a->bytes < b->bytes ? 1 : a->bytes > b->bytes ? -1 : 0;
+	return a->bytes < b->bytes ? 1 : a->bytes > b->bytes ? -1 :
+	       memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
 size_t pl_collector_talkers(const struct pl_collector *c, uint8_t (*addrs)[16],

@@ -18,11 +18,14 @@ struct starter {
 	uint64_t flows, syn_flows;
 };
 
+/* Ties in address order: the table is walked in its random hash order,
+ * and the same counts must print the same way every run. */
 static int by_flows(const void *a, const void *b)
 {
 	const struct starter *x = a, *y = b;
 
-	return x->flows < y->flows ? 1 : x->flows > y->flows ? -1 : 0;
+	return x->flows < y->flows ? 1 : x->flows > y->flows ? -1 :
+	       memcmp(x->addr, y->addr, sizeof(x->addr));
 }
 
 /* From the kernel's per-source table: who starts the most flows (a scanner
