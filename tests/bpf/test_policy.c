@@ -306,6 +306,29 @@ static void test_compile_lists(void **s)
 	}
 	pl_ruleset_free(&rs);
 
+	/* port rules mark their lists, so that fragments without ports can be
+	 * dropped where a port rule could decide them: not behind a rule that
+	 * decides every packet of the protocol */
+	assert_int_equal(compile(&rs,
+				 "deny 10.1.0.0/16 proto tcp port 22\n"
+				 "ratelimit 10.2.0.0/16 port 53 pps 10\n"
+				 "allow 10.3.0.0/16 proto udp\n"
+				 "deny 10.3.0.0/16 port 9\n"
+				 "allow 10.4.0.0/16\n"
+				 "deny 10.0.0.0/8 proto udp port 5\n"
+				 "deny 10.5.0.0/16 dst 10.9.0.0/16\n"
+				 "deny 10.6.0.0/16 proto icmp\n", err, sizeof(err)), 0);
+	assert_int_equal(list_at(&rs, "10.1.0.0", 96 + 16)->flags,
+			 PL_LIST_PORTS_TCP | PL_LIST_PORTS_UDP);        /* and the /8's udp */
+	assert_int_equal(list_at(&rs, "10.2.0.0", 96 + 16)->flags,
+			 PL_LIST_PORTS_TCP | PL_LIST_PORTS_UDP);
+	assert_int_equal(list_at(&rs, "10.3.0.0", 96 + 16)->flags, PL_LIST_PORTS_TCP);
+	assert_int_equal(list_at(&rs, "10.4.0.0", 96 + 16)->flags, 0);  /* the allow decides */
+	assert_int_equal(list_at(&rs, "10.5.0.0", 96 + 16)->flags, PL_LIST_PORTS_UDP);
+	assert_int_equal(list_at(&rs, "10.6.0.0", 96 + 16)->flags, PL_LIST_PORTS_UDP);
+	assert_int_equal(list_at(&rs, "10.0.0.0", 96 + 8)->flags, PL_LIST_PORTS_UDP);
+	pl_ruleset_free(&rs);
+
 	/* nine rules for one source: named */
 	expect_error("deny 10.0.0.0/8 port 1\ndeny 10.0.0.0/8 port 2\ndeny 10.0.0.0/8 port 3\n"
 		     "deny 10.0.0.0/9 port 4\ndeny 10.0.0.0/10 port 5\ndeny 10.0.0.0/11 port 6\n"
