@@ -15,7 +15,9 @@ pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 # collector benchmarks: offline and live peers
       libndpi-bin tcpdump ethtool
 # detection tests and bench: real attack tools (tests/integration/attacks.sh)
-      nmap hping3 iodine dsniff iputils-ping)
+      nmap hping3 iodine dsniff iputils-ping
+# fragment attacks (tests/integration/fragments.sh): IPv6 fragments by hand
+      python3-scapy)
 
 missing=()
 for p in "${pkgs[@]}"; do

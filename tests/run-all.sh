@@ -43,6 +43,8 @@ run "detections: no notice on any bundled capture (pktlens analyze)" \
 	tests/integration/no_false_positives.sh "$pcaps" "$build/pktlens"
 run "pktlens rules/bans/limits on a running daemon: ping through a veth pair (ASan+UBSan)" \
 	tests/integration/rules_cli.sh "$build/san/pktlens"
+run "fragments: nmap -f, hping3 -f and IPv6 fragmented SYNs do not get past a port rule or a ban; allowed datagrams arrive whole" \
+	tests/integration/fragments.sh "$build/pktlens"
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 run "fuzz the parser for ${fuzz_secs}s (libFuzzer, ASan+UBSan)" \
