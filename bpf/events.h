@@ -85,9 +85,11 @@ static __always_inline void pl_emit_l7(struct pl_counters *c,
 	bpf_ringbuf_submit(e, pl_rb_wakeup());
 }
 
-static __always_inline void pl_emit_malformed(struct pl_counters *c,
-					      const struct pl_flow_key *k,
-					      const struct pl_meta *m, __u64 now)
+/* why: m->malformed, or what the program found beyond the parse (a
+ * fragment overlapping its datagram's L4 header, frag_policy.h). */
+static __always_inline void pl_emit_malformed_why(struct pl_counters *c,
+						  const struct pl_flow_key *k,
+						  const struct pl_meta *m, __u8 why, __u64 now)
 {
 	struct pl_ev_malformed *e = bpf_ringbuf_reserve(&pl_events, sizeof(*e), 0);
 
@@ -100,7 +102,7 @@ static __always_inline void pl_emit_malformed(struct pl_counters *c,
 	e->h.flags = PL_EV_HDR_FLAGS;
 	e->h.ts_ns = now;
 	e->h.key = *k;
-	e->reason = m->malformed;
+	e->reason = why;
 	e->pad[0] = 0;
 	e->flags = m->flags;
 	e->eth_proto = m->eth_proto;
@@ -109,6 +111,13 @@ static __always_inline void pl_emit_malformed(struct pl_counters *c,
 	__builtin_memcpy(e->eth_src, m->eth_src, 6);
 	__builtin_memcpy(e->eth_dst, m->eth_dst, 6);
 	bpf_ringbuf_submit(e, pl_rb_wakeup());
+}
+
+static __always_inline void pl_emit_malformed(struct pl_counters *c,
+					      const struct pl_flow_key *k,
+					      const struct pl_meta *m, __u64 now)
+{
+	pl_emit_malformed_why(c, k, m, m->malformed, now);
 }
 
 static __always_inline void pl_emit_arp(struct pl_counters *c,

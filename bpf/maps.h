@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* maps.h - every map of the XDP program, in one place. max_entries here are
- * defaults: the loader sets the real sizes before loading (bpf_map__set_max_entries).
+/* maps.h - the maps both programs use, in one place (the policy's are in
+ * policy.h and mitigate.h: XDP only). max_entries here are defaults: the
+ * loader sets the real sizes before loading (bpf_map__set_max_entries).
  * The TC egress object declares them too and the loader hands it the XDP
  * object's (bpf_map__reuse_fd), all but pl_scratch, which stays its own. */
 #ifndef PL_BPF_MAPS_H
@@ -38,6 +39,17 @@ struct {
 	__type(key, struct pl_src_key);
 	__type(value, struct pl_src_val);
 } pl_sources SEC(".maps");
+
+/* IP datagrams seen in fragments (frag.h): one entry per datagram whose
+ * first fragment carried its whole L4 header, shared by every CPU (the
+ * fragments of one datagram may arrive on several). LRU: a datagram whose
+ * later fragments never come is forgotten first. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PL_DEFAULT_FRAGS);
+	__type(key, struct pl_frag_key);
+	__type(value, struct pl_frag_val);
+} pl_frags SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -13,6 +13,7 @@
 #include "events.h"
 #include "flow.h"
 #include "policy.h"
+#include "frag_policy.h"
 
 /* Load-time settings (rodata), set by the loader before load; cfg_replay
  * is in clock.h. */
@@ -32,7 +33,7 @@ int pktlens_xdp(struct xdp_md *ctx)
 	struct pl_meta *m;
 	__u32 zero = 0, ifindex = ctx->ingress_ifindex;
 	__u64 now = 0, ev_now = 0;
-	int verdict = XDP_PASS;
+	int verdict = PL_FRAG_JUDGE_WHOLE;
 
 	m = bpf_map_lookup_elem(&pl_scratch, &zero);
 	c = bpf_map_lookup_elem(&pl_stats, &zero);   /* PL_STATS_INGRESS */
@@ -62,6 +63,9 @@ int pktlens_xdp(struct xdp_md *ctx)
 		int want_payload;
 
 		pl_flow_key_from(&key, m, ifindex);
+		/* a fragment: its datagram's flow and verdict (frag_policy.h) */
+		if (m->flags & PL_F_FRAGMENT)
+			verdict = pl_frag_ingress(&key, m, pk.pkt_len, now, cfg_l7_events);
 		want_payload = pl_flow_update(c, &key, m, pk.pkt_len, 1, 0, now);
 		if (cfg_l7_events) {
 			if (m->l7_kind)         /* never set on a malformed packet */
@@ -82,7 +86,8 @@ int pktlens_xdp(struct xdp_md *ctx)
 	/* After the accounting, so that what is dropped is still seen. Malformed
 	 * packets are judged like the rest by their source; the stack judges
 	 * them again. ARP frames by their pinned bindings. */
-	verdict = pl_policy_verdict(m, pk.pkt_len, now, ifindex);
+	if (verdict == PL_FRAG_JUDGE_WHOLE)
+		verdict = pl_policy_verdict(m, pk.pkt_len, now, ifindex);
 	if ((__u32)verdict < PL_VERDICT__COUNT)
 		c->verdict[verdict]++;
 	return verdict;

@@ -39,6 +39,7 @@
 #include "stats.h"
 #include "events.h"
 #include "flow.h"
+#include "frag.h"
 
 /* TC_ACT_UNSPEC (pkt_cls.h), which tcx calls TCX_NEXT: no opinion, the next
  * program or filter decides, and with none left the packet goes on. Not
@@ -163,6 +164,9 @@ int pktlens_egress(struct __sk_buff *skb)
 		int want_payload;
 
 		pl_flow_key_from(&key, m, skb->ifindex);
+		/* a later fragment counts in its datagram's flow */
+		if (m->flags & PL_F_FRAGMENT)
+			pl_frag_egress(c, &key, m, now);
 		want_payload = pl_flow_update(c, &key, m, len, segs, (segs - 1) * ip_hdrs, now);
 		if (m->l7_kind)
 			pl_emit_l7(c, &key, m, pl_event_now(&ev_now, now));

@@ -172,14 +172,58 @@ static __always_inline void pl_rule_count(__u32 id, int dropped)
 	}
 }
 
+/* The active set's rule list for m's source, or NULL. */
+static __always_inline struct pl_rule_list *pl_rule_list_of(const struct pl_meta *m,
+							    const struct pl_policy_cfg *cfg)
+{
+	struct pl_lpm_key k = { .prefixlen = 128 };
+	__u32 slot = cfg->active & 1;
+	struct pl_lpm_val *lv;
+	void *trie, *lists;
+
+	trie = bpf_map_lookup_elem(&pl_rule_tries, &slot);
+	lists = bpf_map_lookup_elem(&pl_rule_lists, &slot);
+	if (!trie || !lists)
+		return NULL;
+	__builtin_memcpy(k.addr, m->src, 16);
+	lv = bpf_map_lookup_elem(trie, &k);
+	return lv ? bpf_map_lookup_elem(lists, &lv->list) : NULL;
+}
+
+/* A ban on m's source that has not expired drops it. */
+static __always_inline int pl_ban_verdict(const struct pl_meta *m, __u64 now)
+{
+	struct pl_ban_key bk;
+	struct pl_ban_val *b;
+
+	__builtin_memcpy(bk.addr, m->src, 16);
+	b = bpf_map_lookup_elem(&pl_bans, &bk);
+	if (b && (!b->expires_ns || b->expires_ns > now)) {
+		__sync_fetch_and_add(&b->drops, 1);
+		return XDP_DROP;
+	}
+	return XDP_PASS;
+}
+
+/* What a verdict was made of, for those that remember it: the fragment
+ * table (frag_policy.h). */
+struct pl_judged {
+	__u32 allowed;          /* an allow rule decided: no ban or limit was looked at */
+	__u32 list_flags;       /* PL_LIST_* of the source's rule list; 0 without one */
+};
+
 /* XDP_PASS or XDP_DROP for a parsed packet of `len` bytes at `now`,
- * arrived on ifindex. */
-static __always_inline int pl_policy_verdict(const struct pl_meta *m, __u32 len, __u64 now,
-					     __u32 ifindex)
+ * arrived on ifindex; *j (if not NULL) says how. */
+static __always_inline int pl_policy_judge(const struct pl_meta *m, __u32 len, __u64 now,
+					   __u32 ifindex, struct pl_judged *j)
 {
 	struct pl_policy_cfg *cfg;
 	__u32 zero = 0, flags;
 
+	if (j) {
+		j->allowed = 0;
+		j->list_flags = 0;
+	}
 	if (!(m->flags & (PL_F_IP | PL_F_ARP)))
 		return XDP_PASS;        /* rules speak of IP sources, pins of ARP */
 	cfg = bpf_map_lookup_elem(&pl_policy, &zero);
@@ -188,57 +232,46 @@ static __always_inline int pl_policy_verdict(const struct pl_meta *m, __u32 len,
 	flags = cfg->flags;
 	if (!(m->flags & PL_F_IP))
 		return flags & PL_POL_ARP_PINS ? pl_arp_verdict(m, ifindex, now) : XDP_PASS;
-	if (cfg->flags & PL_POL_RULES) {
-		struct pl_lpm_key k = { .prefixlen = 128 };
-		__u32 slot = cfg->active & 1;
-		struct pl_lpm_val *lv;
-		struct pl_rule_list *l;
-		void *trie, *lists;
-		int i;
+	if (flags & PL_POL_RULES) {
+		struct pl_rule_list *l = pl_rule_list_of(m, cfg);
+		int i = l ? pl_rule_scan(m, l) : -1;
 
-		trie = bpf_map_lookup_elem(&pl_rule_tries, &slot);
-		lists = bpf_map_lookup_elem(&pl_rule_lists, &slot);
-		if (trie && lists) {
-			__builtin_memcpy(k.addr, m->src, 16);
-			lv = bpf_map_lookup_elem(trie, &k);
-			l = lv ? bpf_map_lookup_elem(lists, &lv->list) : NULL;
-			i = l ? pl_rule_scan(m, l) : -1;
-			if (l && i >= 0 && i < PL_RULES_PER_LIST) {
-				const struct pl_rule *r = &l->r[i];
+		if (l && j)
+			j->list_flags = l->flags;
+		if (l && i >= 0 && i < PL_RULES_PER_LIST) {
+			const struct pl_rule *r = &l->r[i];
 
-				if (r->action == PL_ACT_ALLOW) {
-					pl_rule_count(r->id, 0);
-					return XDP_PASS;        /* bans do not apply */
-				}
-				if (r->action == PL_ACT_DENY) {
-					pl_rule_count(r->id, 1);
+			if (r->action == PL_ACT_ALLOW) {
+				pl_rule_count(r->id, 0);
+				if (j)
+					j->allowed = 1;
+				return XDP_PASS;        /* bans do not apply */
+			}
+			if (r->action == PL_ACT_DENY) {
+				pl_rule_count(r->id, 1);
+				return XDP_DROP;
+			}
+			if (r->action == PL_ACT_RATELIMIT) {
+				int ok = pl_rate_ok(m, r, len, now);
+
+				pl_rule_count(r->id, !ok);
+				if (!ok)
 					return XDP_DROP;
-				}
-				if (r->action == PL_ACT_RATELIMIT) {
-					int ok = pl_rate_ok(m, r, len, now);
-
-					pl_rule_count(r->id, !ok);
-					if (!ok)
-						return XDP_DROP;
-				}
 			}
 		}
 	}
-	if (cfg->flags & PL_POL_BANS) {
-		struct pl_ban_key bk;
-		struct pl_ban_val *b;
-
-		__builtin_memcpy(bk.addr, m->src, 16);
-		b = bpf_map_lookup_elem(&pl_bans, &bk);
-		if (b && (!b->expires_ns || b->expires_ns > now)) {
-			__sync_fetch_and_add(&b->drops, 1);
-			return XDP_DROP;
-		}
-	}
+	if ((flags & PL_POL_BANS) && pl_ban_verdict(m, now) == XDP_DROP)
+		return XDP_DROP;
 	/* last: a banned or denied source spends none of the destination's rate */
 	if (flags & (PL_POL_DLIM | PL_POL_DLIM_PORT))
 		return pl_dlim_verdict(m, flags, len, now);
 	return XDP_PASS;
+}
+
+static __always_inline int pl_policy_verdict(const struct pl_meta *m, __u32 len, __u64 now,
+					     __u32 ifindex)
+{
+	return pl_policy_judge(m, len, now, ifindex, NULL);
 }
 
 #endif /* PL_BPF_POLICY_H */

@@ -76,7 +76,9 @@ struct pl_src_val {
  * fragment, which carries the L4 header: its ports and its verdict are
  * remembered for the later fragments, which carry neither. Keyed as
  * Cilium's fragment map and the stack's reassembly queues are (RFC 791:
- * source, destination, protocol, identification). */
+ * source, destination, protocol, identification). A later fragment that
+ * comes before its first leaves an entry too (no PL_FRAGV_FIRST), so that
+ * the first can tell whether it covered its L4 header. */
 struct pl_frag_key {
 	__u8 src[16];
 	__u8 dst[16];
@@ -89,13 +91,19 @@ struct pl_frag_key {
 /* pl_frag_val.flags */
 #define PL_FRAGV_DROP   0x01    /* the first fragment was dropped: drop the rest */
 #define PL_FRAGV_ALLOW  0x02    /* an allow rule passed it: bans do not apply either */
+#define PL_FRAGV_FIRST  0x04    /* the first fragment was seen: sport..proto hold */
+
+#define PL_FRAG_NO_EARLY 0xffff /* pl_frag_val.early_off: none came early */
 
 struct pl_frag_val {
 	__u16 sport, dport;     /* the first fragment's, as pl_flow_key_from sets them */
 	__u16 l4_end;           /* bytes of the fragmentable part the first fragment's L4 header covers */
+	__u16 early_off;        /* lowest offset (bytes) of a later fragment seen before the first */
 	__u8 flags;             /* PL_FRAGV_* */
-	__u8 pad;
-	__u64 first_ns;
+	__u8 proto;             /* the first fragment's L4 protocol, as in its flow key (IPv6:
+				 * after any extension headers that follow the fragment header) */
+	__u8 pad[6];
+	__u64 first_ns;         /* when the entry was made, or its first fragment seen */
 };
 
 /* Buckets of the per-EtherType counter. */
@@ -139,6 +147,12 @@ struct pl_counters {
 	__u64 flows_new;
 	__u64 flow_insert_fail; /* LRU full of entries being updated */
 	__u64 events_lost;      /* ring buffer full: counted, never waited for */
+	/* IP fragments (bpf/frag.h; docs/rules.md, Fragments) */
+	__u64 frag_firsts;      /* first fragments tracked: whole L4 header, remembered */
+	__u64 frag_found;       /* later fragments that found their first */
+	__u64 frag_orphans;     /* later fragments whose first was not seen (judged alone) */
+	__u64 frag_drops;       /* dropped by a remembered verdict or a fragment rule */
+	__u64 frag_table_fail;  /* a first fragment not remembered: table update failed */
 };
 
 enum pl_event_type {

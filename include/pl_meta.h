@@ -134,6 +134,13 @@ struct pl_meta {
 	__u8 ipv6_ext_count;
 	__u32 frag_id;          /* IPv4 identification or IPv6 fragment id */
 	__u32 flow_label;       /* IPv6 */
+	/* Fragments (PL_F_FRAGMENT) only: where the fragmentable part starts
+	 * in the frame (after the IPv4 header; after the IPv6 fragment
+	 * header, RFC 8200 4.5), and its protocol (the IPv4 protocol; the
+	 * fragment header's next header), which keys the datagram. */
+	__u16 frag_data_off;
+	__u8 frag_nh;
+	__u8 pad_l3;
 
 	/* L4 (PL_F_L4) */
 	__u16 sport, dport;     /* TCP/UDP ports; ICMP echo: id in sport */
@@ -150,7 +157,7 @@ struct pl_meta {
 
 	/* L7 (union member chosen by l7_kind) */
 	__u8 l7_kind;           /* enum pl_l7_kind */
-	__u8 pad1[11];
+	__u8 pad1[7];
 	union {
 		struct pl_dns dns;
 		struct pl_tls tls;

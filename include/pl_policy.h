@@ -88,9 +88,17 @@ struct pl_rule {
 	__u64 ps_per_byte;      /* picoseconds per byte; 0: no byte rate */
 };
 
+/* pl_rule_list.flags, computed by the compiler (src/rules.c): a rule with
+ * a port condition can decide some TCP / UDP packet of the list's sources
+ * (it is not behind a rule that decides all of them). The XDP program
+ * drops a fragment it cannot read the ports of (a tiny first fragment, an
+ * overlap) from such a source, where the rule could be bypassed. */
+#define PL_LIST_PORTS_TCP 0x1
+#define PL_LIST_PORTS_UDP 0x2
+
 struct pl_rule_list {
 	__u32 n;
-	__u32 pad;
+	__u32 flags;            /* PL_LIST_* */
 	struct pl_rule r[PL_RULES_PER_LIST];
 };
 

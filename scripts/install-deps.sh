@@ -17,7 +17,10 @@ pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 # collector benchmarks: offline and live peers
       libndpi-bin tcpdump ethtool
 # detection tests and bench: real attack tools (tests/integration/attacks.sh)
-      nmap hping3 iodine dsniff iputils-ping)
+      nmap hping3 iodine dsniff iputils-ping
+# fragment attacks and crafted captures (tests/integration/fragments.sh,
+# frag_records.sh): IPv6 fragments by hand
+      python3-scapy)
 # `install-deps.sh kernels` (make test-kernels) adds Debian 12's kernel booted
 # in qemu (TCG) with a busybox guest: a few hundred MB that `make test` and
 # `make demo` do not need.
@@ -31,8 +34,9 @@ if grep -qi ubuntu /etc/os-release 2>/dev/null; then
 	pkgs=("${pkgs[@]/#bpftool/linux-tools-common}")
 	pkgs=("${pkgs[@]/#libclang-rt-14-dev/libclang-rt-dev}")
 fi
-# --list: the packages (the kernels group too), one a line (tests/deps_cover.py checks that they
-# cover every command the test and bench scripts run)
+# --list: the packages (the kernels group too), one a line
+# (tests/deps_cover.py checks that they cover every command the test and
+# bench scripts run)
 if [ "${1:-}" = --list ]; then
 	printf '%s\n' "${pkgs[@]}"
 	exit 0

@@ -43,6 +43,9 @@ static void usage(FILE *o)
 "  --dns-idle-timeout SECS  idle timeout of DNS over UDP (default %u; 0: the\n"
 "                        idle timeout)\n"
 "  --flows N             kernel flow table size (default %u)\n"
+"  --frag-table-size N   IP datagrams tracked in fragments (default %u)\n"
+"  --fragment-tracking[=yes|no]  no: each fragment judged and counted alone\n"
+"                        (for measurement; see `pktlens run --help`)\n"
 "  --no-progress         no progress bar, even on a terminal\n"
 "  --summary             print a summary (top names, protocols, malformed,\n"
 "                        notices) at the end\n"
@@ -53,7 +56,7 @@ static void usage(FILE *o)
 "the packet and byte offset, and exit status 1. Needs root or CAP_BPF and\n"
 "CAP_PERFMON (the program runs in the kernel).\n",
 		PL_DEFAULT_IDLE_S, PL_DEFAULT_ACTIVE_S, PL_DEFAULT_TCP_CLOSE_S,
-		PL_DEFAULT_DNS_IDLE_S, PL_ANALYZE_FLOWS);
+		PL_DEFAULT_DNS_IDLE_S, PL_ANALYZE_FLOWS, PL_DEFAULT_FRAGS);
 	if (o == stdout) {
 		fputc('\n', o);
 		pl_detect_cfg_help(o);
@@ -92,6 +95,8 @@ int cmd_analyze(int argc, char **argv)
 		{ "tcp-close-delay", required_argument, 0, 'c' },
 		{ "dns-idle-timeout", required_argument, 0, 'n' },
 		{ "flows", required_argument, 0, 'f' },
+		{ "frag-table-size", required_argument, 0, 'F' },
+		{ "fragment-tracking", optional_argument, 0, 'T' },
 		{ "no-progress", no_argument, 0, 'P' },
 		{ "summary", no_argument, 0, 's' },
 		{ "help", no_argument, 0, 'h' },
@@ -141,6 +146,8 @@ int cmd_analyze(int argc, char **argv)
 		}
 	}
 	free(all_opts);
+	ro.frags_max = po.frags;
+	ro.frags_alone = !po.frag_tracking;
 	if (optind != argc - 1) {
 		fprintf(stderr, "pktlens analyze: give one capture file\n");
 		usage(stderr);

@@ -73,6 +73,12 @@ static void usage(FILE *o)
 "  --flows N              kernel flow table entries (default %u)\n"
 "  --sources N            kernel per-source table entries (default %u)\n"
 "  --ringbuf-mb N         event ring buffer size, a power of two (default %u)\n"
+"  --frag-table-size N    IP datagrams tracked while in fragments (default %u):\n"
+"                         a later fragment gets its first's verdict and flow\n"
+"  --fragment-tracking[=yes|no]  no: judge every fragment alone, as if\n"
+"                         fragments carried no datagram; port rules can then\n"
+"                         be bypassed by fragmenting (docs/rules.md,\n"
+"                         Fragments). For measurement only. Default yes\n"
 "  --egress[=yes|no]      also watch what the host sends on each interface\n"
 "                         (a TC egress program on the same maps): conn\n"
 "                         records of the host's own connections then count\n"
@@ -101,7 +107,7 @@ static void usage(FILE *o)
 "Needs root, or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON.\n",
 		PL_DEFAULT_IDLE_S, PL_DEFAULT_ACTIVE_S, PL_DEFAULT_TCP_CLOSE_S,
 		PL_DEFAULT_DNS_IDLE_S, PL_DEFAULT_SWEEP_MS / 1000.0,
-		PL_DEFAULT_FLOWS, PL_DEFAULT_SOURCES, PL_DEFAULT_RINGBUF >> 20);
+		PL_DEFAULT_FLOWS, PL_DEFAULT_SOURCES, PL_DEFAULT_RINGBUF >> 20, PL_DEFAULT_FRAGS);
 	if (o == stdout) {
 		fputc('\n', o);
 		pl_detect_cfg_help(o);
@@ -432,6 +438,8 @@ int cmd_run(int argc, char **argv)
 		{ "flows", required_argument, 0, 'f' },
 		{ "sources", required_argument, 0, 's' },
 		{ "ringbuf-mb", required_argument, 0, 'b' },
+		{ "frag-table-size", required_argument, 0, 'F' },
+		{ "fragment-tracking", optional_argument, 0, 'T' },
 		{ "pin", required_argument, 0, 'p' },
 		{ "egress", optional_argument, 0, 'e' },
 		{ "egress-hook", required_argument, 0, 'E' },
@@ -495,6 +503,9 @@ int cmd_run(int argc, char **argv)
 		bpf_map__set_max_entries(skel->maps.pl_sources, o.sources);
 	if (o.ringbuf)
 		bpf_map__set_max_entries(skel->maps.pl_events, o.ringbuf);
+	if (o.frags)
+		bpf_map__set_max_entries(skel->maps.pl_frags, o.frags);
+	skel->rodata->cfg_frag_tracking = o.frag_tracking ? 1 : 0;
 	/* woken early only when a quarter of the ring waits; else EVENT_POLL_MS */
 	skel->rodata->cfg_wakeup_bytes = bpf_map__max_entries(skel->maps.pl_events) / 4;
 	if (o.pin_dir && (pin_created = pin_maps(skel, o.pin_dir, err, sizeof(err))) < 0) {

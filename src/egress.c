@@ -2,8 +2,8 @@
 /* egress.c - loading and attaching the TC egress program.
  *
  * The object shares the XDP object's maps (bpf_map__reuse_fd), so what the
- * host sends lands in the same flow table, counters (their egress slot) and
- * event ring as what it receives.
+ * host sends lands in the same flow table, counters (their egress slot),
+ * fragment table and event ring as what it receives.
  *
  * Attaching: a tcx link (BPF_TCX_EGRESS, kernel 6.6+) behaves like the XDP
  * link: it dies with the process, so a SIGKILLed daemon leaves nothing, and
@@ -35,7 +35,7 @@
 struct pktlens_tc_bpf *pl_egress_load(struct pktlens_bpf *xdp, char *err, size_t errlen)
 {
 	struct pktlens_tc_bpf *s = pktlens_tc_bpf__open();
-	struct { struct bpf_map *mine, *theirs; } share[4];
+	struct { struct bpf_map *mine, *theirs; } share[5];
 	size_t i;
 	int e;
 
@@ -47,6 +47,7 @@ struct pktlens_tc_bpf *pl_egress_load(struct pktlens_bpf *xdp, char *err, size_t
 	share[1].mine = s->maps.pl_sources, share[1].theirs = xdp->maps.pl_sources;
 	share[2].mine = s->maps.pl_events, share[2].theirs = xdp->maps.pl_events;
 	share[3].mine = s->maps.pl_stats, share[3].theirs = xdp->maps.pl_stats;
+	share[4].mine = s->maps.pl_frags, share[4].theirs = xdp->maps.pl_frags;
 	for (i = 0; i < sizeof(share) / sizeof(share[0]); i++) {
 		e = bpf_map__reuse_fd(share[i].mine, bpf_map__fd(share[i].theirs));
 		if (e) {
@@ -58,6 +59,8 @@ struct pktlens_tc_bpf *pl_egress_load(struct pktlens_bpf *xdp, char *err, size_t
 	}
 	/* the same ring, woken the same way as the XDP side's events */
 	s->rodata->cfg_wakeup_bytes = xdp->rodata->cfg_wakeup_bytes;
+	/* fragments keyed as the XDP side keys them, or not at all */
+	s->rodata->cfg_frag_tracking = xdp->rodata->cfg_frag_tracking;
 	e = pktlens_tc_bpf__load(s);
 	if (e) {
 		snprintf(err, errlen, "cannot load the egress (TC) program: %s", strerror(-e));

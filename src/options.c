@@ -20,6 +20,7 @@ void pl_options_defaults(struct pl_options *o)
 	o->tcp_close_ns = PL_DEFAULT_TCP_CLOSE_S * 1000000000ull;
 	o->dns_idle_ns = PL_DEFAULT_DNS_IDLE_S * 1000000000ull;
 	o->sweep_ns = PL_DEFAULT_SWEEP_MS * 1000000ull;
+	o->frag_tracking = 1;
 	pl_detect_cfg_defaults(&o->detect);
 }
 
@@ -62,6 +63,22 @@ static int parse_secs(const char *what, const char *s, int allow_zero, uint64_t 
 		return -1;
 	}
 	*ns = (uint64_t)(v * 1e9);
+	return 0;
+}
+
+/* yes/no and its spellings; a flag given without a value (--egress) is yes. */
+static int parse_bool(const char *what, const char *v, int *out, char *err, size_t errlen)
+{
+	if (!v || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") ||
+	    !strcmp(v, "1"))
+		*out = 1;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") ||
+		 !strcmp(v, "0"))
+		*out = 0;
+	else {
+		snprintf(err, errlen, "bad value '%s' for %s: want yes or no", v, what);
+		return -1;
+	}
 	return 0;
 }
 
@@ -144,16 +161,11 @@ int pl_options_set(struct pl_options *o, const char *key, const char *v,
 		if (!(o->pin_dir = keep(o, v, err, errlen)))
 			return -1;
 	} else if (!strcmp(key, "egress")) {
-		if (!v || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") ||
-		    !strcmp(v, "1"))
-			o->egress = 1;
-		else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") ||
-			 !strcmp(v, "0"))
-			o->egress = 0;
-		else {
-			snprintf(err, errlen, "bad value '%s' for egress: want yes or no", v);
-			return -1;
-		}
+		return parse_bool(key, v, &o->egress, err, errlen);
+	} else if (!strcmp(key, "frag-table-size")) {
+		return pl_parse_u32(key, v, 1024, 1u << 24, &o->frags, err, errlen);
+	} else if (!strcmp(key, "fragment-tracking")) {
+		return parse_bool(key, v, &o->frag_tracking, err, errlen);
 	} else if (!strcmp(key, "egress-hook")) {
 		if (!strcmp(v, "auto"))
 			o->egress_hook = PL_EGRESS_AUTO;

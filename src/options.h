@@ -33,6 +33,9 @@ struct pl_options {
 	uint64_t tcp_close_ns, dns_idle_ns;
 	uint64_t sweep_ns;
 	uint32_t flows, sources, ringbuf;
+	uint32_t frags;                 /* fragment table entries; 0: PL_DEFAULT_FRAGS */
+	int frag_tracking;              /* 1 (default): fragments get their datagram's
+					 * verdict and flow; 0: judged alone (measurement) */
 	enum pl_xdp_mode mode;
 	const char *pin_dir;
 	int egress;                     /* also watch what the host sends (TC egress) */

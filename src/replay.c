@@ -57,6 +57,9 @@ int pl_replay_open_opts(struct pl_replay *r, const struct pl_replay_opts *o,
 	r->skel->rodata->cfg_l7_events = o->events ? 1 : 0;
 	if (o->flows_max)
 		bpf_map__set_max_entries(r->skel->maps.pl_flows, o->flows_max);
+	if (o->frags_max)
+		bpf_map__set_max_entries(r->skel->maps.pl_frags, o->frags_max);
+	r->skel->rodata->cfg_frag_tracking = o->frags_alone ? 0 : 1;
 	e = pktlens_bpf__load(r->skel);
 	if (e) {
 		snprintf(err, errlen,

@@ -26,6 +26,8 @@ struct pl_replay {
 struct pl_replay_opts {
 	int events;             /* program sends ring-buffer events (analyze) */
 	uint32_t flows_max;     /* flow table size; 0 keeps the default */
+	uint32_t frags_max;     /* fragment table size; 0 keeps the default */
+	int frags_alone;        /* fragment-tracking = no: each fragment judged alone */
 };
 
 /* pl_replay_open: no events, default sizes (the parse is read directly). */

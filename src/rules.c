@@ -713,6 +713,32 @@ static void compile_rule(const struct pl_rule_def *d, uint32_t id, struct pl_rul
 		r->ps_per_byte = 1;
 }
 
+/* PL_LIST_PORTS_*: whether a port rule of the list can decide a TCP (UDP)
+ * packet, i.e. comes before the first rule that decides every TCP (UDP)
+ * packet (no condition but the protocol): the rules after that one never
+ * apply. Port rules need proto tcp, udp or none (parse_rule). */
+static uint32_t list_flags(const struct pl_rule_list *l)
+{
+	static const struct { uint8_t proto; uint32_t flag; } p[] = {
+		{ 6, PL_LIST_PORTS_TCP }, { 17, PL_LIST_PORTS_UDP },
+	};
+	uint32_t flags = 0, done = 0, i, k;
+
+	for (i = 0; i < l->n && i < PL_RULES_PER_LIST; i++) {
+		const struct pl_rule *r = &l->r[i];
+
+		for (k = 0; k < 2; k++) {
+			if ((done & p[k].flag) || (r->proto && r->proto != p[k].proto))
+				continue;
+			if (r->dport_hi)
+				flags |= p[k].flag;
+			else if (!r->dst_plen && !r->vlan)
+				done |= p[k].flag;
+		}
+	}
+	return flags;
+}
+
 struct ltab {                   /* rule lists, deduplicated */
 	uint32_t slot[2 * 8192];
 	struct pl_rule_list *lists;
@@ -1115,6 +1141,7 @@ again:
 		l.n = n;
 		for (k = 0; k < n; k++)
 			compile_rule(&rs->rules[which[k]], rs->ids[which[k]], &l.r[k]);
+		l.flags = list_flags(&l);
 		idx = ltab_add(lt, &l);
 		if (idx < 0) {
 			if (!shared) {

@@ -140,6 +140,12 @@ void pl_summary_print(FILE *f, const struct pl_counters *c,
 			fprintf(f, "%s %s %llu", n++ ? "," : " (", pl_malformed_name(i),
 				(unsigned long long)c->malformed[i]);
 	fprintf(f, "%s\n", n ? ")" : "");
+	if (c->fragments)
+		fprintf(f, "  fragments: %llu (first tracked %llu, later found %llu, orphans %llu, "
+			"dropped %llu, not tracked: table full %llu)\n",
+			(unsigned long long)c->fragments, (unsigned long long)c->frag_firsts,
+			(unsigned long long)c->frag_found, (unsigned long long)c->frag_orphans,
+			(unsigned long long)c->frag_drops, (unsigned long long)c->frag_table_fail);
 }
 
 void pl_summary_print_egress(FILE *f, const struct pl_counters *e)

@@ -6,6 +6,13 @@
  * datagram ends (total/payload length, so Ethernet padding is not payload).
  * Returns 1 when there is no L4 header to parse (non-first fragment, header
  * not captured), 0 when there is, -1 when malformed.
+ *
+ * Fragments that exist only to slip past a filter are malformed here, as
+ * RFC 1858 and RFC 7112 ask filters to treat them: an IPv4 TCP fragment at
+ * offset 1 (it rewrites the TCP flags of a first fragment that held the
+ * ports), and an IPv6 first fragment whose extension headers run on into
+ * the next fragment. A first fragment too short for its L4 header is
+ * pl_l4.h's. What the policy does with them: bpf/frag_policy.h.
  */
 #ifndef PL_IP_H
 #define PL_IP_H
@@ -118,8 +125,11 @@ PL_INLINE int pl_parse_ipv4(const struct pl_pkt *pk, struct pl_meta *m, __u32 of
 		m->flags |= PL_F_DF;
 	if (ff & 0x2000)
 		m->flags |= PL_F_MF;
-	if ((ff & 0x2000) || fo)
+	if ((ff & 0x2000) || fo) {
 		m->flags |= PL_F_FRAGMENT;
+		m->frag_nh = h[9];
+		m->frag_data_off = (__u16)(off + hlen);
+	}
 
 	if (tlen < hlen)
 		return pl_fail(m, PL_MAL_IPV4_LEN_LT_HDR);
@@ -133,6 +143,10 @@ PL_INLINE int pl_parse_ipv4(const struct pl_pkt *pk, struct pl_meta *m, __u32 of
 		return -1;
 	if (fo * 8 + (tlen - hlen) > 65535)
 		return pl_fail(m, PL_MAL_IPV4_FRAG_OVERFLOW);
+	/* No TCP header ends within 8 bytes, so no legitimate fragment starts
+	 * there: it would overwrite the flags of the first (RFC 1858 3.2). */
+	if (fo == 1 && m->l4_proto == PL_IPPROTO_TCP)
+		return pl_fail(m, PL_MAL_IPV4_FRAG_OFFSET_ONE);
 	*l4_off = off + hlen;
 	*l3_end = off + tlen;
 	return (fo || cut) ? 1 : 0;
@@ -147,13 +161,16 @@ PL_INLINE int pl_is_ipv6_ext(__u8 nh)
 /* Walk the extension headers from just after the fixed header (at off + 40)
  * to the upper-layer header. Returns its offset, 0 when there is no L4
  * header to read here (a non-first fragment, or the capture ends first), -1
- * when malformed. */
+ * when malformed. A non-first fragment ends the walk at its fragment
+ * header: what follows is data from the middle of the datagram. In a first
+ * fragment, a header cut by the fragment's end is ipv6_frag_tiny: RFC 7112
+ * wants the whole chain, up to the upper-layer header, in the first. */
 PL_INLINE int pl_ipv6_ext_walk(const struct pl_pkt *pk, struct pl_meta *m,
 			       __u32 off, __u32 end)
 {
 	__u32 o = off + 40;
 	__u8 nh = m->l4_proto;
-	int i;
+	int i, first = 0;       /* after the fragment header of a first fragment */
 
 	for (i = 0; i < PL_IPV6_MAX_EXT; i++) {
 		const __u8 *e;
@@ -167,7 +184,8 @@ PL_INLINE int pl_ipv6_ext_walk(const struct pl_pkt *pk, struct pl_meta *m,
 		if (!e || o + 8 > end) {
 			if (o + 8 <= end)       /* in the packet, not in the capture */
 				return pl_extent(pk, m, o + 8, 0) < 0 ? -1 : 0;
-			return pl_fail(m, nh == PL_IPPROTO_FRAGMENT ?
+			return pl_fail(m, first ? PL_MAL_IPV6_FRAG_TINY :
+					  nh == PL_IPPROTO_FRAGMENT ?
 					  PL_MAL_IPV6_FRAG_TRUNCATED :
 					  PL_MAL_IPV6_EXT_TRUNCATED);
 		}
@@ -181,12 +199,15 @@ PL_INLINE int pl_ipv6_ext_walk(const struct pl_pkt *pk, struct pl_meta *m,
 			if (e[3] & 1)
 				m->flags |= PL_F_MF;
 			m->frag_id = pl_be32(e + 4);
+			m->frag_nh = e[0];
+			m->frag_data_off = (__u16)(o + 8);
 			fpl = end - (o + 8);
 			if (((e[3] & 1) && (fpl & 7)) ||
 			    (__u32)m->frag_off * 8 + fpl > 65535) {
 				m->l4_proto = e[0];
 				return pl_fail(m, PL_MAL_IPV6_FRAG_BAD_LEN);
 			}
+			first = !m->frag_off && (e[3] & 1);
 		} else {
 			elen = ((__u32)e[1] + 1) * 8;
 			m->ipv6_ext |= nh == PL_IPPROTO_HOPOPTS ? PL_EXT_HOP :
@@ -194,15 +215,18 @@ PL_INLINE int pl_ipv6_ext_walk(const struct pl_pkt *pk, struct pl_meta *m,
 				       PL_EXT_DSTOPTS;
 			if (o + elen > end) {
 				m->l4_proto = e[0];
-				return pl_fail(m, PL_MAL_IPV6_EXT_TRUNCATED);
+				return pl_fail(m, first ? PL_MAL_IPV6_FRAG_TINY :
+						  PL_MAL_IPV6_EXT_TRUNCATED);
 			}
 		}
 		nh = e[0];
 		m->l4_proto = nh;
 		m->ipv6_ext_count++;
 		o += elen;
+		if (m->frag_off)
+			break;          /* the rest is the middle of a datagram */
 	}
-	if (pl_is_ipv6_ext(nh))
+	if (pl_is_ipv6_ext(nh) && !m->frag_off)
 		return pl_fail(m, PL_MAL_IPV6_EXT_CHAIN_TOO_LONG);
 	m->ip_hdr_len = (__u16)(o - off);
 	return m->frag_off ? 0 : (int)o;

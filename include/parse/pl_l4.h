@@ -19,14 +19,25 @@ PL_INLINE void pl_set_payload(const struct pl_pkt *pk, struct pl_meta *m,
 	m->payload_len = (__u16)(end > start ? end - start : 0);
 }
 
-/* A header of `need` bytes at off, inside a datagram ending at l3_end. */
-PL_INLINE int pl_l4_header(const struct pl_pkt *pk, struct pl_meta *m, __u32 off,
-			   __u32 l3_end, __u32 need, enum pl_malformed why)
+/* A first fragment (MF set; later ones never reach L4) too short for its
+ * whole L4 header: a filter cannot judge its ports or flags, and the
+ * datagram it starts has no legitimate reason to be cut there (RFC 1858,
+ * RFC 3128; RFC 7112 for IPv6). The IP length fields decide, not what the
+ * capture holds: a snapped first fragment is snapped, not tiny. */
+PL_INLINE int pl_frag_tiny(struct pl_meta *m)
 {
-	if (off + need > l3_end) {
-		/* The first fragment of a datagram need not hold all of it. */
-		if (m->flags & PL_F_MF)
-			return 1;
+	return pl_fail(m, m->ip_version == 6 ? PL_MAL_IPV6_FRAG_TINY : PL_MAL_IPV4_FRAG_TINY);
+}
+
+/* A header of `need` bytes at off, inside a datagram ending at l3_end; a
+ * first fragment must hold `frag_need` (the whole header). */
+PL_INLINE int pl_l4_header(const struct pl_pkt *pk, struct pl_meta *m, __u32 off,
+			   __u32 l3_end, __u32 need, __u32 frag_need, enum pl_malformed why)
+{
+	if (m->flags & PL_F_MF) {
+		if (off + frag_need > l3_end)
+			return pl_frag_tiny(m);
+	} else if (off + need > l3_end) {
 		return pl_fail(m, why);
 	}
 	return pl_extent(pk, m, off + need, why);
@@ -37,7 +48,7 @@ PL_INLINE int pl_parse_tcp(const struct pl_pkt *pk, struct pl_meta *m, __u32 off
 {
 	const __u8 *h;
 	__u32 doff;
-	int r = pl_l4_header(pk, m, off, l3_end, 20, PL_MAL_TCP_TRUNCATED);
+	int r = pl_l4_header(pk, m, off, l3_end, 20, 20, PL_MAL_TCP_TRUNCATED);
 
 	if (r)
 		return r;
@@ -45,8 +56,10 @@ PL_INLINE int pl_parse_tcp(const struct pl_pkt *pk, struct pl_meta *m, __u32 off
 	if (!h)
 		return -1;      /* not reached: pl_l4_header saw 20 bytes */
 	doff = (__u32)(h[12] >> 4) * 4;
-	if (doff < 20 || off + doff > l3_end)
+	if (doff < 20)
 		return pl_fail(m, PL_MAL_TCP_BAD_DOFF);
+	if (off + doff > l3_end)        /* options past a first fragment's end */
+		return (m->flags & PL_F_MF) ? pl_frag_tiny(m) : pl_fail(m, PL_MAL_TCP_BAD_DOFF);
 	m->sport = pl_be16(h);
 	m->dport = pl_be16(h + 2);
 	m->tcp_seq = pl_be32(h + 4);
@@ -67,7 +80,7 @@ PL_INLINE int pl_parse_udp(const struct pl_pkt *pk, struct pl_meta *m, __u32 off
 {
 	const __u8 *h;
 	__u32 ulen, end;
-	int r = pl_l4_header(pk, m, off, l3_end, 8, PL_MAL_UDP_TRUNCATED);
+	int r = pl_l4_header(pk, m, off, l3_end, 8, 8, PL_MAL_UDP_TRUNCATED);
 
 	if (r)
 		return r;
@@ -88,12 +101,14 @@ PL_INLINE int pl_parse_udp(const struct pl_pkt *pk, struct pl_meta *m, __u32 off
 	return 0;
 }
 
-/* ICMP and ICMPv6 share the first four bytes: type, code, checksum. */
+/* ICMP and ICMPv6 share the first four bytes: type, code, checksum. Every
+ * message has four more (identifier and sequence, MTU, pointer, or unused),
+ * so a first fragment holds at least 8 (and IPv4 cuts at multiples of 8). */
 PL_INLINE int pl_parse_icmp(const struct pl_pkt *pk, struct pl_meta *m, __u32 off,
 			    __u32 l3_end)
 {
 	const __u8 *h;
-	int r = pl_l4_header(pk, m, off, l3_end, 4, PL_MAL_ICMP_TRUNCATED);
+	int r = pl_l4_header(pk, m, off, l3_end, 4, 8, PL_MAL_ICMP_TRUNCATED);
 
 	if (r)
 		return r;

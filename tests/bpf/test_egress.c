@@ -3,8 +3,8 @@
  * `pktlens run --egress` loads it: on the maps of an XDP object. Checked:
  * its verdict (no opinion: TC_ACT_UNSPEC), that it counts into the shared
  * flow table and the egress slot of the counters only, a GSO packet counted
- * as the packets it leaves as, its events (marked egress, the same key
- * layout), and that the collector makes one connection of a query sent
+ * as the packets it leaves as, a fragmented datagram counted in its
+ * 5-tuple flow, its events (marked egress, the same key layout), and that the collector makes one connection of a query sent
  * through TC and its answer received through XDP. */
 #include <dirent.h>
 #include <stdarg.h>
@@ -221,6 +221,44 @@ static void test_counts_into_shared_maps(void **s)
 	drain();
 }
 
+/* A UDP datagram the host sends in three fragments counts in its 5-tuple
+ * flow, all three (bpf/frag.h keys them as XDP does), in the egress
+ * counters' fragment fields; a fragment whose first was not sent is an
+ * orphan in the portless flow. Nothing is judged. */
+static void test_fragments_keyed(void **s)
+{
+	static uint8_t d[8 + 2000];
+	struct pl_counters eg0, eg1;
+	struct pl_flow_key k;
+	struct pl_flow_val v;
+	struct pkt p;
+	uint32_t n = dg_udp(d, 0xa2a2, 5353, 2000);
+
+	(void)s;
+	flow_key(&k, 17, 0xa2a2, 5353, LO_IFINDEX);
+	assert_int_equal(pl_counters_read_slot(stats_fd, PL_STATS_EGRESS, &eg0), 0);
+	pk_frag4(&p, 17, 0x7777, d, 0, 1000, 1);
+	assert_int_equal(run_tc(p.b, p.len, 0, 0), TC_ACT_UNSPEC);
+	pk_frag4(&p, 17, 0x7777, d, 1000, 800, 1);
+	assert_int_equal(run_tc(p.b, p.len, 0, 0), TC_ACT_UNSPEC);
+	pk_frag4(&p, 17, 0x7777, d, 1800, n - 1800, 0);
+	assert_int_equal(run_tc(p.b, p.len, 0, 0), TC_ACT_UNSPEC);
+	assert_int_equal(flow_get(&k, &v), 0);
+	assert_int_equal(v.packets, 3);
+	assert_int_equal(v.ip_bytes, n + 3 * 20);
+	pk_frag4(&p, 17, 0x7778, d, 1000, 800, 1);     /* its first never sent */
+	assert_int_equal(run_tc(p.b, p.len, 0, 0), TC_ACT_UNSPEC);
+	assert_int_equal(pl_counters_read_slot(stats_fd, PL_STATS_EGRESS, &eg1), 0);
+	assert_int_equal(eg1.frag_firsts - eg0.frag_firsts, 1);
+	assert_int_equal(eg1.frag_found - eg0.frag_found, 2);
+	assert_int_equal(eg1.frag_orphans - eg0.frag_orphans, 1);
+	assert_int_equal(eg1.frag_drops, eg0.frag_drops);
+	flow_key(&k, 17, 0, 0, LO_IFINDEX);
+	assert_int_equal(flow_get(&k, &v), 0);
+	assert_int_equal(v.packets, 1);
+	drain();
+}
+
 /* A GSO packet of 3 x 1000 payload bytes counts as the 3 packets it leaves
  * as: each repeats the Ethernet, IP and TCP headers; the payload once. */
 static void test_gso_counts_segments(void **s)
@@ -428,6 +466,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts_into_shared_maps),
 		cmocka_unit_test(test_gso_counts_segments),
+		cmocka_unit_test(test_fragments_keyed),
 		cmocka_unit_test(test_dns_query_event),
 		cmocka_unit_test(test_collector_merges_directions),
 	};

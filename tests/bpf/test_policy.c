@@ -306,6 +306,29 @@ static void test_compile_lists(void **s)
 	}
 	pl_ruleset_free(&rs);
 
+	/* port rules mark their lists, so that fragments without ports can be
+	 * dropped where a port rule could decide them: not behind a rule that
+	 * decides every packet of the protocol */
+	assert_int_equal(compile(&rs,
+				 "deny 10.1.0.0/16 proto tcp port 22\n"
+				 "ratelimit 10.2.0.0/16 port 53 pps 10\n"
+				 "allow 10.3.0.0/16 proto udp\n"
+				 "deny 10.3.0.0/16 port 9\n"
+				 "allow 10.4.0.0/16\n"
+				 "deny 10.0.0.0/8 proto udp port 5\n"
+				 "deny 10.5.0.0/16 dst 10.9.0.0/16\n"
+				 "deny 10.6.0.0/16 proto icmp\n", err, sizeof(err)), 0);
+	assert_int_equal(list_at(&rs, "10.1.0.0", 96 + 16)->flags,
+			 PL_LIST_PORTS_TCP | PL_LIST_PORTS_UDP);        /* and the /8's udp */
+	assert_int_equal(list_at(&rs, "10.2.0.0", 96 + 16)->flags,
+			 PL_LIST_PORTS_TCP | PL_LIST_PORTS_UDP);
+	assert_int_equal(list_at(&rs, "10.3.0.0", 96 + 16)->flags, PL_LIST_PORTS_TCP);
+	assert_int_equal(list_at(&rs, "10.4.0.0", 96 + 16)->flags, 0);  /* the allow decides */
+	assert_int_equal(list_at(&rs, "10.5.0.0", 96 + 16)->flags, PL_LIST_PORTS_UDP);
+	assert_int_equal(list_at(&rs, "10.6.0.0", 96 + 16)->flags, PL_LIST_PORTS_UDP);
+	assert_int_equal(list_at(&rs, "10.0.0.0", 96 + 8)->flags, PL_LIST_PORTS_UDP);
+	pl_ruleset_free(&rs);
+
 	/* nine rules for one source: named */
 	expect_error("deny 10.0.0.0/8 port 1\ndeny 10.0.0.0/8 port 2\ndeny 10.0.0.0/8 port 3\n"
 		     "deny 10.0.0.0/9 port 4\ndeny 10.0.0.0/10 port 5\ndeny 10.0.0.0/11 port 6\n"
@@ -1047,6 +1070,447 @@ static void test_atomic_swap(void **s)
 	load("");
 }
 
+/* ---- IP fragments (bpf/frag_policy.h) ----------------------------------------
+ * A datagram's fragmentable part is built (dg_tcp...), cut into frames
+ * (pk_frag4/6) and sent in the order a case wants, each frame with its own
+ * identification so that cases do not meet in the fragment table. */
+
+static uint64_t frag_clock = 9000000000000ull;
+
+/* Sends one fragment from src to dst (IPv4), bytes [off, off + len) of d. */
+static int frag_v4_at(struct pl_replay *r, const char *src, const char *dst, uint8_t proto,
+		      uint16_t id, const uint8_t *d, uint32_t off, uint32_t len, int mf, uint64_t ts)
+{
+	struct pkt p;
+	int v = -1;
+
+	pk_frag4(&p, proto, id, d, off, len, mf);
+	assert_int_equal(inet_pton(AF_INET, src, p.b + 14 + 12), 1);
+	assert_int_equal(inet_pton(AF_INET, dst, p.b + 14 + 16), 1);
+	assert_int_equal(pl_replay_run(r, p.b, p.len, p.len, ts ? ts : (frag_clock += 1000),
+				       &v, NULL), 0);
+	return v;
+}
+
+static int frag_v4(const char *src, uint8_t proto, uint16_t id, const uint8_t *d, uint32_t off,
+		   uint32_t len, int mf)
+{
+	return frag_v4_at(&rp, src, "10.255.0.1", proto, id, d, off, len, mf, 0);
+}
+
+/* IPv6 from src, behind hop-by-hop and destination options headers. */
+static int frag_v6(const char *src, uint8_t nh, uint32_t id, const uint8_t *d, uint32_t off,
+		   uint32_t len, int mf)
+{
+	uint8_t pre[16];
+	struct pkt p;
+	int v = -1;
+
+	pk_opts8(pre, 60);
+	pk_opts8(pre + 8, 44);
+	pk_frag6(&p, 0, pre, sizeof(pre), nh, id, d, off, len, mf);
+	assert_int_equal(inet_pton(AF_INET6, src, p.b + 14 + 8), 1);
+	assert_int_equal(pl_replay_run(&rp, p.b, p.len, p.len, frag_clock += 1000, &v, NULL), 0);
+	return v;
+}
+
+static struct pl_counters frag_counters(struct pl_replay *r)
+{
+	struct pl_counters c;
+
+	assert_int_equal(pl_replay_counters(r, &c), 0);
+	return c;
+}
+
+/* Packets the flow table holds for one IPv4 TCP/UDP flow to 10.255.0.1. */
+static uint64_t flow_packets(const char *src, uint8_t proto, uint16_t sport, uint16_t dport)
+{
+	struct pl_flow_key k;
+	struct pl_flow_val *v;
+	uint64_t n = 0;
+	int i;
+
+	memset(&k, 0, sizeof(k));
+	addr(src, k.src);
+	addr("10.255.0.1", k.dst);
+	k.sport = sport;
+	k.dport = dport;
+	k.proto = proto;
+	k.ip_version = 4;
+	v = calloc((size_t)rp.ncpu, sizeof(*v));
+	assert_non_null(v);
+	if (!bpf_map__lookup_elem(rp.skel->maps.pl_flows, &k, sizeof(k), v,
+				  sizeof(*v) * (size_t)rp.ncpu, 0))
+		for (i = 0; i < rp.ncpu; i++)
+			n += v[i].packets;
+	free(v);
+	return n;
+}
+
+#define CNT(field) ((long long)(c1.field - c0.field))
+
+/* nmap -f: a SYN to a denied port in 8-byte fragments. The first is tiny
+ * and the second at offset 1: both dropped where a port rule could decide;
+ * the rest are orphans, judged alone, and pass: without its first
+ * fragment the host has no datagram. From a source no port rule speaks
+ * of, all pass, counted and reported all the same. */
+static void test_frag_tiny_and_offset_one(void **s)
+{
+	struct pl_counters c0, c1;
+	uint8_t d[64];
+	uint32_t n = dg_tcp(d, 40000, 22, 0x02, 20), off;
+
+	(void)s;
+	load("deny 10.90.0.1 proto tcp port 22\n");
+	c0 = frag_counters(&rp);
+	assert_int_equal(frag_v4("10.90.0.1", 6, 100, d, 0, 8, 1), DROP);
+	assert_int_equal(frag_v4("10.90.0.1", 6, 100, d, 8, 8, 1), DROP);
+	for (off = 16; off < n; off += 8)
+		assert_int_equal(frag_v4("10.90.0.1", 6, 100, d, off, 8, off + 8 < n), PASS);
+	c1 = frag_counters(&rp);
+	assert_int_equal(CNT(malformed[PL_MAL_IPV4_FRAG_TINY]), 1);
+	assert_int_equal(CNT(malformed[PL_MAL_IPV4_FRAG_OFFSET_ONE]), 1);
+	assert_int_equal(CNT(frag_drops), 2);
+	assert_int_equal(CNT(frag_orphans), (n - 8) / 8);
+	assert_int_equal(CNT(frag_firsts), 0);
+	assert_int_equal(CNT(fragments), n / 8);
+	/* a 16-byte first fragment is tiny too; UDP in 4 bytes as well */
+	assert_int_equal(frag_v4("10.90.0.1", 6, 101, d, 0, 16, 1), DROP);
+	load("deny 10.90.0.1 proto udp port 53\n");
+	n = dg_udp(d, 40000, 53, 20);
+	assert_int_equal(frag_v4("10.90.0.1", 17, 102, d, 0, 4, 1), DROP);
+	/* no port rule for TCP from there: a tiny TCP fragment passes */
+	n = dg_tcp(d, 40000, 22, 0x02, 20);
+	assert_int_equal(frag_v4("10.90.0.1", 6, 103, d, 0, 8, 1), PASS);
+	c0 = frag_counters(&rp);
+	assert_int_equal(frag_v4("10.90.0.2", 6, 104, d, 0, 8, 1), PASS);
+	assert_int_equal(frag_v4("10.90.0.2", 6, 104, d, 8, 8, 1), PASS);
+	c1 = frag_counters(&rp);
+	assert_int_equal(CNT(malformed[PL_MAL_IPV4_FRAG_TINY]), 1);
+	assert_int_equal(CNT(malformed[PL_MAL_IPV4_FRAG_OFFSET_ONE]), 1);
+	assert_int_equal(CNT(frag_drops), 0);
+	/* a source-wide deny drops them as it drops everything */
+	load("deny 10.90.0.2\n");
+	assert_int_equal(frag_v4("10.90.0.2", 6, 105, d, 0, 8, 1), DROP);
+	load("");
+}
+
+/* A fragmented SYN whose first fragment holds the whole TCP header: judged
+ * on it, and every later fragment gets the same verdict. To port 80 the
+ * datagram passes whole, and its fragments count in its 5-tuple flow. */
+static void test_frag_remembered(void **s)
+{
+	struct pl_counters c0, c1;
+	uint8_t d[128];
+	uint32_t n;
+
+	(void)s;
+	load("deny 10.91.0.1 proto tcp port 22\n");
+	n = dg_tcp(d, 40001, 22, 0x02, 60);
+	c0 = frag_counters(&rp);
+	assert_int_equal(frag_v4("10.91.0.1", 6, 200, d, 0, 40, 1), DROP);
+	assert_int_equal(frag_v4("10.91.0.1", 6, 200, d, 40, n - 40, 0), DROP);
+	c1 = frag_counters(&rp);
+	assert_int_equal(CNT(frag_firsts), 1);
+	assert_int_equal(CNT(frag_found), 1);
+	assert_int_equal(CNT(frag_drops), 1);           /* the later one; the first: its rule */
+	assert_int_equal(counter(1).dropped, 1);
+	/* to port 80: all of it passes, three fragments in one flow */
+	n = dg_tcp(d, 40002, 80, 0x02, 60);
+	c0 = frag_counters(&rp);
+	assert_int_equal(frag_v4("10.91.0.1", 6, 201, d, 0, 24, 1), PASS);
+	assert_int_equal(frag_v4("10.91.0.1", 6, 201, d, 24, 32, 1), PASS);
+	assert_int_equal(frag_v4("10.91.0.1", 6, 201, d, 56, n - 56, 0), PASS);
+	c1 = frag_counters(&rp);
+	assert_int_equal(CNT(frag_found), 2);
+	assert_int_equal(CNT(frag_drops), 0);
+	assert_int_equal(flow_packets("10.91.0.1", 6, 40002, 80), 3);
+	assert_int_equal(flow_packets("10.91.0.1", 6, 0, 0), 0);
+	/* ICMP: type and code are the flow's ports */
+	memset(d, 0, 64);
+	d[0] = 8;
+	assert_int_equal(frag_v4("10.91.0.1", 1, 202, d, 0, 16, 1), PASS);
+	assert_int_equal(frag_v4("10.91.0.1", 1, 202, d, 16, 48, 0), PASS);
+	assert_int_equal(flow_packets("10.91.0.1", 1, 8, 0), 2);
+	load("");
+}
+
+/* Out of order: a later fragment that comes first is an orphan, judged
+ * alone (it passes: no port to match); its first, when it comes, is judged
+ * on its header, and the rest follow it. An orphan that started inside
+ * the header its first brings makes that first an overlap. */
+static void test_frag_out_of_order(void **s)
+{
+	struct pl_counters c0, c1;
+	uint8_t d[128];
+	uint32_t n;
+
+	(void)s;
+	load("deny 10.92.0.1 proto tcp port 22\n");
+	n = dg_tcp(d, 40003, 22, 0x02, 60);
+	c0 = frag_counters(&rp);
+	assert_int_equal(frag_v4("10.92.0.1", 6, 300, d, 56, n - 56, 0), PASS);
+	assert_int_equal(frag_v4("10.92.0.1", 6, 300, d, 0, 24, 1), DROP);
+	assert_int_equal(frag_v4("10.92.0.1", 6, 300, d, 24, 32, 1), DROP);
+	c1 = frag_counters(&rp);
+	assert_int_equal(CNT(frag_orphans), 1);
+	assert_int_equal(CNT(frag_firsts), 1);
+	assert_int_equal(CNT(frag_found), 1);
+	/* an orphan at offset 16 (inside a 20-byte TCP header) before a first
+	 * fragment to port 80: the first could be rewritten, so it drops */
+	n = dg_tcp(d, 40004, 80, 0x02, 60);
+	c0 = frag_counters(&rp);
+	assert_int_equal(frag_v4("10.92.0.1", 6, 301, d, 16, 16, 1), PASS);
+	assert_int_equal(frag_v4("10.92.0.1", 6, 301, d, 0, 24, 1), DROP);
+	assert_int_equal(frag_v4("10.92.0.1", 6, 301, d, 32, n - 32, 0), DROP);
+	c1 = frag_counters(&rp);
+	assert_int_equal(CNT(malformed[PL_MAL_FRAG_HDR_OVERLAP]), 1);
+	assert_int_equal(CNT(frag_drops), 2);
+	/* the same without a port rule: counted, passed */
+	load("");
+	c0 = frag_counters(&rp);
+	assert_int_equal(frag_v4("10.92.0.1", 6, 302, d, 16, 16, 1), PASS);
+	assert_int_equal(frag_v4("10.92.0.1", 6, 302, d, 0, 24, 1), PASS);
+	c1 = frag_counters(&rp);
+	assert_int_equal(CNT(malformed[PL_MAL_FRAG_HDR_OVERLAP]), 1);
+	assert_int_equal(CNT(frag_drops), 0);
+}
+
+/* Overlaps after the first: a later fragment that starts inside the first's
+ * TCP header, a first fragment again with other ports. Dropped where a
+ * port rule could decide, and the datagram's later fragments with them. */
+static void test_frag_overlap(void **s)
+{
+	struct pl_counters c0, c1;
+	uint8_t d[128], e[128];
+	uint32_t n;
+
+	(void)s;
+	load("deny 10.93.0.1 proto tcp port 22\n");
+	n = dg_tcp(d, 40005, 80, 0x10, 60);            /* an ACK to port 80 */
+	c0 = frag_counters(&rp);
+	assert_int_equal(frag_v4("10.93.0.1", 6, 400, d, 0, 24, 1), PASS);
+	assert_int_equal(frag_v4("10.93.0.1", 6, 400, d, 16, 16, 1), DROP);
+	assert_int_equal(frag_v4("10.93.0.1", 6, 400, d, 32, n - 32, 0), DROP);
+	c1 = frag_counters(&rp);
+	assert_int_equal(CNT(malformed[PL_MAL_FRAG_HDR_OVERLAP]), 1);
+	assert_int_equal(CNT(frag_drops), 2);
+	/* options make the header longer: 24 bytes is still inside it */
+	d[12] = 8 << 4;
+	assert_int_equal(frag_v4("10.93.0.1", 6, 401, d, 0, 32, 1), PASS);
+	assert_int_equal(frag_v4("10.93.0.1", 6, 401, d, 24, 16, 1), DROP);
+	d[12] = 5 << 4;
+	/* offset 1 after a whole first: offset_one, not counted twice */
+	c0 = frag_counters(&rp);
+	assert_int_equal(frag_v4("10.93.0.1", 6, 402, d, 0, 24, 1), PASS);
+	assert_int_equal(frag_v4("10.93.0.1", 6, 402, d, 8, 16, 1), DROP);
+	c1 = frag_counters(&rp);
+	assert_int_equal(CNT(malformed[PL_MAL_IPV4_FRAG_OFFSET_ONE]), 1);
+	assert_int_equal(CNT(malformed[PL_MAL_FRAG_HDR_OVERLAP]), 0);
+	/* the first again with another port: the datagram is poisoned */
+	dg_tcp(e, 40005, 22, 0x02, 60);
+	c0 = frag_counters(&rp);
+	assert_int_equal(frag_v4("10.93.0.1", 6, 403, d, 0, 24, 1), PASS);
+	assert_int_equal(frag_v4("10.93.0.1", 6, 403, e, 0, 24, 1), DROP);
+	assert_int_equal(frag_v4("10.93.0.1", 6, 403, d, 24, n - 24, 0), DROP);
+	c1 = frag_counters(&rp);
+	assert_int_equal(CNT(malformed[PL_MAL_FRAG_HDR_OVERLAP]), 1);
+	/* and the other way round: the first (to 22) dropped, its twin to 80 too */
+	assert_int_equal(frag_v4("10.93.0.1", 6, 404, e, 0, 24, 1), DROP);
+	assert_int_equal(frag_v4("10.93.0.1", 6, 404, d, 0, 24, 1), DROP);
+	assert_int_equal(frag_v4("10.93.0.1", 6, 404, d, 24, n - 24, 0), DROP);
+	/* the first again with the same ports: judged anew, nothing wrong */
+	c0 = frag_counters(&rp);
+	assert_int_equal(frag_v4("10.93.0.1", 6, 405, d, 0, 24, 1), PASS);
+	assert_int_equal(frag_v4("10.93.0.1", 6, 405, d, 0, 24, 1), PASS);
+	assert_int_equal(frag_v4("10.93.0.1", 6, 405, d, 24, n - 24, 0), PASS);
+	c1 = frag_counters(&rp);
+	assert_int_equal(CNT(malformed[PL_MAL_FRAG_HDR_OVERLAP]), 0);
+	assert_int_equal(CNT(frag_firsts), 2);
+	/* no port rule for the source: overlaps pass, counted */
+	c0 = frag_counters(&rp);
+	assert_int_equal(frag_v4("10.93.0.2", 6, 406, d, 0, 24, 1), PASS);
+	assert_int_equal(frag_v4("10.93.0.2", 6, 406, d, 16, 16, 1), PASS);
+	assert_int_equal(frag_v4("10.93.0.2", 6, 406, e, 0, 24, 1), PASS);
+	c1 = frag_counters(&rp);
+	assert_int_equal(CNT(malformed[PL_MAL_FRAG_HDR_OVERLAP]), 2);
+	assert_int_equal(CNT(frag_drops), 0);
+	load("");
+}
+
+/* IPv6, the fragment header behind hop-by-hop and destination options. */
+static void test_frag_ipv6(void **s)
+{
+	struct pl_counters c0, c1;
+	uint8_t d[128];
+	uint32_t n;
+
+	(void)s;
+	load("deny 2001:db8::1 proto tcp port 22\n");
+	n = dg_tcp(d, 40006, 22, 0x02, 60);
+	c0 = frag_counters(&rp);
+	assert_int_equal(frag_v6("2001:db8::1", 6, 500, d, 0, 24, 1), DROP);
+	assert_int_equal(frag_v6("2001:db8::1", 6, 500, d, 24, n - 24, 0), DROP);
+	assert_int_equal(frag_v6("2001:db8::1", 6, 501, d, 0, 8, 1), DROP);    /* tiny */
+	assert_int_equal(frag_v6("2001:db8::1", 6, 501, d, 8, 16, 1), PASS);   /* orphan */
+	c1 = frag_counters(&rp);
+	assert_int_equal(CNT(frag_firsts), 1);
+	assert_int_equal(CNT(frag_found), 1);
+	assert_int_equal(CNT(malformed[PL_MAL_IPV6_FRAG_TINY]), 1);
+	/* the chain goes on in the next fragment: destination options cut */
+	{
+		uint8_t e[128];
+
+		memset(e, 0, sizeof(e));
+		e[0] = 6;
+		e[1] = 2;                       /* 24 bytes of options, then TCP */
+		dg_tcp(e + 24, 40006, 22, 0x02, 40);
+		assert_int_equal(frag_v6("2001:db8::1", 60, 502, e, 0, 16, 1), DROP);
+		/* whole: judged on the TCP header behind the options */
+		assert_int_equal(frag_v6("2001:db8::1", 60, 503, e, 0, 48, 1), DROP);
+		assert_int_equal(frag_v6("2001:db8::1", 60, 503, e, 48, 16, 0), DROP);
+		dg_tcp(e + 24, 40006, 80, 0x02, 40);
+		assert_int_equal(frag_v6("2001:db8::1", 60, 504, e, 0, 48, 1), PASS);
+		assert_int_equal(frag_v6("2001:db8::1", 60, 504, e, 48, 16, 0), PASS);
+		/* an orphan inside that header (options 24 + TCP 20) marks its first */
+		assert_int_equal(frag_v6("2001:db8::1", 60, 505, e, 32, 16, 1), PASS);
+		assert_int_equal(frag_v6("2001:db8::1", 60, 505, e, 0, 32 + 0 + 16, 1), DROP);
+	}
+	/* to port 80 all passes */
+	n = dg_tcp(d, 40006, 80, 0x02, 60);
+	assert_int_equal(frag_v6("2001:db8::1", 6, 506, d, 0, 24, 1), PASS);
+	assert_int_equal(frag_v6("2001:db8::1", 6, 506, d, 24, n - 24, 0), PASS);
+	/* an atomic fragment (RFC 6946) is a whole packet: judged, not tracked */
+	n = dg_tcp(d, 40006, 22, 0x02, 0);
+	c0 = frag_counters(&rp);
+	assert_int_equal(frag_v6("2001:db8::1", 6, 507, d, 0, n, 0), DROP);
+	n = dg_tcp(d, 40006, 80, 0x02, 0);
+	assert_int_equal(frag_v6("2001:db8::1", 6, 508, d, 0, n, 0), PASS);
+	c1 = frag_counters(&rp);
+	assert_int_equal(CNT(frag_firsts) + CNT(frag_found) + CNT(frag_orphans), 0);
+	/* the rule decided the three whole headers to port 22 (500, 503, 507);
+	 * the tiny, overlapping and later fragments were not its doing */
+	assert_int_equal(counter(1).matched, 3);
+	load("");
+}
+
+/* Bans drop every fragment, tracked or not, also after the first passed;
+ * an allow rule's pass is remembered and protects the rest from bans. */
+static void test_frag_bans_and_allow(void **s)
+{
+	uint64_t now = pl_mono_ns();
+	uint8_t a[16], d[128];
+	char err[256] = "";
+	uint32_t n = dg_tcp(d, 40007, 80, 0x02, 60);
+
+	(void)s;
+	load("");
+	addr("10.94.0.1", a);
+	assert_int_equal(pl_ban_add(&fds, a, 0, 0, err, sizeof(err)), 0);
+	assert_int_equal(frag_v4_at(&rp, "10.94.0.1", "10.255.0.1", 6, 600, d, 0, 24, 1, now), DROP);
+	assert_int_equal(frag_v4_at(&rp, "10.94.0.1", "10.255.0.1", 6, 600, d, 24, n - 24, 0, now), DROP);
+	assert_int_equal(frag_v4_at(&rp, "10.94.0.1", "10.255.0.1", 6, 601, d, 0, 8, 1, now), DROP);
+	assert_int_equal(frag_v4_at(&rp, "10.94.0.1", "10.255.0.1", 6, 602, d, 24, 8, 1, now), DROP);
+	assert_int_equal(pl_ban_del(&fds, a, err, sizeof(err)), 0);
+	/* banned between the first fragment and the rest */
+	assert_int_equal(frag_v4_at(&rp, "10.94.0.1", "10.255.0.1", 6, 603, d, 0, 24, 1, now), PASS);
+	assert_int_equal(pl_ban_add(&fds, a, 0, 0, err, sizeof(err)), 0);
+	assert_int_equal(frag_v4_at(&rp, "10.94.0.1", "10.255.0.1", 6, 603, d, 24, n - 24, 0, now), DROP);
+	assert_int_equal(pl_ban_del(&fds, a, err, sizeof(err)), 0);
+	/* allow port 80 inside a broader deny: all of a port-80 datagram passes,
+	 * and a ban made meanwhile does not stop it (the allow decided) */
+	load("allow 10.94.0.2 proto tcp port 80\ndeny 10.94.0.0/16\n");
+	addr("10.94.0.2", a);
+	assert_int_equal(frag_v4_at(&rp, "10.94.0.2", "10.255.0.1", 6, 604, d, 0, 24, 1, now), PASS);
+	assert_int_equal(frag_v4_at(&rp, "10.94.0.2", "10.255.0.1", 6, 604, d, 24, 32, 1, now), PASS);
+	assert_int_equal(pl_ban_add(&fds, a, 0, 0, err, sizeof(err)), 0);
+	assert_int_equal(frag_v4_at(&rp, "10.94.0.2", "10.255.0.1", 6, 604, d, 56, n - 56, 0, now), PASS);
+	assert_int_equal(pl_ban_del(&fds, a, err, sizeof(err)), 0);
+	/* to port 22 the deny decides, for every fragment */
+	n = dg_tcp(d, 40007, 22, 0x02, 60);
+	assert_int_equal(frag_v4_at(&rp, "10.94.0.2", "10.255.0.1", 6, 605, d, 0, 24, 1, now), DROP);
+	assert_int_equal(frag_v4_at(&rp, "10.94.0.2", "10.255.0.1", 6, 605, d, 24, n - 24, 0, now), DROP);
+	load("");
+}
+
+/* A datagram spends a rate limit's token once, with its first fragment;
+ * its later fragments share the verdict. */
+static void test_frag_rate_once(void **s)
+{
+	uint8_t d[128];
+	uint32_t n = dg_udp(d, 40008, 53, 60);
+	uint64_t t = 12000000000000ull;
+	int i;
+
+	(void)s;
+	load("ratelimit 10.95.0.1 pps 2\n");
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(frag_v4_at(&rp, "10.95.0.1", "10.255.0.1", 17, (uint16_t)(700 + i),
+					    d, 0, 24, 1, t + (uint64_t)i), PASS);
+		assert_int_equal(frag_v4_at(&rp, "10.95.0.1", "10.255.0.1", 17, (uint16_t)(700 + i),
+					    d, 24, 24, 1, t + (uint64_t)i), PASS);
+		assert_int_equal(frag_v4_at(&rp, "10.95.0.1", "10.255.0.1", 17, (uint16_t)(700 + i),
+					    d, 48, n - 48, 0, t + (uint64_t)i), PASS);
+	}
+	assert_int_equal(frag_v4_at(&rp, "10.95.0.1", "10.255.0.1", 17, 702, d, 0, 24, 1, t + 3), DROP);
+	assert_int_equal(frag_v4_at(&rp, "10.95.0.1", "10.255.0.1", 17, 702, d, 24, 24, 1, t + 3), DROP);
+	assert_int_equal(counter(1).matched, 3);
+	assert_int_equal(counter(1).dropped, 1);
+	load("");
+}
+
+/* A SYN limit reads the TCP flags, a port limit the port: tiny fragments
+ * toward such a destination drop, whatever the source's rules. */
+static void test_frag_dst_limits(void **s)
+{
+	uint8_t d[64];
+	uint64_t now = pl_mono_ns();
+
+	(void)s;
+	load("");
+	dg_tcp(d, 40009, 443, 0x02, 20);
+	dlim_add("10.96.0.9", PL_DLIM_SYN, 0, 1000, 0);
+	assert_int_equal(frag_v4_at(&rp, "10.96.0.1", "10.96.0.9", 6, 800, d, 0, 8, 1, now), DROP);
+	assert_int_equal(frag_v4_at(&rp, "10.96.0.1", "10.96.0.8", 6, 801, d, 0, 8, 1, now), PASS);
+	dlim_del("10.96.0.9", PL_DLIM_SYN, 0);
+	dlim_add("10.96.0.9", PL_DLIM_UDP, 5353, 1000, 0);
+	dg_udp(d, 40009, 5353, 20);
+	assert_int_equal(frag_v4_at(&rp, "10.96.0.1", "10.96.0.9", 17, 802, d, 0, 4, 1, now), DROP);
+	/* a known port elsewhere is not limited: an overlap there passes */
+	dg_udp(d, 40009, 9999, 20);
+	assert_int_equal(frag_v4_at(&rp, "10.96.0.1", "10.96.0.9", 17, 803, d, 0, 8, 1, now), PASS);
+	assert_int_equal(frag_v4_at(&rp, "10.96.0.1", "10.96.0.9", 17, 803, d, 0 , 8, 1, now), PASS);
+	dlim_del("10.96.0.9", PL_DLIM_UDP, 5353);
+}
+
+/* fragment-tracking = false: each fragment judged alone, the bypass is
+ * back (what the switch is for: measuring, and showing the tests can see
+ * it). */
+static void test_frag_tracking_off(void **s)
+{
+	struct pl_replay_opts o = { .frags_alone = 1 };
+	struct pl_policy_fds keep = fds;
+	struct pl_replay r2;
+	struct pl_counters c;
+	uint8_t d[128];
+	char err[256];
+	uint32_t n = dg_tcp(d, 40010, 22, 0x02, 60);
+
+	(void)s;
+	assert_int_equal(pl_replay_open_opts(&r2, &o, err, sizeof(err)), 0);
+	pl_policy_fds_of(r2.skel, &fds);
+	load("deny 10.97.0.1 proto tcp port 22\n");
+	assert_int_equal(frag_v4_at(&r2, "10.97.0.1", "10.255.0.1", 6, 900, d, 0, 8, 1, 0), PASS);
+	assert_int_equal(frag_v4_at(&r2, "10.97.0.1", "10.255.0.1", 6, 900, d, 8, 8, 1, 0), PASS);
+	assert_int_equal(frag_v4_at(&r2, "10.97.0.1", "10.255.0.1", 6, 901, d, 0, 24, 1, 0), DROP);
+	assert_int_equal(frag_v4_at(&r2, "10.97.0.1", "10.255.0.1", 6, 901, d, 24, n - 24, 0, 0), PASS);
+	c = frag_counters(&r2);
+	assert_int_equal(c.frag_firsts + c.frag_found + c.frag_orphans + c.frag_drops, 0);
+	assert_int_equal(c.malformed[PL_MAL_IPV4_FRAG_TINY], 1);       /* still said */
+	pl_replay_close(&r2);
+	fds = keep;
+}
+
 /* ---- setup ------------------------------------------------------------------ */
 
 static int setup(void **s)
@@ -1091,6 +1555,15 @@ int main(void)
 		cmocka_unit_test(test_dst_limit_cpus),
 		cmocka_unit_test(test_arp_pin),
 		cmocka_unit_test(test_atomic_swap),
+		cmocka_unit_test(test_frag_tiny_and_offset_one),
+		cmocka_unit_test(test_frag_remembered),
+		cmocka_unit_test(test_frag_out_of_order),
+		cmocka_unit_test(test_frag_overlap),
+		cmocka_unit_test(test_frag_ipv6),
+		cmocka_unit_test(test_frag_bans_and_allow),
+		cmocka_unit_test(test_frag_rate_once),
+		cmocka_unit_test(test_frag_dst_limits),
+		cmocka_unit_test(test_frag_tracking_off),
 	};
 	int r;
 

@@ -66,6 +66,105 @@ static inline void pk_bytes(struct pkt *p, const void *d, uint32_t n)
 	p->len += n;
 }
 
+/* ---- IP fragments -------------------------------------------------------
+ * A datagram's fragmentable part is built first (dg_*: the L4 header and
+ * payload, or IPv6 extension headers and then those), then cut: pk_frag4
+ * and pk_frag6 make the frame holding bytes [off, off + len) of it. */
+
+/* A TCP header (data offset 5) and `payload` bytes of a counting pattern. */
+static inline uint32_t dg_tcp(uint8_t *d, uint16_t sport, uint16_t dport, uint8_t flags,
+			      uint32_t payload)
+{
+	uint32_t i;
+
+	memset(d, 0, 20);
+	d[0] = (uint8_t)(sport >> 8); d[1] = (uint8_t)sport;
+	d[2] = (uint8_t)(dport >> 8); d[3] = (uint8_t)dport;
+	d[4] = 0x11; d[5] = 0x22; d[6] = 0x33; d[7] = 0x44;     /* seq */
+	d[12] = 5 << 4;
+	d[13] = flags;
+	d[14] = 0xfa; d[15] = 0xf0;
+	for (i = 0; i < payload; i++)
+		d[20 + i] = (uint8_t)i;
+	return 20 + payload;
+}
+
+/* A UDP header with the length of the whole datagram, and `payload` bytes. */
+static inline uint32_t dg_udp(uint8_t *d, uint16_t sport, uint16_t dport, uint32_t payload)
+{
+	uint32_t i, l = 8 + payload;
+
+	d[0] = (uint8_t)(sport >> 8); d[1] = (uint8_t)sport;
+	d[2] = (uint8_t)(dport >> 8); d[3] = (uint8_t)dport;
+	d[4] = (uint8_t)(l >> 8); d[5] = (uint8_t)l;
+	d[6] = d[7] = 0;
+	for (i = 0; i < payload; i++)
+		d[8 + i] = (uint8_t)i;
+	return l;
+}
+
+/* IPv4 10.0.0.1 -> 10.0.0.2 (pk_ipv4), identification id, bytes [off, off +
+ * len) of the datagram d; off a multiple of 8. */
+static inline void pk_frag4(struct pkt *p, uint8_t proto, uint16_t id, const uint8_t *d,
+			    uint32_t off, uint32_t len, int mf)
+{
+	uint8_t *h;
+
+	pk_eth(p, 0x0800);
+	h = p->b + p->len;
+	pk_ipv4(p, proto, len);
+	h[4] = (uint8_t)(id >> 8); h[5] = (uint8_t)id;
+	h[6] = (uint8_t)((mf ? 0x20 : 0) | ((off / 8) >> 8));
+	h[7] = (uint8_t)(off / 8);
+	pk_bytes(p, d + off, len);
+}
+
+/* IPv6 2001:db8::1 -> 2001:db8::2. pre: prelen bytes of extension headers
+ * before the fragment header, the first of type first_nh, the last naming
+ * 44 (fragment) as its next header; none: prelen 0, first_nh ignored.
+ * Then the fragment header (next header nh, identification id) and bytes
+ * [off, off + len) of the fragmentable part d. */
+static inline void pk_frag6(struct pkt *p, uint8_t first_nh, const uint8_t *pre,
+			    uint32_t prelen, uint8_t nh, uint32_t id, const uint8_t *d,
+			    uint32_t off, uint32_t len, int mf)
+{
+	uint8_t *h, *f;
+	uint32_t pl = prelen + 8 + len;
+
+	pk_eth(p, 0x86dd);
+	h = p->b + p->len;
+	memset(h, 0, 40);
+	h[0] = 0x60;
+	h[4] = (uint8_t)(pl >> 8); h[5] = (uint8_t)pl;
+	h[6] = prelen ? first_nh : 44;
+	h[7] = 64;
+	h[8] = 0x20; h[9] = 0x01; h[10] = 0x0d; h[11] = 0xb8; h[23] = 1;
+	h[24] = 0x20; h[25] = 0x01; h[26] = 0x0d; h[27] = 0xb8; h[39] = 2;
+	p->len += 40;
+	if (prelen)
+		pk_bytes(p, pre, prelen);
+	f = p->b + p->len;
+	f[0] = nh;
+	f[1] = 0;
+	f[2] = (uint8_t)(off >> 8);
+	f[3] = (uint8_t)((off & 0xf8) | (mf ? 1 : 0));
+	f[4] = (uint8_t)(id >> 24); f[5] = (uint8_t)(id >> 16);
+	f[6] = (uint8_t)(id >> 8); f[7] = (uint8_t)id;
+	p->len += 8;
+	pk_bytes(p, d + off, len);
+}
+
+/* An 8-byte hop-by-hop or destination options header (PadN) whose next
+ * header is nh. */
+static inline void pk_opts8(uint8_t *o, uint8_t nh)
+{
+	o[0] = nh;
+	o[1] = 0;
+	o[2] = 1;                       /* PadN */
+	o[3] = 4;
+	o[4] = o[5] = o[6] = o[7] = 0;
+}
+
 /* A DNS query for www.example.com, type A. */
 static const uint8_t dns_query[] = {
 	0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0,

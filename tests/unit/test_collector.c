@@ -176,6 +176,8 @@ static void test_opt_defaults(void **s)
 	assert_int_equal(o.active_timeout_ns, 1800ull * 1000000000);
 	assert_int_equal(o.sweep_ns, 1000ull * 1000000);
 	assert_int_equal(o.flows, 0);
+	assert_int_equal(o.frags, 0);                   /* the loader's PL_DEFAULT_FRAGS */
+	assert_int_equal(o.frag_tracking, 1);
 	assert_int_equal(o.mode, PL_MODE_AUTO);
 	assert_int_equal(o.summary_s, 0);
 	pl_options_free(&o);
@@ -330,6 +332,37 @@ static void test_opt_map_sizes(void **s)
 		set_bad(&o, keys[i], "");
 		assert_non_null(strstr(err, "from 1024 to 67108864"));
 	}
+	pl_options_free(&o);
+}
+
+/* frag-table-size and fragment-tracking (docs/config.md; the XDP program's
+ * fragment table and its switch) */
+static void test_opt_fragments(void **s)
+{
+	struct pl_options o;
+
+	(void)s;
+	pl_options_defaults(&o);
+	set_ok(&o, "frag-table-size", "1024");
+	assert_int_equal(o.frags, 1024);
+	set_ok(&o, "frag-table-size", "16777216");      /* largest: 2^24 */
+	assert_int_equal(o.frags, 1u << 24);
+	set_bad(&o, "frag-table-size", "1023");
+	set_bad(&o, "frag-table-size", "16777217");
+	set_bad(&o, "frag-table-size", "0");
+	set_bad(&o, "frag-table-size", "8k");
+	assert_non_null(strstr(err, "from 1024 to 16777216"));
+	set_ok(&o, "fragment-tracking", "false");
+	assert_int_equal(o.frag_tracking, 0);
+	set_ok(&o, "fragment-tracking", "yes");
+	assert_int_equal(o.frag_tracking, 1);
+	set_ok(&o, "fragment-tracking", "off");
+	assert_int_equal(o.frag_tracking, 0);
+	set_ok(&o, "fragment-tracking", "true");
+	assert_int_equal(o.frag_tracking, 1);
+	set_bad(&o, "fragment-tracking", "maybe");
+	assert_non_null(strstr(err, "want yes or no"));
+	set_bad(&o, "fragment-tracking", "");
 	pl_options_free(&o);
 }
 
@@ -1587,6 +1620,7 @@ int main(void)
 		cmocka_unit_test(test_opt_timeouts),
 		cmocka_unit_test(test_opt_timeouts_not_a_number),
 		cmocka_unit_test(test_opt_map_sizes),
+		cmocka_unit_test(test_opt_fragments),
 		cmocka_unit_test(test_opt_ringbuf_mb),
 		cmocka_unit_test(test_opt_mode),
 		cmocka_unit_test(test_opt_summary),

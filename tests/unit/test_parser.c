@@ -247,6 +247,220 @@ static void test_l7_wanted(void **s)
 	assert_false(pl_l7_wanted(&m, 'G'));    /* UDP but DNS: never */
 }
 
+/* ---- IP fragments (RFC 1858, 3128, 6946, 7112) -------------------------- */
+
+/* A first fragment of `len` bytes of the datagram d. */
+static int frag4(const uint8_t *d, uint8_t proto, uint32_t off, uint32_t len, int mf)
+{
+	struct pkt p;
+
+	pk_frag4(&p, proto, 0x4242, d, off, len, mf);
+	return parse(&p);
+}
+
+/* What a malformed fragment still says: its addresses and fragment fields,
+ * nothing of L4. */
+static void expect_frag_fault(int r, enum pl_malformed why)
+{
+	assert_int_equal(r, -1);
+	assert_int_equal(m.malformed, why);
+	assert_true(m.flags & PL_F_IP);
+	assert_true(m.flags & PL_F_FRAGMENT);
+	assert_false(m.flags & PL_F_L4);
+	assert_int_equal(m.sport, 0);
+	assert_int_equal(m.dport, 0);
+}
+
+static void test_frag_tiny_ipv4(void **s)
+{
+	uint8_t d[200];
+	uint32_t n;
+
+	(void)s;
+	n = dg_tcp(d, 40000, 22, 0x02, 100);
+	/* 8 bytes: the ports but not the flags (the RFC 1858 attack) */
+	expect_frag_fault(frag4(d, 6, 0, 8, 1), PL_MAL_IPV4_FRAG_TINY);
+	assert_int_equal(m.frag_off, 0);
+	assert_true(m.flags & PL_F_MF);
+	assert_int_equal(m.frag_nh, 6);
+	assert_int_equal(m.frag_data_off, 14 + 20);
+	expect_frag_fault(frag4(d, 6, 0, 16, 1), PL_MAL_IPV4_FRAG_TINY);
+	/* 24 bytes with a 20-byte header: whole, ports read */
+	assert_int_equal(frag4(d, 6, 0, 24, 1), 0);
+	assert_int_equal(m.malformed, PL_MAL_NONE);
+	assert_true(m.flags & PL_F_L4);
+	assert_int_equal(m.dport, 22);
+	/* options that run on past the first fragment: the header is not whole */
+	d[12] = 8 << 4;                         /* data offset 32 bytes */
+	expect_frag_fault(frag4(d, 6, 0, 24, 1), PL_MAL_IPV4_FRAG_TINY);
+	assert_int_equal(frag4(d, 6, 0, 32, 1), 0);
+	assert_int_equal(m.tcp_doff, 32);
+	/* the same 8 bytes in a whole packet are truncated, not tiny */
+	assert_int_equal(frag4(d, 6, 0, 8, 0), -1);
+	assert_int_equal(m.malformed, PL_MAL_TCP_TRUNCATED);
+	assert_false(m.flags & PL_F_FRAGMENT);
+	(void)n;
+	/* UDP: 4 bytes of 8 */
+	n = dg_udp(d, 40000, 53, 100);
+	expect_frag_fault(frag4(d, 17, 0, 4, 1), PL_MAL_IPV4_FRAG_TINY);
+	assert_int_equal(frag4(d, 17, 0, 8, 1), 0);
+	assert_int_equal(m.dport, 53);
+	assert_int_equal(m.udp_len, n);         /* the whole datagram's */
+	/* ICMP: type and code in 4 bytes are not a whole header in a fragment */
+	memset(d, 0, 16);
+	d[0] = 8;
+	expect_frag_fault(frag4(d, 1, 0, 4, 1), PL_MAL_IPV4_FRAG_TINY);
+	assert_int_equal(frag4(d, 1, 0, 8, 1), 0);
+	assert_int_equal(m.icmp_type, 8);
+	assert_int_equal(frag4(d, 1, 0, 4, 0), 0); /* a whole 4-byte ICMP packet is fine */
+}
+
+static void test_frag_offset_one(void **s)
+{
+	uint8_t d[200];
+
+	(void)s;
+	dg_tcp(d, 40000, 22, 0x02, 100);
+	/* TCP at offset 8 bytes: it rewrites the flags (RFC 1858 3.2) */
+	expect_frag_fault(frag4(d, 6, 8, 16, 1), PL_MAL_IPV4_FRAG_OFFSET_ONE);
+	assert_int_equal(m.frag_off, 1);
+	expect_frag_fault(frag4(d, 6, 8, 16, 0), PL_MAL_IPV4_FRAG_OFFSET_ONE);
+	/* offset 2, or another protocol at 1: an ordinary later fragment */
+	assert_int_equal(frag4(d, 6, 16, 16, 1), 0);
+	assert_int_equal(m.malformed, PL_MAL_NONE);
+	assert_int_equal(m.frag_off, 2);
+	assert_false(m.flags & PL_F_L4);
+	assert_int_equal(frag4(d, 17, 8, 16, 1), 0);
+	assert_int_equal(m.malformed, PL_MAL_NONE);
+}
+
+/* Fixed header, hop-by-hop, destination options, then the fragment header:
+ * the fragment header is found behind the others, and the first fragment
+ * holding the whole TCP header gives its ports. */
+static void test_frag_ipv6_behind_ext(void **s)
+{
+	uint8_t pre[16], d[200];
+	struct pkt p;
+
+	(void)s;
+	pk_opts8(pre, 60);
+	pk_opts8(pre + 8, 44);
+	dg_tcp(d, 40000, 22, 0x02, 100);
+	pk_frag6(&p, 0, pre, 16, 6, 0xabcdef01, d, 0, 24, 1);
+	assert_int_equal(parse(&p), 0);
+	assert_int_equal(m.malformed, PL_MAL_NONE);
+	assert_int_equal(m.ipv6_ext, PL_EXT_HOP | PL_EXT_DSTOPTS | PL_EXT_FRAG);
+	assert_true(m.flags & PL_F_FRAGMENT);
+	assert_true(m.flags & PL_F_MF);
+	assert_int_equal(m.frag_id, 0xabcdef01);
+	assert_int_equal(m.frag_nh, 6);
+	assert_int_equal(m.frag_data_off, 14 + 40 + 16 + 8);
+	assert_true(m.flags & PL_F_L4);
+	assert_int_equal(m.dport, 22);
+	/* a later one: no L4, protocol from the fragment header */
+	pk_frag6(&p, 0, pre, 16, 6, 0xabcdef01, d, 24, 96, 0);
+	assert_int_equal(parse(&p), 0);
+	assert_int_equal(m.frag_off, 3);
+	assert_int_equal(m.l4_proto, 6);
+	assert_false(m.flags & PL_F_L4);
+	/* IPv6 TCP in 8 bytes: tiny too */
+	pk_frag6(&p, 0, pre, 16, 6, 7, d, 0, 8, 1);
+	expect_frag_fault(parse(&p), PL_MAL_IPV6_FRAG_TINY);
+}
+
+/* RFC 7112: the whole header chain belongs in the first fragment. A
+ * destination options header after the fragment header that the first
+ * fragment cuts, or an L4 header that follows it into the next fragment,
+ * make it ipv6_frag_tiny. A later fragment's bytes are not headers. */
+static void test_frag_ipv6_chain_split(void **s)
+{
+	uint8_t d[200];
+	struct pkt p;
+
+	(void)s;
+	memset(d, 0, sizeof(d));
+	d[0] = 6;                               /* destination options, 24 bytes, then TCP */
+	d[1] = 2;
+	dg_tcp(d + 24, 40000, 22, 0x02, 40);
+	pk_frag6(&p, 0, NULL, 0, 60, 9, d, 0, 16, 1);   /* options cut at 16 */
+	expect_frag_fault(parse(&p), PL_MAL_IPV6_FRAG_TINY);
+	pk_frag6(&p, 0, NULL, 0, 60, 9, d, 0, 32, 1);   /* options whole, TCP cut */
+	expect_frag_fault(parse(&p), PL_MAL_IPV6_FRAG_TINY);
+	assert_int_equal(m.l4_proto, 6);
+	pk_frag6(&p, 0, NULL, 0, 60, 9, d, 0, 48, 1);   /* all of it */
+	assert_int_equal(parse(&p), 0);
+	assert_int_equal(m.dport, 22);
+	assert_int_equal(m.l4_proto, 6);
+	assert_int_equal(m.frag_nh, 60);
+	assert_int_equal(m.l4_off - m.frag_data_off, 24);
+	/* the next fragment starts in the middle: its bytes are not read as
+	 * destination options (they would claim 8 * 256 bytes here) */
+	d[48] = 0x11;
+	d[49] = 0xff;
+	pk_frag6(&p, 0, NULL, 0, 60, 9, d, 48, 16, 0);
+	assert_int_equal(parse(&p), 0);
+	assert_int_equal(m.malformed, PL_MAL_NONE);
+	assert_int_equal(m.l4_proto, 60);
+	assert_int_equal(m.ip_hdr_len, 48);
+	/* the same cut options in an unfragmented packet are truncated, not tiny */
+	pk_frag6(&p, 0, NULL, 0, 60, 9, d, 0, 16, 0);
+	expect_frag_fault(parse(&p), PL_MAL_IPV6_EXT_TRUNCATED);
+}
+
+/* RFC 6946: offset 0 and no more fragments is a whole packet. */
+static void test_frag_ipv6_atomic(void **s)
+{
+	uint8_t d[200];
+	struct pkt p;
+
+	(void)s;
+	dg_tcp(d, 40000, 443, 0x02, 0);
+	pk_frag6(&p, 0, NULL, 0, 6, 5, d, 0, 20, 0);
+	assert_int_equal(parse(&p), 0);
+	assert_int_equal(m.malformed, PL_MAL_NONE);
+	assert_true(m.flags & PL_F_FRAG_HDR);
+	assert_false(m.flags & PL_F_MF);
+	assert_int_equal(m.frag_off, 0);
+	assert_true(m.flags & PL_F_L4);
+	assert_int_equal(m.dport, 443);
+	/* cut short it is a truncated packet, not a tiny fragment */
+	pk_frag6(&p, 0, NULL, 0, 6, 5, d, 0, 8, 0);
+	expect_frag_fault(parse(&p), PL_MAL_TCP_TRUNCATED);
+}
+
+/* A capture that cut a first fragment (snap length) holds less than its IP
+ * length says: snapped, not tiny. The lengths decide, not the capture. */
+static void test_frag_snapped_not_tiny(void **s)
+{
+	uint8_t d[200];
+	uint8_t pre[8];
+	struct pkt p;
+	struct pl_pkt pk;
+
+	(void)s;
+	dg_tcp(d, 40000, 22, 0x02, 100);
+	pk_frag4(&p, 6, 1, d, 0, 120, 1);
+	pk = (struct pl_pkt){ p.b, p.b + 14 + 20 + 8, p.len };
+	assert_int_equal(pl_parse_frame(&pk, &m), 0);
+	assert_int_equal(m.malformed, PL_MAL_NONE);
+	assert_true(m.flags & PL_F_SNAPPED);
+	assert_false(m.flags & PL_F_L4);
+	/* IPv6 with options before the fragment header, cut inside them */
+	pk_opts8(pre, 44);
+	pk_frag6(&p, 0, pre, 8, 6, 1, d, 0, 120, 1);
+	pk = (struct pl_pkt){ p.b, p.b + 14 + 40 + 8 + 4, p.len };
+	assert_int_equal(pl_parse_frame(&pk, &m), 0);
+	assert_int_equal(m.malformed, PL_MAL_NONE);
+	assert_true(m.flags & PL_F_SNAPPED);
+	/* and cut inside the TCP header after a whole fragment header */
+	pk = (struct pl_pkt){ p.b, p.b + 14 + 40 + 8 + 8 + 8, p.len };
+	assert_int_equal(pl_parse_frame(&pk, &m), 0);
+	assert_int_equal(m.malformed, PL_MAL_NONE);
+	assert_true(m.flags & PL_F_SNAPPED);
+	assert_true(m.flags & PL_F_MF);
+	assert_false(m.flags & PL_F_L4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +478,12 @@ int main(void)
 		cmocka_unit_test(test_qinq),
 		cmocka_unit_test(test_ipv6_ext_chain),
 		cmocka_unit_test(test_l7_wanted),
+		cmocka_unit_test(test_frag_tiny_ipv4),
+		cmocka_unit_test(test_frag_offset_one),
+		cmocka_unit_test(test_frag_ipv6_behind_ext),
+		cmocka_unit_test(test_frag_ipv6_chain_split),
+		cmocka_unit_test(test_frag_ipv6_atomic),
+		cmocka_unit_test(test_frag_snapped_not_tiny),
 	};
 
 	return cmocka_run_group_tests_name("parser", tests, NULL, NULL);
