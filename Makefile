@@ -31,7 +31,7 @@ SKELS     := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_PROGS))
 HEADERS   := $(wildcard include/*.h include/parse/*.h bpf/*.h src/*.h tests/*.h)
 
 LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
-	src/records.c src/sink.c src/reasm.c src/collector.c src/counters.c \
+	src/records.c src/sink.c src/reasm.c src/ipreasm.c src/collector.c src/counters.c \
 	src/summary.c src/options.c src/bans.c src/egress.c src/mitigations.c src/neigh.c
 # Detections (docs/detections.md): fed by the collector's hooks.
 DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_trust.c \
