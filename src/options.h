@@ -11,6 +11,7 @@
 
 #include "detect_cfg.h"
 #include "egress.h"
+#include "ipreasm.h"
 
 #define PL_DEFAULT_IDLE_S    60
 #define PL_DEFAULT_ACTIVE_S  1800
@@ -31,6 +32,8 @@ struct pl_options {
 	uint64_t active_timeout_ns;
 	uint64_t tcp_close_ns, dns_idle_ns;
 	uint64_t sweep_ns;
+	uint64_t frag_timeout_ns;       /* IP reassembly (ipreasm.h) */
+	uint64_t frag_mem_bytes, frag_src_bytes;
 	uint32_t flows, sources, ringbuf;
 	enum pl_xdp_mode mode;
 	const char *pin_dir;
