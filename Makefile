@@ -94,6 +94,13 @@ $(BUILD)/san/test_collector: tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS) 
 	$(Q)$(CC) $(CFLAGS) $(SAN) tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS) -o $@ \
 		-lcmocka -ljson-c -linih -lbpf -lm
 
+# IP reassembly on hand-built fragments.
+$(BUILD)/san/test_ipreasm: tests/unit/test_ipreasm.c src/ipreasm.c $(HEADERS) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) tests/unit/test_ipreasm.c src/ipreasm.c -o $@ -lcmocka
+test: $(BUILD)/san/test_ipreasm
+
 # The detections on made-up events (no kernel needed).
 $(BUILD)/san/test_detect: tests/unit/test_detect.c $(DETECT_SRCS) src/records.c src/sink.c \
 		$(HEADERS) | $(BUILD)
