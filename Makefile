@@ -121,6 +121,13 @@ $(BUILD)/san/test_egress: tests/bpf/test_egress.c $(LIB_SRCS) $(HEADERS) $(SKELS
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) tests/bpf/test_egress.c $(LIB_SRCS) -o $@ -lcmocka $(LDLIBS)
 
+# IP fragments: the XDP and TC programs' events, the collector's reassembly.
+$(BUILD)/san/test_fragments: tests/bpf/test_fragments.c $(LIB_SRCS) $(HEADERS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) tests/bpf/test_fragments.c $(LIB_SRCS) -o $@ -lcmocka $(LDLIBS)
+test: $(BUILD)/san/test_fragments
+
 # Rules, bans and rate limits in the real program; the loader's swap.
 $(BUILD)/san/test_policy: tests/bpf/test_policy.c $(LIB_SRCS) $(HEADERS) $(SKELS)
 	$(call msg,CC,$@)

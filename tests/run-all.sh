@@ -25,6 +25,8 @@ run "detections on made-up events: thresholds, windows, suppression, bans, warm-
 run "XDP program under BPF_PROG_TEST_RUN" "$build/san/test_bpf"
 run "TC egress program on the XDP program's maps under BPF_PROG_TEST_RUN (ASan+UBSan)" \
 	"$build/san/test_egress"
+run "IP fragments: the XDP and TC programs send them whole, the collector reassembles (ASan+UBSan)" \
+	"$build/san/test_fragments"
 run "rules, bans, rate limits, destination limits, ARP pins in the XDP program; atomic rule-set swap (ASan+UBSan)" \
 	"$build/san/test_policy"
 run "differential: native vs BPF vs tshark, every capture" \
