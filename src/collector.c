@@ -788,10 +788,11 @@ static void adj_move(struct dir_adj *a, const struct pl_ipfrag_note *n, int sign
 		a->last_ns = n->ts;
 }
 
-/* A complete datagram whose L4 header k names: its fragments counted
- * elsewhere move to k's connection, which counts the datagram's payload
- * once, as for a whole packet (the kernel's per-fragment payload bytes add
- * up to more for UDP, whose first fragment counts the UDP length). */
+/* A complete datagram whose L4 header k names: its fragments (and their
+ * duplicates) counted elsewhere move to k's connection, which counts the
+ * datagram's payload once, as for a whole packet (the kernel's per-fragment
+ * payload bytes add up to more for UDP, whose first fragment counts the UDP
+ * length, and for duplicates). */
 static void frag_account(struct pl_collector *c, const struct pl_ipdgram *d,
 			 const struct pl_meta *m, const struct pl_flow_key *k)
 {
@@ -803,8 +804,9 @@ static void frag_account(struct pl_collector *c, const struct pl_ipdgram *d,
 	if (!dc)
 		return;
 	ddir = conn_dir(dc, k);
-	for (i = 0; i < d->nfrags; i++) {
-		const struct pl_ipfrag_note *n = &d->frags[i].note;
+	for (i = 0; i < d->nfrags + d->ndups; i++) {
+		const struct pl_ipfrag_note *n = i < d->nfrags ? &d->frags[i].note :
+						 &d->dups[i - d->nfrags].note;
 
 		if (!memcmp(&n->key, k, sizeof(*k))) {
 			counted += n->payload;  /* the kernel counted it here */

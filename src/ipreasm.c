@@ -67,6 +67,8 @@ struct dgram {
 	uint64_t first_ts, last_ts;
 	struct pl_ipfrag_rec *frags;
 	uint32_t nfrags, frags_cap;
+	struct pl_ipfrag_rec *dups;     /* duplicates: only their notes count */
+	uint32_t ndups, dups_cap;
 	uint8_t *buf;                   /* payload bytes at their offsets */
 	uint32_t buf_size;
 	uint8_t *hdr;                   /* the first fragment's header as it came */
@@ -216,7 +218,7 @@ static int frag_view(const uint8_t *ip, uint32_t cap, struct fview *v)
 
 static uint64_t dg_cost(const struct dgram *g)
 {
-	return sizeof(*g) + (uint64_t)g->frags_cap * sizeof(struct pl_ipfrag_rec) +
+	return sizeof(*g) + ((uint64_t)g->frags_cap + g->dups_cap) * sizeof(struct pl_ipfrag_rec) +
 	       g->buf_size + g->hdr_len;
 }
 
@@ -235,12 +237,14 @@ static void charge(struct pl_ipreasm *r, struct dgram *g)
 static void dg_release(struct dgram *g)
 {
 	free(g->frags);
+	free(g->dups);
 	free(g->buf);
 	free(g->hdr);
 	g->frags = NULL;
+	g->dups = NULL;
 	g->buf = NULL;
 	g->hdr = NULL;
-	g->nfrags = g->frags_cap = g->buf_size = g->hdr_len = 0;
+	g->nfrags = g->frags_cap = g->ndups = g->dups_cap = g->buf_size = g->hdr_len = 0;
 }
 
 static void dg_free(struct pl_ipreasm *r, struct dgram *g)
@@ -359,6 +363,8 @@ static void dg_end(struct pl_ipreasm *r, struct dgram *g, enum pl_ipr_end why,
 	d.last_ts = g->last_ts;
 	d.frags = g->frags;
 	d.nfrags = g->nfrags;
+	d.dups = g->dups;
+	d.ndups = g->ndups;
 	d.trigger = trigger;
 	if (why == PL_IPR_COMPLETE)
 		rebuild(r, g, &d);
@@ -366,7 +372,7 @@ static void dg_end(struct pl_ipreasm *r, struct dgram *g, enum pl_ipr_end why,
 		first_alone(r, g, &d);
 	r->st.ends[why]++;
 	if (why != PL_IPR_COMPLETE)
-		r->st.frags_lost += g->nfrags;
+		r->st.frags_lost += g->nfrags + g->ndups;
 	r->ops.end(r->ops.ctx, why, &d);
 	if (why == PL_IPR_OVERLAP && g->k.version == 6) {
 		/* RFC 5722: what is still to come of it goes too, until its
@@ -501,6 +507,34 @@ static uint32_t round_up(uint32_t v, uint32_t to)
 	return (v + to - 1) / to * to;
 }
 
+/* A duplicate's note, if there is room: no datagram is evicted for one. */
+static void keep_dup(struct pl_ipreasm *r, struct dgram *g, const struct fview *v,
+		     const struct pl_ipfrag_note *n)
+{
+	struct pl_ipfrag_rec *rec;
+	uint32_t cap = g->dups_cap;
+
+	if (g->ndups == g->dups_cap) {
+		cap = cap ? cap * 2 : 2;
+		if (g->src->mem + (cap - g->dups_cap) * sizeof(*rec) > r->cfg.src_mem_max ||
+		    r->st.mem + (cap - g->dups_cap) * sizeof(*rec) > r->cfg.mem_max)
+			return;
+		rec = realloc(g->dups, cap * sizeof(*rec));
+		if (!rec)
+			return;
+		g->dups = rec;
+		g->dups_cap = cap;
+		charge(r, g);
+	}
+	rec = &g->dups[g->ndups++];
+	memset(rec, 0, sizeof(*rec));
+	rec->off = v->off;
+	rec->len = v->len;
+	rec->got = v->got;
+	rec->note = *n;
+	rec->note.ttl = v->ttl;
+}
+
 enum pl_ipr_add pl_ipreasm_add(struct pl_ipreasm *r, const struct pl_ipfrag *f)
 {
 	const struct pl_ipfrag_note *n = &f->note;
@@ -572,6 +606,7 @@ enum pl_ipr_add pl_ipreasm_add(struct pl_ipreasm *r, const struct pl_ipfrag *f)
 	p = place(g, v.off, end, &at);
 	if (p == PLACE_DUP) {
 		r->st.duplicates++;
+		keep_dup(r, g, &v, n);
 		return PL_IPR_DUP;
 	}
 	if (p == PLACE_OVERLAP) {

@@ -112,6 +112,11 @@ struct pl_ipdgram {
 	uint64_t first_ts, last_ts;
 	const struct pl_ipfrag_rec *frags; /* accepted fragments, by offset */
 	uint32_t nfrags;
+	/* duplicates it ignored: packets of the datagram all the same, whose
+	 * counts go where its fragments' go (as far as memory allowed keeping
+	 * their notes) */
+	const struct pl_ipfrag_rec *dups;
+	uint32_t ndups;
 	/* the fragment that ended it (overlap, oversize, inconsistent, or one
 	 * that did not fit in memory), not among frags; else NULL */
 	const struct pl_ipfrag_note *trigger;
@@ -141,7 +146,8 @@ struct pl_ipreasm_stats {
 	uint64_t fragments;             /* given to pl_ipreasm_add */
 	uint64_t ends[PL_IPR__ENDS];    /* datagrams, by how they ended */
 	uint64_t frags_lost;            /* fragments of datagrams that did not complete */
-	uint64_t duplicates;            /* ignored: inside data already received */
+	uint64_t duplicates;            /* ignored: inside data already received
+					 * (their notes are kept for the caller) */
 	uint64_t bad;                   /* refused: unreadable header, impossible lengths,
 					 * malformed IP layer */
 	uint64_t discarded;             /* of an IPv6 datagram already discarded (RFC 5722) */

@@ -21,7 +21,7 @@
 static struct ended {
 	enum pl_ipr_end why;
 	uint8_t *pkt;
-	uint32_t pkt_len, pkt_seen, nfrags;
+	uint32_t pkt_len, pkt_seen, nfrags, ndups;
 	uint32_t offs[16];
 	uint64_t note_ts[16];
 	uint8_t have_first, cut, version, proto, has_trigger;
@@ -41,6 +41,7 @@ static void on_end(void *ctx, enum pl_ipr_end why, const struct pl_ipdgram *d)
 	e->pkt_len = d->pkt_len;
 	e->pkt_seen = d->pkt_seen;
 	e->nfrags = d->nfrags;
+	e->ndups = d->ndups;
 	e->have_first = d->have_first;
 	e->cut = d->cut;
 	e->version = d->version;
@@ -312,6 +313,9 @@ static void test_duplicate_ignored(void **s)
 	assert_int_equal(n_ends, 1);
 	assert_v4_whole(&ends[0], 1640);
 	assert_int_equal(pl_ipreasm_stats(r)->duplicates, 2);
+	/* packets of the datagram all the same: their notes come back */
+	assert_int_equal(ends[0].nfrags, 3);
+	assert_int_equal(ends[0].ndups, 2);
 }
 
 /* Runs are Linux's: fragments appended in order make one, out of order they
