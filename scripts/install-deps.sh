@@ -12,6 +12,8 @@ pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
       libpsl-dev libpsl5 publicsuffix
 # tests and demo: real peers and real plumbing
       tshark tcpreplay iproute2 xdp-tools python3
+# crafted captures (tests/captures/gen_frags.py, for Debian's /usr/bin/python3)
+      python3-scapy
 # collector benchmarks: offline and live peers
       libndpi-bin tcpdump ethtool
 # detection tests and bench: real attack tools (tests/integration/attacks.sh)

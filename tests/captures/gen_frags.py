@@ -3,9 +3,13 @@
 """gen_frags.py OUTDIR - crafted captures of IP fragments, for
 tests/integration/fragments.sh (python3-scapy, Debian's /usr/bin/python3).
 
-Writes OUTDIR/NAME.pcap for every case below and OUTDIR/cases.json, one
-object per case:
+Writes OUTDIR/NAME.pcap for every case below, OUTDIR/live-N.pcap for the
+live replay (the cases that take the same pktlens options, one after the
+other: one daemon for them all), and OUTDIR/cases.json: {"cases": [...],
+"groups": [...]}, one object per case:
   name, file
+  client4, client6  the case's own client addresses (every case has its
+           own, so that its records can be told apart in a group's)
   oracle   "on": tshark with IP reassembly on says what the records hold (the
            datagrams complete); "off": tshark without it, frame by frame (the
            datagram never completes for pktlens or Linux: an overlap, a
@@ -19,6 +23,7 @@ object per case:
   args     extra options for both `pktlens analyze` and `pktlens run`
   live     "topspeed" or "timed" (tcpreplay honouring the capture's gaps:
            a timeout in event time), how the live replay goes
+and one per group: file, live, args, cases (names).
 Nothing random: the same bytes on every run.
 """
 import json
@@ -146,7 +151,7 @@ def case(name, oracle, weird=None, weird_total=None, conn=None, args=(), live='t
 # ---- cases ---------------------------------------------------------------
 
 @case('tiny-syn-v4', 'on',
-      conn=[{'id.orig_p': 12345, 'id.resp_p': 8080, 'conn_state': 'S1', 'history': 'Sh',
+      conn=[{'id.orig_p': 12345, 'id.resp_p': 8080, 'conn_state': 'S1', 'history': 'Sha',
              'orig_pkts': 3, 'resp_pkts': 1}])
 def _(cap):
     """A SYN (24-byte header: window scale) in three 8-byte fragments behind
@@ -182,7 +187,8 @@ def _(cap):
 def _(cap):
     q, r = dns_response('big6.frag.example', 'TXT', 14, v6=True)
     cap.add(eth() / q)
-    cap.extend(v6_frags(r, [(0, 1448), (1448, None)], 0xabcd0001, to_server=False))
+    cap.extend(v6_frags(r, [(0, 1448), (1448, 1448), (2896, None)], 0xabcd0001,
+                        to_server=False))
 
 
 @case('dns-v6-ext', 'on')
@@ -190,7 +196,8 @@ def _(cap):
     """IPv6 fragments behind hop-by-hop and destination options."""
     q, r = dns_response('ext6.frag.example', 'TXT', 14, v6=True, sport=5354)
     cap.add(eth() / q)
-    cap.extend(v6_frags(r, [(0, 1400), (1400, None)], 0xabcd0002, to_server=False, ext=True))
+    cap.extend(v6_frags(r, [(0, 1400), (1400, 1400), (2800, None)], 0xabcd0002,
+                        to_server=False, ext=True))
 
 
 @case('dns-v6-atomic', 'on')
@@ -320,19 +327,37 @@ def _(cap):
 
 
 def main(argv):
+    global C4, C6
     if len(argv) != 2:
         sys.stderr.write(__doc__)
         return 2
     out = argv[1]
     os.makedirs(out, exist_ok=True)
-    meta = []
-    for c in CASES:
+    meta, groups = [], {}
+    for i, c in enumerate(CASES):
+        C4, C6 = '192.0.2.%d' % (10 + i), '2001:db8:1::%x' % (0x10 + i)
         cap = Cap()
         c['build'](cap)
         wrpcap(os.path.join(out, c['file']), cap.frames)
-        meta.append({k: v for k, v in c.items() if k != 'build'})
+        m = {k: v for k, v in c.items() if k != 'build'}
+        m.update(client4=C4, client6=C6)
+        meta.append(m)
+        g = groups.setdefault((c['live'], tuple(c['args'])), dict(
+            file='live-%d.pcap' % len(groups), live=c['live'], args=c['args'], cases=[],
+            frames=[]))
+        g['cases'].append(c['name'])
+        g['frames'].append(cap.frames)
+    for g in groups.values():
+        t, frames = T0, []
+        for fr in g.pop('frames'):      # one case after the other, gaps kept
+            shift = t + 0.001 - float(fr[0].time)
+            for p in fr:
+                p.time = float(p.time) + shift
+            t = float(fr[-1].time)
+            frames += fr
+        wrpcap(os.path.join(out, g['file']), frames)
     with open(os.path.join(out, 'cases.json'), 'w') as f:
-        json.dump(meta, f, indent=1)
+        json.dump(dict(cases=meta, groups=list(groups.values())), f, indent=1)
     return 0
 
 
