@@ -44,7 +44,7 @@ POLICY_SRCS := src/rules.c src/policy_maps.c src/policy_cli.c
 LIB_SRCS  += $(POLICY_SRCS)
 APP_SRCS  += src/cmd_rules.c src/cmd_limits.c $(POLICY_SRCS)
 
-.PHONY: all deps test demo fuzz bench bench-rules bench-offline bench-live bench-mem clean
+.PHONY: all deps test demo fuzz fuzz-ipreasm bench bench-rules bench-offline bench-live bench-mem clean
 all: $(BUILD)/pktlens
 
 deps:
@@ -147,6 +147,13 @@ $(BUILD)/fuzz/fuzz_parser: tests/fuzz/fuzz_parser.c $(HEADERS) | $(BUILD)
 	$(Q)$(CLANG) -g -O1 $(WARN) $(INCLUDES) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $< -o $@
 
+# The IP reassembly on fuzzed fragments (`make fuzz-ipreasm`).
+$(BUILD)/fuzz/fuzz_ipreasm: tests/fuzz/fuzz_ipreasm.c src/ipreasm.c $(HEADERS) | $(BUILD)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 $(WARN) $(INCLUDES) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all tests/fuzz/fuzz_ipreasm.c src/ipreasm.c -o $@
+
 PCAPS     ?= ../shared/pcaps
 FUZZ_SECS ?= 30
 
@@ -159,6 +166,11 @@ fuzz: $(BUILD)/fuzz/fuzz_parser
 	$(Q)mkdir -p $(BUILD)/fuzz/corpus
 	$(BUILD)/fuzz/fuzz_parser -max_total_time=$${FUZZ_SECS:-600} -max_len=4096 \
 		-print_final_stats=1 $(BUILD)/fuzz/corpus tests/fuzz/corpus
+
+fuzz-ipreasm: $(BUILD)/fuzz/fuzz_ipreasm
+	$(Q)mkdir -p $(BUILD)/fuzz/corpus-ipreasm
+	$(BUILD)/fuzz/fuzz_ipreasm -max_total_time=$${FUZZ_SECS:-600} -max_len=4096 \
+		-print_final_stats=1 $(BUILD)/fuzz/corpus-ipreasm
 
 demo: deps $(BUILD)/pktlens
 	$(Q)$(BUILD)/pktlens demo --pcaps "$(PCAPS)"
