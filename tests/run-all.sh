@@ -36,7 +36,7 @@ run "the checks fail when they should: check --strict and lvo.py on altered trut
 run "live vs offline: every capture replayed over a veth pair, both vs tshark" \
 	tests/integration/live_vs_offline.sh "$pcaps" "$build/pktlens"
 run "IP fragments: crafted captures through pktlens analyze vs tshark with reassembly, and live over a veth pair" \
-	tests/integration/fragments.sh "$build/pktlens"
+	tests/integration/frag_records.sh "$build/pktlens"
 run "bad input: damaged captures, bad config, no privileges; nothing left behind (ASan+UBSan)" \
 	tests/integration/bad_input.sh "$pcaps" "$build/san/pktlens"
 run "restart: SIGKILL without --pin detaches; with --pin stays, resumes, detaches on rm" \

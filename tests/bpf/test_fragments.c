@@ -421,7 +421,8 @@ static void test_collector_tiny_syn(void **s)
 				   "\"orig_pkts\":3", "\"orig_ip_bytes\":80",
 				   "\"conn_state\":\"S0\"", "\"history\":\"S\"",
 				   "\"orig_bytes\":0", NULL), 1);
-	assert_int_equal(lines_with(c.weird, "frag_", NULL), 0);
+	/* nothing from the reassembly (the kernel may name the tiny fragment) */
+	assert_int_equal(lines_with(c.weird, "\"source\":\"reassembly\"", NULL), 0);
 	col_close(&c);
 }
 

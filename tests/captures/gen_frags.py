@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 """gen_frags.py OUTDIR - crafted captures of IP fragments, for
-tests/integration/fragments.sh (python3-scapy, Debian's /usr/bin/python3).
+tests/integration/frag_records.sh (python3-scapy, Debian's /usr/bin/python3).
 
 Writes OUTDIR/NAME.pcap for every case below, OUTDIR/live-N.pcap for the
 live replay (the cases that take the same pktlens options, one after the

@@ -1,28 +1,28 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""frags.py - helper of fragments.sh (standard library and tshark only).
+"""frag_records.py - helper of frag_records.sh (standard library and tshark only).
 
-  frags.py list CASES.json
+  frag_records.py list CASES.json
       One line per case: name, capture file, then the extra pktlens
       options, tab-separated.
 
-  frags.py groups CASES.json
+  frag_records.py groups CASES.json
       One line per live replay: capture file, live mode ("topspeed" or
       "timed"), the names of its cases (comma-separated), then the extra
       pktlens options.
 
-  frags.py frames CAPTURE
+  frag_records.py frames CAPTURE
       How many frames the capture holds (what the live daemon must count).
 
-  frags.py mtu CAPTURE
+  frag_records.py mtu CAPTURE
       The veth MTU its largest frame needs.
 
-  frags.py check CASES.json NAME CAPTURE LOGDIR
+  frag_records.py check CASES.json NAME CAPTURE LOGDIR
       pktlens' records of CAPTURE (LOGDIR, from `pktlens analyze`) against
       tshark and the case's own expectations; prints "ok   offline NAME" or
       "FAIL offline NAME: why"; exits 0 or 1.
 
-  frags.py same CASES.json NAME OFFDIR LIVEDIR
+  frag_records.py same CASES.json NAME OFFDIR LIVEDIR
       The records of `pktlens run` fed the case's group over a veth
       (LIVEDIR), those with the case's client addresses, against those of
       `pktlens analyze` of the case alone (OFFDIR); "ok   live NAME" or

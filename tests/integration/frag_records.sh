@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# fragments.sh [PKTLENS] - IP fragments, offline and live.
+# frag_records.sh [PKTLENS] - the records of IP fragments, offline and live.
 #
 # tests/captures/gen_frags.py writes crafted captures into a temporary
 # folder (tiny first fragments of a SYN, overlaps v4 and v6, out of order and
@@ -9,7 +9,7 @@
 # ClientHellos in fragments, a timeout, evictions, an oversize datagram, ends
 # that disagree, a fragment the kernel cuts). For each (PKTLENS: default
 # build/pktlens, or $PKTLENS):
-#  - "offline NAME": `pktlens analyze` of it, checked by frags.py against
+#  - "offline NAME": `pktlens analyze` of it, checked by frag_records.py against
 #    tshark with IP reassembly on (the DNS, HTTP and SNI fields, and the
 #    packets of every 5-tuple direction, each fragment under its datagram's
 #    ports) and against the case's weird records and TCP states;
@@ -29,7 +29,7 @@ ATTACH_SECS=${ATTACH_SECS:-60}
 EXIT_SECS=${EXIT_SECS:-30}
 COUNT_SECS=${COUNT_SECS:-30}    # the daemon counting every frame replayed
 
-die() { echo "fragments: $*" >&2; exit 1; }
+die() { echo "frag_records: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP)"
 for t in ip tcpreplay tshark nsenter timeout; do
@@ -40,8 +40,8 @@ done
 [ -x "$pktlens" ] || die "no pktlens binary at $pktlens"
 pktlens=$(cd "$(dirname "$pktlens")" && pwd)/$(basename "$pktlens")
 
-ns_a=plf-$$-a ns_b=plf-$$-b
-tmp=$(mktemp -d /tmp/pktlens-frag.XXXXXX)
+ns_a=plr-$$-a ns_b=plr-$$-b
+tmp=$(mktemp -d /tmp/pktlens-fragrec.XXXXXX)
 pids=()
 daemon=
 cleanup() {
@@ -52,11 +52,11 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'echo "fragments: interrupted" >&2; exit 130' INT TERM
+trap 'echo "frag_records: interrupted" >&2; exit 130' INT TERM
 
 caps=$tmp/caps
 /usr/bin/python3 "$root/tests/captures/gen_frags.py" "$caps" || die "cannot write the captures"
-frags() { python3 "$here/frags.py" "$@"; }
+frags() { python3 "$here/frag_records.py" "$@"; }
 mapfile -t cases < <(frags list "$caps/cases.json")
 [ ${#cases[@]} -gt 0 ] || die "no cases"
 
