@@ -37,7 +37,7 @@ BENCH_SKELS := $(BUILD)/bench_parse.skel.h $(BUILD)/bench_flows.skel.h $(BUILD)/
 .SECONDARY: $(BPF_OBJS) $(BENCH_SKELS:.skel.h=.bpf.o)
 
 LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
-	src/records.c src/sink.c src/reasm.c src/collector.c src/counters.c \
+	src/records.c src/sink.c src/reasm.c src/ipreasm.c src/collector.c src/counters.c \
 	src/summary.c src/options.c src/bans.c src/egress.c src/mitigations.c src/neigh.c \
 	src/bpffs.c
 # Detections (docs/detections.md): fed by the collector's hooks.
@@ -117,7 +117,7 @@ $(BUILD)/san/test_parser: $(call sobj,tests/unit/test_parser.c)
 # Collector-side modules (options, reassembly, records, sink, the
 # collector's event intake, the bpffs check), natively.
 COLLECTOR_UNIT_SRCS := src/options.c src/reasm.c src/records.c src/sink.c src/detect_cfg.c \
-	src/collector.c src/names.c src/bpffs.c
+	src/collector.c src/ipreasm.c src/names.c src/bpffs.c
 
 $(BUILD)/san/test_collector: $(call sobj,tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS))
 	$(call msg,LD,$@)
@@ -127,6 +127,11 @@ $(BUILD)/san/test_collector: $(call sobj,tests/unit/test_collector.c $(COLLECTOR
 $(BUILD)/san/test_capture: $(call sobj,tests/unit/test_capture.c src/pcap_frames.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -lpcap
+
+# IP reassembly on hand-built fragments.
+$(BUILD)/san/test_ipreasm: $(call sobj,tests/unit/test_ipreasm.c src/ipreasm.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka
 
 # The detections on made-up events (no kernel needed).
 $(BUILD)/san/test_detect: $(call sobj,tests/unit/test_detect.c $(DETECT_SRCS) src/records.c src/sink.c)
@@ -139,6 +144,11 @@ $(BUILD)/san/test_bpf: $(call sobj,tests/bpf/test_bpf.c $(LIB_SRCS))
 
 # The TC egress program on the XDP object's maps.
 $(BUILD)/san/test_egress: $(call sobj,tests/bpf/test_egress.c $(LIB_SRCS))
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka $(LDLIBS)
+
+# IP fragments: the XDP and TC programs' events, the collector's reassembly.
+$(BUILD)/san/test_fragments: $(call sobj,tests/bpf/test_fragments.c $(LIB_SRCS))
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka $(LDLIBS)
 
@@ -155,16 +165,17 @@ $(BUILD)/san/pktlens: $(call sobj,$(APP_SRCS))
 # --- fuzzing ---------------------------------------------------------------
 # libFuzzer (clang) over every input a file or the network hands pktlens:
 # frames (the parser), capture files, config files and settings, rule
-# files, and the kernel's events and flow table as the collector and the
+# files, IP fragments as the reassembly takes them, and the kernel's events
+# and flow table as the collector and the
 # detections take them. tests/fuzz/README.md says what each checks.
 FUZZ_CFLAGS := -g -O1 -std=gnu11 $(WARN) $(INCLUDES) -Itests/fuzz -D_GNU_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZERS := parser capture config rules collector
+FUZZERS := parser capture config rules collector ipreasm
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 # what they read besides tests/fuzz/corpus-NAME: dictionaries, generated seeds
 FUZZ_DATA := $(BUILD)/fuzz/config.dict $(BUILD)/fuzz/rules.dict \
 	$(BUILD)/fuzz/seeds-collector/.done
-FUZZ_COLLECTOR_SRCS := src/collector.c src/records.c src/sink.c src/reasm.c src/names.c \
+FUZZ_COLLECTOR_SRCS := src/collector.c src/ipreasm.c src/records.c src/sink.c src/reasm.c src/names.c \
 	src/summary.c $(DETECT_SRCS)
 
 # Objects of the fuzz flavour, each with its .d (see DEPFLAGS).
@@ -192,6 +203,10 @@ $(BUILD)/fuzz/fuzz_config: $(call fobj,tests/fuzz/fuzz_config.c src/options.c sr
 $(BUILD)/fuzz/fuzz_rules: $(call fobj,tests/fuzz/fuzz_rules.c src/rules.c)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lbpf
+
+$(BUILD)/fuzz/fuzz_ipreasm: $(call fobj,tests/fuzz/fuzz_ipreasm.c src/ipreasm.c)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@
 
 $(BUILD)/fuzz/fuzz_collector: $(call fobj,tests/fuzz/fuzz_collector.c $(FUZZ_COLLECTOR_SRCS))
 	$(call msg,FUZZ,$@)
@@ -224,8 +239,9 @@ PCAPS     ?= ../shared/pcaps
 FUZZ_SECS ?=
 
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
-		$(BUILD)/san/test_capture $(BUILD)/san/test_detect \
-		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_policy \
+		$(BUILD)/san/test_capture $(BUILD)/san/test_ipreasm $(BUILD)/san/test_detect \
+		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_fragments \
+		$(BUILD)/san/test_policy \
 		$(BUILD)/san/pktlens $(FUZZ_BINS) $(FUZZ_DATA) $(BUILD)/gen_mixed
 	$(Q)tests/run-all.sh "$(BUILD)" "$(PCAPS)" "$(or $(FUZZ_SECS),30)"
 

@@ -35,6 +35,11 @@ static __always_inline __u64 pl_rb_wakeup(void)
 #ifndef PL_LOAD_BYTES
 #define PL_LOAD_BYTES bpf_xdp_load_bytes
 #endif
+/* The bytes PL_LOAD_BYTES can reach: all buffers of a multi-buffer XDP
+ * frame; the TC egress object's skb->len. */
+#ifndef PL_BUF_LEN
+#define PL_BUF_LEN(ctx) bpf_xdp_get_buff_len(ctx)
+#endif
 
 static __always_inline void pl_emit_flow(struct pl_counters *c,
 					 const struct pl_flow_key *k,
@@ -186,6 +191,71 @@ static __always_inline void pl_emit_payload(PL_BPF_CTX *ctx, struct pl_counters 
 	e->l7_kind = m->l7_kind;
 	e->pad[0] = 0;
 	bpf_ringbuf_submit(e, pl_rb_wakeup());
+}
+
+/* flow.h: what a packet adds to its flow's payload bytes. */
+static __always_inline __u32 pl_wire_payload(const struct pl_meta *m);
+
+/* An IP fragment goes to userspace whole (up to PL_FRAG_DATA_MAX bytes of
+ * it, from its IP header on), for the collector to put the datagram
+ * together and read its L7 and its ports there (src/ipreasm.c). Returns 0
+ * for a packet that is not a fragment, and then costs one flag test; 1
+ * when it is one: its event replaces the L7 and payload events, so that
+ * nothing of a fragmented datagram is read twice, once from its first
+ * fragment here and once from the whole in userspace. A full ring is a
+ * counted loss, as for every event. */
+static __always_inline int pl_emit_fragment(PL_BPF_CTX *ctx, struct pl_counters *c,
+					    const struct pl_flow_key *k,
+					    const struct pl_meta *m, __u32 wire_len,
+					    __u64 *ev_now, __u64 now)
+{
+	struct pl_ev_fragment *e;
+	__u32 l3, len, buf;
+
+	if (!(m->flags & PL_F_FRAGMENT))
+		return 0;
+	if (!(m->flags & PL_F_MF) && !m->frag_off)
+		return 0;       /* an IPv6 atomic fragment (RFC 6946): a whole packet */
+	e = bpf_ringbuf_reserve(&pl_events, sizeof(*e), 0);
+	if (!e) {
+		c->events_lost++;
+		return 1;
+	}
+	/* The IP header follows Ethernet and the tags the parser walked. */
+	l3 = 14 + 4 * (__u32)(m->n_vlans & 7);
+	buf = PL_BUF_LEN(ctx);
+	len = buf > l3 ? buf - l3 : 0;
+	if (len > m->ip_total_len)
+		len = m->ip_total_len;  /* not the Ethernet padding */
+	if (len > PL_FRAG_DATA_MAX)
+		len = PL_FRAG_DATA_MAX;
+	if (len == 0 || PL_LOAD_BYTES(ctx, l3, e->data, len)) {
+		bpf_ringbuf_discard(e, 0);
+		c->events_lost++;
+		return 1;
+	}
+	e->h.type = PL_EV_FRAGMENT;
+	e->h.size = sizeof(*e);
+	e->h.flags = PL_EV_HDR_FLAGS;
+	e->h.ts_ns = pl_event_now(ev_now, now);
+	e->h.key = *k;
+	e->id = m->frag_id;
+	e->wire_len = wire_len;
+	e->frag_off = (__u16)(m->frag_off * 8);
+	e->frag_len = m->ip_total_len > m->ip_hdr_len ? m->ip_total_len - m->ip_hdr_len : 0;
+	e->hdr_len = m->ip_hdr_len;
+	e->cap = (__u16)len;
+	e->ip_total_len = m->ip_total_len;
+	e->flags = m->flags;
+	e->proto = m->l4_proto;
+	e->ip_version = m->ip_version;
+	e->malformed = m->malformed;
+	e->pad = 0;
+	e->payload = (__u16)pl_wire_payload(m);
+	e->pad2[0] = 0;
+	e->pad2[1] = 0;
+	bpf_ringbuf_submit(e, pl_rb_wakeup());
+	return 1;
 }
 
 #endif /* PL_BPF_EVENTS_H */

@@ -67,7 +67,9 @@ int pktlens_xdp(struct xdp_md *ctx)
 		if (m->flags & PL_F_FRAGMENT)
 			verdict = pl_frag_ingress(&key, m, pk.pkt_len, now, cfg_l7_events);
 		want_payload = pl_flow_update(c, &key, m, pk.pkt_len, 1, 0, now);
-		if (cfg_l7_events) {
+		/* A fragment's L7 is read in userspace, from its whole datagram. */
+		if (cfg_l7_events &&
+		    !pl_emit_fragment(ctx, c, &key, m, pk.pkt_len, &ev_now, now)) {
 			if (m->l7_kind)         /* never set on a malformed packet */
 				pl_emit_l7(c, &key, m, pl_event_now(&ev_now, now));
 			if (want_payload)

@@ -30,6 +30,7 @@
 
 #define PL_BPF_CTX struct __sk_buff
 #define PL_LOAD_BYTES bpf_skb_load_bytes
+#define PL_BUF_LEN(skb) ((skb)->len)
 #define PL_EV_HDR_FLAGS PL_EVH_EGRESS
 
 #include "pl_abi.h"
@@ -161,16 +162,18 @@ int pktlens_egress(struct __sk_buff *skb)
 	pl_count_packet(c, m, len, segs);
 
 	if (m->flags & PL_F_IP) {
-		int want_payload;
+		int want_payload, frag;
 
 		pl_flow_key_from(&key, m, skb->ifindex);
 		/* a later fragment counts in its datagram's flow */
 		if (m->flags & PL_F_FRAGMENT)
 			pl_frag_egress(c, &key, m, now);
 		want_payload = pl_flow_update(c, &key, m, len, segs, (segs - 1) * ip_hdrs, now);
-		if (m->l7_kind)
+		/* A fragment's L7 is read in userspace, from its whole datagram. */
+		frag = pl_emit_fragment(skb, c, &key, m, len, &ev_now, now);
+		if (m->l7_kind && !frag)
 			pl_emit_l7(c, &key, m, pl_event_now(&ev_now, now));
-		if (want_payload)
+		if (want_payload && !frag)
 			pl_emit_payload(skb, c, &key, m, pl_event_now(&ev_now, now));
 	} else {
 		__builtin_memset(&key, 0, sizeof(key));

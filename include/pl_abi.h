@@ -239,28 +239,40 @@ struct pl_ev_payload {
 	__u8 data[PL_PAYLOAD_MAX];
 };
 
-/* One IP fragment, for reassembly in userspace (src/collector): the L7
- * parsers and the connection need the whole datagram. Sent for every
- * fragment (MF set or a non-zero offset), in place of the L7 and payload
- * events a whole packet would give. The key is the flow the kernel
+/* One IP fragment, for reassembly in userspace (src/ipreasm.c, used by
+ * src/collector.c): the L7 parsers and the connection need the whole
+ * datagram. Sent for every fragment (MF set or a non-zero offset; not for
+ * an IPv6 atomic fragment, which is a whole packet), in place of the L7 and
+ * payload events a whole packet would give. The key is the flow the kernel
  * counted the fragment in: the datagram's ports when its first fragment
- * was seen, 0 otherwise. */
+ * was seen, 0 otherwise.
+ *
+ * data[] is what userspace trusts: it reads the IP header and, for IPv6,
+ * walks to the fragment header itself. The numbers beside it are the
+ * parser's view, for tests and tools. */
 #define PL_FRAG_DATA_MAX 1536   /* an MTU-sized IP packet; longer ones are cut */
 struct pl_ev_fragment {
 	struct pl_event_hdr h;
 	__u32 id;               /* IPv4 identification or IPv6 fragment id */
 	__u32 wire_len;         /* the frame's length on the wire */
 	__u16 frag_off;         /* where its payload goes in the datagram, bytes */
-	__u16 frag_len;         /* its payload bytes, from the IP length fields */
-	__u16 hdr_len;          /* bytes of data[] before its payload: the IP header,
-				 * IPv6 extension headers and fragment header */
-	__u16 cap;              /* bytes in data[] (the IP packet, cut at PL_FRAG_DATA_MAX) */
+	__u16 frag_len;         /* ip_total_len - hdr_len */
+	__u16 hdr_len;          /* the parser's IP header length: IPv4 IHL; IPv6 40 +
+				 * the extension headers it walked, which is up to and
+				 * with the fragment header unless headers follow it
+				 * (then, on a first fragment, those too) */
+	__u16 cap;              /* bytes in data[] (the IP packet, cut at PL_FRAG_DATA_MAX
+				 * or where the frame or the capture ends) */
 	__u16 ip_total_len;
 	__u16 flags;            /* PL_F_* of the fragment (PL_F_MF: more follow) */
-	__u8 proto;             /* as in pl_frag_key */
+	__u8 proto;             /* the parser's l4_proto: for IPv6 the next header after
+				 * the fragment header, or after the headers following it */
 	__u8 ip_version;
 	__u8 malformed;         /* enum pl_malformed of the fragment as parsed */
-	__u8 pad[5];
+	__u8 pad;
+	__u16 payload;          /* L4 payload bytes it added to its flow (flow.h
+				 * pl_wire_payload): what userspace moves with it */
+	__u8 pad2[2];
 	__u8 data[PL_FRAG_DATA_MAX]; /* the IP packet from its first byte */
 };
 

@@ -42,6 +42,11 @@ static void usage(FILE *o)
 "                        RST (default %u; 0: the idle timeout)\n"
 "  --dns-idle-timeout SECS  idle timeout of DNS over UDP (default %u; 0: the\n"
 "                        idle timeout)\n"
+"  --frag-timeout SECS   give up on an IP datagram whose fragments have not\n"
+"                        all come this long (capture time) after its first\n"
+"                        (default %u)\n"
+"  --frag-mem-kb N       KiB all datagrams in reassembly may hold (default %u)\n"
+"  --frag-src-kb N       ...the datagrams of one source address (default %u)\n"
 "  --flows N             kernel flow table size (default %u)\n"
 "  --frag-table-size N   IP datagrams tracked in fragments (default %u)\n"
 "  --fragment-tracking[=yes|no]  no: each fragment judged and counted alone\n"
@@ -56,7 +61,8 @@ static void usage(FILE *o)
 "the packet and byte offset, and exit status 1. Needs root or CAP_BPF and\n"
 "CAP_PERFMON (the program runs in the kernel).\n",
 		PL_DEFAULT_IDLE_S, PL_DEFAULT_ACTIVE_S, PL_DEFAULT_TCP_CLOSE_S,
-		PL_DEFAULT_DNS_IDLE_S, PL_ANALYZE_FLOWS, PL_DEFAULT_FRAGS);
+		PL_DEFAULT_DNS_IDLE_S, PL_IPR_DEFAULT_TIMEOUT_S, PL_IPR_DEFAULT_MEM_KB,
+		PL_IPR_DEFAULT_SRC_KB, PL_ANALYZE_FLOWS, PL_DEFAULT_FRAGS);
 	if (o == stdout) {
 		fputc('\n', o);
 		pl_detect_cfg_help(o);
@@ -94,6 +100,9 @@ int cmd_analyze(int argc, char **argv)
 		{ "active-timeout", required_argument, 0, 'a' },
 		{ "tcp-close-delay", required_argument, 0, 'c' },
 		{ "dns-idle-timeout", required_argument, 0, 'n' },
+		{ "frag-timeout", required_argument, 0, 0x900 },
+		{ "frag-mem-kb", required_argument, 0, 0x901 },
+		{ "frag-src-kb", required_argument, 0, 0x902 },
 		{ "flows", required_argument, 0, 'f' },
 		{ "frag-table-size", required_argument, 0, 'F' },
 		{ "fragment-tracking", optional_argument, 0, 'T' },
@@ -179,6 +188,9 @@ int cmd_analyze(int argc, char **argv)
 	co.tcp_close_ns = po.tcp_close_ns;
 	co.dns_idle_ns = po.dns_idle_ns;
 	co.active_timeout_ns = po.active_timeout_ns;
+	co.frag_timeout_ns = po.frag_timeout_ns;
+	co.frag_mem_bytes = po.frag_mem_bytes;
+	co.frag_src_mem_bytes = po.frag_src_bytes;
 	co.clock_offset_ns = 0;                 /* capture times are epoch times */
 	col = pl_collector_new(&co, &sink, bpf_map__fd(rp.skel->maps.pl_flows));
 	rb = ring_buffer__new(bpf_map__fd(rp.skel->maps.pl_events), pl_collector_on_event,

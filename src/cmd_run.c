@@ -70,6 +70,10 @@ static void usage(FILE *o)
 "  --dns-idle-timeout SECS  idle timeout of DNS over UDP (default %u; 0: the\n"
 "                         idle timeout)\n"
 "  --sweep-interval SECS  how often the flow table is read (default %.1f)\n"
+"  --frag-timeout SECS    give up on an IP datagram whose fragments have not\n"
+"                         all come this long after its first (default %u)\n"
+"  --frag-mem-kb N        KiB all datagrams in reassembly may hold (default %u)\n"
+"  --frag-src-kb N        ...the datagrams of one source address (default %u)\n"
 "  --flows N              kernel flow table entries (default %u)\n"
 "  --sources N            kernel per-source table entries (default %u)\n"
 "  --ringbuf-mb N         event ring buffer size, a power of two (default %u)\n"
@@ -107,6 +111,7 @@ static void usage(FILE *o)
 "Needs root, or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON.\n",
 		PL_DEFAULT_IDLE_S, PL_DEFAULT_ACTIVE_S, PL_DEFAULT_TCP_CLOSE_S,
 		PL_DEFAULT_DNS_IDLE_S, PL_DEFAULT_SWEEP_MS / 1000.0,
+		PL_IPR_DEFAULT_TIMEOUT_S, PL_IPR_DEFAULT_MEM_KB, PL_IPR_DEFAULT_SRC_KB,
 		PL_DEFAULT_FLOWS, PL_DEFAULT_SOURCES, PL_DEFAULT_RINGBUF >> 20, PL_DEFAULT_FRAGS);
 	if (o == stdout) {
 		fputc('\n', o);
@@ -434,6 +439,9 @@ int cmd_run(int argc, char **argv)
 		{ "active-timeout", required_argument, 0, 'a' },
 		{ "tcp-close-delay", required_argument, 0, 'c' },
 		{ "dns-idle-timeout", required_argument, 0, 'n' },
+		{ "frag-timeout", required_argument, 0, 0x900 },
+		{ "frag-mem-kb", required_argument, 0, 0x901 },
+		{ "frag-src-kb", required_argument, 0, 0x902 },
 		{ "sweep-interval", required_argument, 0, 'w' },
 		{ "flows", required_argument, 0, 'f' },
 		{ "sources", required_argument, 0, 's' },
@@ -564,6 +572,9 @@ int cmd_run(int argc, char **argv)
 	co.tcp_close_ns = o.tcp_close_ns;
 	co.dns_idle_ns = o.dns_idle_ns;
 	co.active_timeout_ns = o.active_timeout_ns;
+	co.frag_timeout_ns = o.frag_timeout_ns;
+	co.frag_mem_bytes = o.frag_mem_bytes;
+	co.frag_src_mem_bytes = o.frag_src_bytes;
 	co.clock_offset_ns = epoch_offset();
 	col = pl_collector_new(&co, &sink, bpf_map__fd(skel->maps.pl_flows));
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.pl_events), pl_collector_on_event, col, NULL);

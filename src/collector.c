@@ -7,6 +7,9 @@
  * SYN-ACK or came from a low port to a high one (a reply seen first).
  * Counts come from sweeps of the flow table; L7 events become dns, http and
  * ssl records as they arrive; malformed-packet events become weird records.
+ * IP fragments are put together here (ipreasm.c): a datagram's L7 is read
+ * from the whole, and fragments the kernel counted without ports move to
+ * the datagram's connection.
  * A connection is logged when both directions have been idle for the idle
  * timeout, every active timeout while it lasts, and at the end. */
 #include "collector.h"
@@ -22,8 +25,11 @@
 #include "names.h"
 #include "records.h"
 #include "reasm.h"
+#include "parse/pl_parse.h"
 
 #define CONN_MAX_FLOWS 4        /* kernel flows folded into one connection */
+/* A rebuilt datagram behind an Ethernet header, for the parser. */
+#define FRAG_FRAME_MAX (14 + PL_IPR_MAX_PKT)
 
 /* Both directions of a connection look the same here. */
 struct conn_key {
@@ -38,6 +44,17 @@ struct dir_stat {
 	uint64_t pkts, bytes, ip_bytes, payload_bytes, first_ns, last_ns;
 	uint16_t tcp_flags;
 	uint8_t ttl_min, ttl_max;
+};
+
+/* What the collector adds to a direction beyond the kernel's flows:
+ * fragments moved in (or out, negative) once their datagram's ports are
+ * known, the TCP flags of a reassembled segment, the payload bytes that
+ * make a reassembled datagram count as a whole packet would. */
+struct dir_adj {
+	int64_t pkts, bytes, ip_bytes, payload_bytes;
+	uint64_t first_ns, last_ns;     /* of what moved in; 0: nothing did */
+	uint16_t tcp_flags;
+	uint8_t ttl_min, ttl_max;       /* of what moved in */
 };
 
 struct conn_flow {                      /* one kernel flow of the connection */
@@ -80,6 +97,7 @@ struct conn {
 	uint32_t http_depth;
 	struct dns_query *dns;
 	struct l7_wait *wait[2];
+	struct dir_adj adj[2];
 };
 
 struct top_name {
@@ -115,6 +133,9 @@ struct pl_collector {
 	struct pl_flow_key *batch_keys;
 	uint8_t *batch_vals;
 	uint32_t batch;
+	struct pl_ipreasm *ipr;         /* IP fragments */
+	struct pl_meta frag_meta;       /* a reassembled datagram, parsed */
+	uint8_t *frag_frame;            /* ...as an Ethernet frame for the parser */
 };
 
 /* The kernel's per-packet clock is the coarse one: it lags the precise
@@ -133,6 +154,8 @@ void pl_collector_set_hooks(struct pl_collector *c, const struct pl_collector_ho
 {
 	c->hk = *h;
 }
+
+static int frag_setup(struct pl_collector *c);
 
 /* ICMP: both directions of an exchange are one connection, keyed by the
  * request's type (an echo reply belongs with its request). */
@@ -256,7 +279,10 @@ struct pl_collector *pl_collector_new(const struct pl_collector_opts *o,
 	c->flows_fd = flows_map_fd;
 	c->ncpu = libbpf_num_possible_cpus();
 	c->percpu = calloc((size_t)c->ncpu, sizeof(struct pl_flow_val));
-	if (!c->percpu) {
+	c->frag_frame = malloc(FRAG_FRAME_MAX);
+	if (!c->percpu || !c->frag_frame || frag_setup(c)) {
+		free(c->frag_frame);
+		free(c->percpu);
 		free(c);
 		return NULL;
 	}
@@ -590,28 +616,43 @@ static void payload_event(struct pl_collector *c, const struct pl_ev_payload *e)
 
 /* ---- weird -------------------------------------------------------------- */
 
-static void malformed_event(struct pl_collector *c, const struct pl_ev_malformed *e)
+static struct conn *conn_find(struct pl_collector *c, const struct pl_flow_key *k)
+{
+	struct conn_key ck;
+	struct conn *cn;
+
+	conn_key_of(k, &ck);
+	HASH_FIND(hh, c->conns, &ck, sizeof(ck), cn);
+	return cn;
+}
+
+/* k: the addresses (and ports) it is about, NULL if they could not be read. */
+static void weird_log(struct pl_collector *c, uint64_t ts, const struct pl_flow_key *k,
+		      const char *name, const char *addl, const char *source)
 {
 	struct json_object *o = pl_rec_new("weird");
 	struct conn *cn = NULL;
 
-	pl_rec_ts(o, "ts", epoch(c, e->h.ts_ns));
-	if (e->flags & PL_F_IP) {
-		struct conn_key ck;
-
-		conn_key_of(&e->h.key, &ck);
-		HASH_FIND(hh, c->conns, &ck, sizeof(ck), cn);
+	pl_rec_ts(o, "ts", epoch(c, ts));
+	if (k) {
+		cn = conn_find(c, k);
 		if (cn)
 			pl_rec_str(o, "uid", cn->uid, PL_UID_LEN);
-		pl_rec_id(o, cn ? &cn->orig : &e->h.key);
+		pl_rec_id(o, cn ? &cn->orig : k);
 	}
-	pl_rec_add(o, "name", json_object_new_string(pl_malformed_name(e->reason)));
-	pl_rec_add(o, "addl", json_object_new_string(pl_malformed_text(e->reason)));
+	pl_rec_add(o, "name", json_object_new_string(name));
+	pl_rec_add(o, "addl", json_object_new_string(addl));
 	pl_rec_add(o, "notice", json_object_new_boolean(0));
 	pl_rec_add(o, "peer", json_object_new_string("pktlens"));
-	pl_rec_add(o, "source", json_object_new_string(
-			       (e->h.flags & PL_EVH_EGRESS) ? "TC" : "XDP"));
+	pl_rec_add(o, "source", json_object_new_string(source));
 	pl_sink_write(c->sink, "weird", o);
+}
+
+static void malformed_event(struct pl_collector *c, const struct pl_ev_malformed *e)
+{
+	weird_log(c, e->h.ts_ns, (e->flags & PL_F_IP) ? &e->h.key : NULL,
+		  pl_malformed_name(e->reason), pl_malformed_text(e->reason),
+		  (e->h.flags & PL_EVH_EGRESS) ? "TC" : "XDP");
 }
 
 static void flow_new_event(struct pl_collector *c, const struct pl_ev_flow *e)
@@ -662,6 +703,259 @@ static int l7_sane(struct pl_ev_l7 *e)
 	}
 }
 
+/* ---- ip fragments ---------------------------------------------------------
+ *
+ * The kernel sends every fragment whole (PL_EV_FRAGMENT) and no L7 of it;
+ * ipreasm.c puts the datagram together, and here it becomes what a whole
+ * packet would have been: its L7 goes through l7_event like the kernel's,
+ * and its connection gets it all. The kernel counted each fragment in a
+ * flow: under the datagram's ports when it had seen the first fragment
+ * whole before it, under ports 0 otherwise (a tiny or late first fragment).
+ * The latter move, counts and times, to the datagram's connection; the
+ * portless connection keeps what is left, and is not logged if nothing is.
+ * A datagram that never completes gives what its first fragment alone
+ * holds, as the kernel would have read it, and a weird record says why. */
+
+/* The reason a fragment's IP layer is broken: the stack drops it, and so
+ * does reassembly. Where a fragment goes (ipv4_frag_overflow,
+ * ipv6_frag_bad_len) is for the reassembly itself to judge. */
+static int frag_ip_broken(uint8_t reason)
+{
+	switch (reason) {
+	case PL_MAL_IPV4_TRUNCATED: case PL_MAL_IPV4_BAD_VERSION: case PL_MAL_IPV4_BAD_IHL:
+	case PL_MAL_IPV4_OPTS_TRUNCATED: case PL_MAL_IPV4_LEN_LT_HDR:
+	case PL_MAL_IPV4_LEN_GT_FRAME: case PL_MAL_IPV4_BAD_OPTION:
+	case PL_MAL_IPV6_TRUNCATED: case PL_MAL_IPV6_BAD_VERSION: case PL_MAL_IPV6_LEN_GT_FRAME:
+	case PL_MAL_IPV6_EXT_TRUNCATED: case PL_MAL_IPV6_EXT_CHAIN_TOO_LONG:
+	case PL_MAL_IPV6_HBH_NOT_FIRST: case PL_MAL_IPV6_FRAG_TRUNCATED:
+		return 1;
+	}
+	return 0;
+}
+
+static void fragment_event(struct pl_collector *c, const struct pl_ev_fragment *e)
+{
+	struct pl_ipfrag f;
+
+	memset(&f, 0, sizeof(f));
+	f.ip = e->data;
+	f.cap = e->cap < PL_FRAG_DATA_MAX ? e->cap : PL_FRAG_DATA_MAX;
+	f.unusable = frag_ip_broken(e->malformed);
+	f.note.key = e->h.key;
+	f.note.ts = e->h.ts_ns;
+	f.note.wire_len = e->wire_len;
+	f.note.evflags = e->h.flags;
+	f.note.ip_len = e->ip_total_len;
+	f.note.payload = e->payload;
+	pl_ipreasm_add(c->ipr, &f);
+	c->st.frag = *pl_ipreasm_stats(c->ipr);
+}
+
+/* The native parser over an IP packet of len bytes of which seen are there,
+ * behind a made-up Ethernet header. Past what the parser reads at
+ * (PL_MAX_OFF) a datagram counts as not seen, as a snapped packet would. */
+static void frag_parse(struct pl_collector *c, const uint8_t *ip, uint32_t len,
+		       uint32_t seen, uint8_t version)
+{
+	uint8_t *fr = c->frag_frame;
+	struct pl_pkt pk;
+
+	if (seen > len)
+		seen = len;
+	if (seen > PL_MAX_OFF + 1 - 14)
+		seen = PL_MAX_OFF + 1 - 14;
+	memset(fr, 0, 12);
+	fr[12] = version == 6 ? 0x86 : 0x08;
+	fr[13] = version == 6 ? 0xdd : 0x00;
+	memcpy(fr + 14, ip, seen);
+	pk.data = fr;
+	pk.end = fr + 14 + seen;
+	pk.pkt_len = 14 + len;
+	pl_parse_frame(&pk, &c->frag_meta);
+}
+
+/* As bpf/flow.h pl_flow_key_from, with the fragments' interface and tags. */
+static void frag_flow_key(struct pl_flow_key *k, const struct pl_meta *m,
+			  const struct pl_flow_key *like)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->src, m->src, 16);
+	memcpy(k->dst, m->dst, 16);
+	if (m->flags & PL_F_L4) {
+		k->sport = is_icmp(m->l4_proto) ? m->icmp_type : m->sport;
+		k->dport = is_icmp(m->l4_proto) ? m->icmp_code : m->dport;
+	}
+	k->proto = m->l4_proto;
+	k->ip_version = m->ip_version;
+	k->vlan = like->vlan;
+	k->inner_vlan = like->inner_vlan;
+	k->ifindex = like->ifindex;
+}
+
+/* L4 payload bytes of a whole packet of the datagram's size, from its
+ * length fields (bpf/flow.h pl_wire_payload, for a packet seen whole). */
+static uint32_t frag_payload(const struct pl_meta *m)
+{
+	uint32_t l3 = m->ip_total_len > m->ip_hdr_len ? (uint32_t)m->ip_total_len - m->ip_hdr_len : 0;
+	uint32_t hdr = (uint32_t)m->payload_off - m->l4_off;
+
+	if (m->l4_proto == 6)
+		return l3 > m->tcp_doff ? l3 - m->tcp_doff : 0;
+	if (m->l4_proto == 17)
+		return m->udp_len > 8 ? m->udp_len - 8u : 0;
+	return l3 > hdr ? l3 - hdr : 0;
+}
+
+static void adj_move(struct dir_adj *a, const struct pl_ipfrag_note *n, int sign)
+{
+	a->pkts += sign;
+	a->bytes += sign * (int64_t)n->wire_len;
+	a->ip_bytes += sign * (int64_t)n->ip_len;
+	a->payload_bytes -= sign < 0 ? n->payload : 0;
+	if (sign < 0)
+		return;
+	if (!a->last_ns || n->ts < a->first_ns)
+		a->first_ns = n->ts;
+	if (!a->last_ns || n->ttl < a->ttl_min)
+		a->ttl_min = n->ttl;
+	if (n->ttl > a->ttl_max)
+		a->ttl_max = n->ttl;
+	if (n->ts > a->last_ns)
+		a->last_ns = n->ts;
+}
+
+/* A complete datagram whose L4 header k names: its fragments (and their
+ * duplicates) counted elsewhere move to k's connection, which counts the
+ * datagram's payload once, as for a whole packet (the kernel's per-fragment
+ * payload bytes add up to more for UDP, whose first fragment counts the UDP
+ * length, and for duplicates). */
+static void frag_account(struct pl_collector *c, const struct pl_ipdgram *d,
+			 const struct pl_meta *m, const struct pl_flow_key *k)
+{
+	struct conn *dc = conn_get(c, k, m->tcp_flags, d->first_ts), *sc;
+	int64_t counted = 0;
+	uint32_t i;
+	int ddir, sdir;
+
+	if (!dc)
+		return;
+	ddir = conn_dir(dc, k);
+	for (i = 0; i < d->nfrags + d->ndups; i++) {
+		const struct pl_ipfrag_note *n = i < d->nfrags ? &d->frags[i].note :
+						 &d->dups[i - d->nfrags].note;
+
+		if (!memcmp(&n->key, k, sizeof(*k))) {
+			counted += n->payload;  /* the kernel counted it here */
+			continue;
+		}
+		sc = conn_find(c, &n->key);
+		if (!sc) {
+			counted += n->payload;  /* in a record already: left there */
+			c->st.frag_move_late++;
+			continue;
+		}
+		sdir = conn_dir(sc, &n->key);
+		adj_move(&sc->adj[sdir], n, -1);
+		adj_move(&dc->adj[ddir], n, 1);
+		if (!(dc->have_mac & (1u << ddir)) && (sc->have_mac & (1u << sdir))) {
+			memcpy(ddir ? dc->resp_mac : dc->orig_mac,
+			       sdir ? sc->resp_mac : sc->orig_mac, 6);
+			dc->have_mac |= (uint8_t)(1u << ddir);
+		}
+		if (n->ts < dc->start_ns && !dc->logged[0].pkts && !dc->logged[1].pkts)
+			dc->start_ns = n->ts;
+		c->st.frag_moved++;
+	}
+	dc->adj[ddir].payload_bytes += (int64_t)frag_payload(m) - counted;
+	dc->adj[ddir].tcp_flags |= m->tcp_flags;
+}
+
+/* The L7 record of a parsed datagram (or first fragment), as the kernel's. */
+static void frag_l7(struct pl_collector *c, const struct pl_meta *m,
+		    const struct pl_flow_key *k, uint64_t ts, uint32_t evflags)
+{
+	static struct pl_ev_payload p;  /* more DNS messages: big, not on the stack */
+	struct pl_ev_l7 e;
+	uint32_t n;
+
+	if (!m->l7_kind || !(m->flags & PL_F_L4))
+		return;
+	memset(&e, 0, sizeof(e));
+	e.h.type = PL_EV_L7;
+	e.h.size = sizeof(e);
+	e.h.flags = evflags;
+	e.h.ts_ns = ts;
+	e.h.key = *k;
+	e.kind = m->l7_kind;
+	e.tcp_seq = m->tcp_seq;
+	memcpy(&e.l7, &m->l7, sizeof(e.l7));
+	l7_event(c, &e);
+	if (m->l7_kind != PL_L7_DNS || !m->l7.dns.more_msgs)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.h = e.h;
+	p.h.type = PL_EV_PAYLOAD;
+	p.tcp_seq = m->tcp_seq;
+	n = m->payload_len < PL_PAYLOAD_MAX ? m->payload_len : PL_PAYLOAD_MAX;
+	memcpy(p.data, c->frag_frame + m->payload_off, n);
+	p.len = (uint16_t)n;
+	p.payload_len = m->payload_len;
+	p.l7_kind = PL_L7_DNS;
+	dns_more_messages(c, &p);
+}
+
+static void frag_end(void *ctx, enum pl_ipr_end why, const struct pl_ipdgram *d)
+{
+	struct pl_collector *c = ctx;
+	const struct pl_meta *m = &c->frag_meta;
+	const struct pl_ipfrag_note *n = d->trigger ? d->trigger :
+					 d->nfrags ? &d->frags[0].note : NULL;
+	struct pl_flow_key k;
+	const struct pl_flow_key *wk = n ? &n->key : NULL;
+	uint64_t ts = d->trigger ? d->trigger->ts : d->last_ts;
+	int l4 = 0;
+
+	if (!n)
+		return;                 /* cannot happen: a datagram has a fragment */
+	if (d->pkt) {
+		frag_parse(c, d->pkt, d->pkt_len, d->pkt_seen, d->version);
+		l4 = !!(m->flags & PL_F_L4);
+		if (l4) {
+			frag_flow_key(&k, m, &n->key);
+			wk = &k;
+		}
+	}
+	if (why == PL_IPR_COMPLETE && l4)
+		frag_account(c, d, m, &k);
+	/* complete: the whole; otherwise the first fragment alone, as before */
+	if (l4)
+		frag_l7(c, m, &k, why == PL_IPR_COMPLETE ? d->last_ts : d->frags[0].note.ts,
+			n->evflags);
+	if (why != PL_IPR_COMPLETE)
+		weird_log(c, ts, wk, pl_ipr_end_name(why), pl_ipr_end_text(why), "reassembly");
+	else if (d->pkt && m->malformed)        /* found only in the whole */
+		weird_log(c, ts, wk, pl_malformed_name(m->malformed),
+			  pl_malformed_text(m->malformed), "reassembly");
+	if (d->cut)
+		weird_log(c, ts, wk, PL_IPR_CUT_NAME, PL_IPR_CUT_TEXT, "reassembly");
+}
+
+static int frag_setup(struct pl_collector *c)
+{
+	struct pl_ipreasm_ops ops = { .ctx = c, .end = frag_end };
+	struct pl_ipreasm_cfg cfg;
+
+	pl_ipreasm_cfg_defaults(&cfg);
+	if (c->o.frag_timeout_ns)
+		cfg.timeout_ns = c->o.frag_timeout_ns;
+	if (c->o.frag_mem_bytes)
+		cfg.mem_max = c->o.frag_mem_bytes;
+	if (c->o.frag_src_mem_bytes)
+		cfg.src_mem_max = c->o.frag_src_mem_bytes;
+	c->ipr = pl_ipreasm_new(&cfg, &ops);
+	return c->ipr ? 0 : -1;
+}
+
 int pl_collector_on_event(void *ctx, void *data, size_t size)
 {
 	struct pl_collector *c = ctx;
@@ -696,6 +990,10 @@ int pl_collector_on_event(void *ctx, void *data, size_t size)
 	case PL_EV_ARP:
 		if (size >= sizeof(struct pl_ev_arp) && c->hk.on_arp)
 			c->hk.on_arp(c->hk.ctx, data);
+		break;
+	case PL_EV_FRAGMENT:
+		if (size >= sizeof(struct pl_ev_fragment))
+			fragment_event(c, data);
 		break;
 	}
 	return 0;
@@ -741,6 +1039,13 @@ static void sum_percpu(const struct pl_collector *c, struct dir_stat *s)
 	}
 }
 
+static uint64_t add_signed(uint64_t v, int64_t a)
+{
+	if (a < 0 && (uint64_t)-a > v)
+		return 0;       /* moved out before the sweep read it in */
+	return v + (uint64_t)a;
+}
+
 static void dir_totals(const struct conn *cn, struct dir_stat d[2])
 {
 	int i;
@@ -748,6 +1053,37 @@ static void dir_totals(const struct conn *cn, struct dir_stat d[2])
 	memset(d, 0, 2 * sizeof(*d));
 	for (i = 0; i < cn->nflows; i++)
 		stat_merge(&d[cn->flows[i].dir], &cn->flows[i].st);
+	for (i = 0; i < 2; i++) {
+		const struct dir_adj *a = &cn->adj[i];
+		int had = d[i].pkts > 0;
+
+		d[i].pkts = add_signed(d[i].pkts, a->pkts);
+		d[i].bytes = add_signed(d[i].bytes, a->bytes);
+		d[i].ip_bytes = add_signed(d[i].ip_bytes, a->ip_bytes);
+		d[i].payload_bytes = add_signed(d[i].payload_bytes, a->payload_bytes);
+		d[i].tcp_flags |= a->tcp_flags;
+		if (!a->last_ns)
+			continue;
+		if (!had || a->first_ns < d[i].first_ns)
+			d[i].first_ns = a->first_ns;
+		if (a->last_ns > d[i].last_ns)
+			d[i].last_ns = a->last_ns;
+		if (!had || a->ttl_min < d[i].ttl_min)
+			d[i].ttl_min = a->ttl_min;
+		if (!had || a->ttl_max > d[i].ttl_max)
+			d[i].ttl_max = a->ttl_max;
+	}
+}
+
+/* What came since an earlier record: moved fragments can take a count
+ * below what that record showed. */
+static void stat_since(struct dir_stat *s, const struct dir_stat *before)
+{
+	s->pkts = s->pkts > before->pkts ? s->pkts - before->pkts : 0;
+	s->bytes = s->bytes > before->bytes ? s->bytes - before->bytes : 0;
+	s->ip_bytes = s->ip_bytes > before->ip_bytes ? s->ip_bytes - before->ip_bytes : 0;
+	s->payload_bytes = s->payload_bytes > before->payload_bytes ?
+			   s->payload_bytes - before->payload_bytes : 0;
 }
 
 /* Zeek's connection states, from what each side's flags add up to. */
@@ -816,14 +1152,8 @@ static void conn_log(struct pl_collector *c, struct conn *cn)
 	dir_totals(cn, d);
 	o = d[0];
 	r = d[1];
-	o.pkts -= cn->logged[0].pkts;           /* what earlier records counted */
-	o.bytes -= cn->logged[0].bytes;
-	o.ip_bytes -= cn->logged[0].ip_bytes;
-	o.payload_bytes -= cn->logged[0].payload_bytes;
-	r.pkts -= cn->logged[1].pkts;
-	r.bytes -= cn->logged[1].bytes;
-	r.ip_bytes -= cn->logged[1].ip_bytes;
-	r.payload_bytes -= cn->logged[1].payload_bytes;
+	stat_since(&o, &cn->logged[0]);         /* what earlier records counted */
+	stat_since(&r, &cn->logged[1]);
 	if (!o.pkts && !r.pkts)
 		return;
 	last = d[0].last_ns > d[1].last_ns ? d[0].last_ns : d[1].last_ns;
@@ -1052,6 +1382,13 @@ int pl_collector_sweep(struct pl_collector *c, uint64_t now, int final)
 		changed_since = c->prev_sweep_ns - SWEEP_CLOCK_SLACK_NS;
 	if (final)
 		changed_since = 0;
+	/* Datagrams that will not complete, before the connections they
+	 * would add to are read and perhaps logged. */
+	if (final)
+		pl_ipreasm_flush(c->ipr);
+	else
+		pl_ipreasm_expire(c->ipr, now);
+	c->st.frag = *pl_ipreasm_stats(c->ipr);
 	c->has_hint = 0;
 	c->prev_sweep_ns = now;
 	sweep_read(c, changed_since);
@@ -1157,6 +1494,8 @@ void pl_collector_free(struct pl_collector *c)
 		}
 	free(c->batch_keys);
 	free(c->batch_vals);
+	pl_ipreasm_free(c->ipr);
+	free(c->frag_frame);
 	free(c->percpu);
 	free(c);
 }

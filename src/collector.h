@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pl_abi.h"
+#include "ipreasm.h"
 #include "sink.h"
 
 struct pl_collector_opts {
@@ -16,6 +17,9 @@ struct pl_collector_opts {
 	uint64_t tcp_close_ns;          /* idle after FIN both ways or RST (0: idle_timeout) */
 	uint64_t dns_idle_ns;           /* idle timeout of DNS over UDP (0: idle_timeout) */
 	uint64_t clock_offset_ns;       /* added to kernel times to get epoch time */
+	/* IP reassembly (ipreasm.h); 0: its default */
+	uint64_t frag_timeout_ns;
+	uint64_t frag_mem_bytes, frag_src_mem_bytes;
 };
 
 /* What the terminal summary shows. */
@@ -25,6 +29,9 @@ struct pl_collector_stats {
 	uint64_t conns_open;
 	uint64_t reasm_done, reasm_gave_up;
 	uint64_t unpaired;              /* flows that found no room in a connection */
+	struct pl_ipreasm_stats frag;   /* IP reassembly, as of the last event or sweep */
+	uint64_t frag_moved;            /* fragments moved to their datagram's connection */
+	uint64_t frag_move_late;        /* ...not: their connection was logged already */
 };
 
 struct pl_collector;

@@ -21,6 +21,9 @@ void pl_options_defaults(struct pl_options *o)
 	o->dns_idle_ns = PL_DEFAULT_DNS_IDLE_S * 1000000000ull;
 	o->sweep_ns = PL_DEFAULT_SWEEP_MS * 1000000ull;
 	o->frag_tracking = 1;
+	o->frag_timeout_ns = PL_IPR_DEFAULT_TIMEOUT_S * 1000000000ull;
+	o->frag_mem_bytes = (uint64_t)PL_IPR_DEFAULT_MEM_KB << 10;
+	o->frag_src_bytes = (uint64_t)PL_IPR_DEFAULT_SRC_KB << 10;
 	pl_detect_cfg_defaults(&o->detect);
 }
 
@@ -82,6 +85,19 @@ static int parse_bool(const char *what, const char *v, int *out, char *err, size
 	return 0;
 }
 
+/* A memory bound of the IP reassembly: room for one datagram of the
+ * largest size (64 KiB and its bookkeeping) at least. */
+static int parse_kb(const char *what, const char *s, uint64_t *bytes, char *err,
+		    size_t errlen)
+{
+	uint32_t kb;
+
+	if (pl_parse_u32(what, s, 128, 1u << 22, &kb, err, errlen))
+		return -1;
+	*bytes = (uint64_t)kb << 10;
+	return 0;
+}
+
 /* Text values outlive the line they came from. */
 static const char *keep(struct pl_options *o, const char *v, char *err, size_t errlen)
 {
@@ -105,7 +121,8 @@ int pl_options_set(struct pl_options *o, const char *key, const char *v,
 {
 	uint32_t u;
 
-	if (!v && strcmp(key, "egress")) {
+	/* only the yes/no flags may be given bare (--egress): they mean yes */
+	if (!v && strcmp(key, "egress") && strcmp(key, "fragment-tracking")) {
 		snprintf(err, errlen, "'%s' needs a value", key);
 		return -1;
 	}
@@ -134,6 +151,12 @@ int pl_options_set(struct pl_options *o, const char *key, const char *v,
 		return parse_secs(key, v, 1, &o->dns_idle_ns, err, errlen);
 	} else if (!strcmp(key, "sweep-interval")) {
 		return parse_secs(key, v, 0, &o->sweep_ns, err, errlen);
+	} else if (!strcmp(key, "frag-timeout")) {
+		return parse_secs(key, v, 0, &o->frag_timeout_ns, err, errlen);
+	} else if (!strcmp(key, "frag-mem-kb")) {
+		return parse_kb(key, v, &o->frag_mem_bytes, err, errlen);
+	} else if (!strcmp(key, "frag-src-kb")) {
+		return parse_kb(key, v, &o->frag_src_bytes, err, errlen);
 	} else if (!strcmp(key, "flows")) {
 		return pl_parse_u32(key, v, 1024, 1u << 26, &o->flows, err, errlen);
 	} else if (!strcmp(key, "sources")) {

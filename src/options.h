@@ -12,6 +12,7 @@
 
 #include "detect_cfg.h"
 #include "egress.h"
+#include "ipreasm.h"
 
 #define PL_DEFAULT_IDLE_S    60
 #define PL_DEFAULT_ACTIVE_S  1800
@@ -32,6 +33,8 @@ struct pl_options {
 	uint64_t active_timeout_ns;
 	uint64_t tcp_close_ns, dns_idle_ns;
 	uint64_t sweep_ns;
+	uint64_t frag_timeout_ns;       /* IP reassembly (ipreasm.h) */
+	uint64_t frag_mem_bytes, frag_src_bytes;
 	uint32_t flows, sources, ringbuf;
 	uint32_t frags;                 /* fragment table entries; 0: PL_DEFAULT_FRAGS */
 	int frag_tracking;              /* 1 (default): fragments get their datagram's

@@ -140,12 +140,28 @@ void pl_summary_print(FILE *f, const struct pl_counters *c,
 			fprintf(f, "%s %s %llu", n++ ? "," : " (", pl_malformed_name(i),
 				(unsigned long long)c->malformed[i]);
 	fprintf(f, "%s\n", n ? ")" : "");
+	/* what XDP judged (bpf/frag.h), then what the collector rebuilt (ipreasm.c) */
 	if (c->fragments)
 		fprintf(f, "  fragments: %llu (first tracked %llu, later found %llu, orphans %llu, "
 			"dropped %llu, not tracked: table full %llu)\n",
 			(unsigned long long)c->fragments, (unsigned long long)c->frag_firsts,
 			(unsigned long long)c->frag_found, (unsigned long long)c->frag_orphans,
 			(unsigned long long)c->frag_drops, (unsigned long long)c->frag_table_fail);
+	if (st->frag.fragments)
+		fprintf(f, "  ip reassembly: %llu fragments; datagrams reassembled %llu, timed out %llu, "
+			"overlapping %llu, evicted %llu, oversize %llu, inconsistent %llu; "
+			"fragments duplicate %llu, refused %llu, discarded %llu, cut %llu; "
+			"%llu B held at most\n",
+			(unsigned long long)st->frag.fragments,
+			(unsigned long long)st->frag.ends[PL_IPR_COMPLETE],
+			(unsigned long long)st->frag.ends[PL_IPR_TIMEOUT],
+			(unsigned long long)st->frag.ends[PL_IPR_OVERLAP],
+			(unsigned long long)st->frag.ends[PL_IPR_EVICTED],
+			(unsigned long long)st->frag.ends[PL_IPR_OVERSIZE],
+			(unsigned long long)st->frag.ends[PL_IPR_INCONSISTENT],
+			(unsigned long long)st->frag.duplicates, (unsigned long long)st->frag.bad,
+			(unsigned long long)st->frag.discarded, (unsigned long long)st->frag.cut,
+			(unsigned long long)st->frag.mem_peak);
 }
 
 void pl_summary_print_egress(FILE *f, const struct pl_counters *e)

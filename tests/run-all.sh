@@ -90,11 +90,15 @@ suite "collector unit tests: options, reassembly, records, sink (native, ASan+UB
 	"$build/san/test_collector"
 suite "capture reader: link types, a million short cooked records, errors (native, ASan+UBSan)" \
 	"$build/san/test_capture"
+suite "IP reassembly: order, duplicates, overlaps, timeouts, memory bounds, IPv6 headers, oversize, cut fragments (native, ASan+UBSan)" \
+	"$build/san/test_ipreasm"
 suite "detections on made-up events: thresholds, windows, suppression, bans, warm-up (ASan+UBSan)" \
 	"$build/san/test_detect"
 suite "XDP program under BPF_PROG_TEST_RUN" "$build/san/test_bpf"
 suite "TC egress program on the XDP program's maps under BPF_PROG_TEST_RUN (ASan+UBSan)" \
 	"$build/san/test_egress"
+suite "IP fragments: the XDP and TC programs send them whole, the collector reassembles (ASan+UBSan)" \
+	"$build/san/test_fragments"
 suite "rules, bans, rate limits, destination limits, ARP pins in the XDP program; atomic rule-set swap (ASan+UBSan)" \
 	"$build/san/test_policy"
 suite "differential: native vs BPF vs tshark, every capture" \
@@ -103,6 +107,8 @@ suite "the checks fail when they should: check --strict and lvo.py on altered tr
 	tests/integration/checkers.sh "$pcaps" "$build/san/pktlens"
 suite "live vs offline: every capture replayed over a veth pair, both vs tshark" \
 	tests/integration/live_vs_offline.sh "$pcaps" "$build/pktlens"
+suite "IP fragments: crafted captures through pktlens analyze vs tshark with reassembly, and live over a veth pair" \
+	tests/integration/frag_records.sh "$build/pktlens"
 suite "bad input: damaged captures, bad config, no privileges, no bpffs; nothing left behind (ASan+UBSan)" \
 	tests/integration/bad_input.sh "$pcaps" "$build/san/pktlens"
 suite "restart: SIGKILL without --pin detaches; with --pin stays, resumes, detaches on rm" \
@@ -126,7 +132,7 @@ suite "fragments: nmap -f, hping3 -f and IPv6 fragmented SYNs do not get past a 
 other_secs=$((fuzz_secs * 2 / 3 > 0 ? fuzz_secs * 2 / 3 : 1))
 suite "fuzz the parser for ${fuzz_secs}s (libFuzzer, ASan+UBSan)" \
 	tests/fuzz/run.sh "$build" parser "$fuzz_secs"
-for t in capture config rules collector; do
+for t in capture config rules collector ipreasm; do
 	suite "fuzz $t for ${other_secs}s (libFuzzer, ASan+UBSan)" \
 		tests/fuzz/run.sh "$build" "$t" "$other_secs"
 done

@@ -29,7 +29,7 @@ fail() {
 
 [ -x "$bin" ] || fail "$bin is not built (make $bin)"
 case $name in                   # the largest input worth trying
-parser) max_len=4096 ;;
+parser|ipreasm) max_len=4096 ;;
 config) max_len=8192 ;;
 rules) max_len=16384 ;;
 *) max_len=65536 ;;

@@ -268,14 +268,44 @@ class Logs:
 # --------------------------------------------------------------------------
 # truth
 
-def read_truth(path):
+def fragment_ports(cap):
+    """{frame: (sport, dport)} for every frame that is a fragment of an IP
+    datagram tshark reassembles (IP reassembly on), with the TCP or UDP
+    ports of the datagram: the reassembling frame lists its fragments'
+    frame numbers (ip.fragment / ipv6.fragment) and carries the ports.
+    pktlens reassembles in the collector and counts every fragment of a
+    datagram in its 5-tuple connection, as the truth does with this.
+    Returns ({...}, problem or None)."""
+    cmd = ['tshark', '-n', '-r', cap, '-o', 'ip.defragment:TRUE', '-o', 'ipv6.defragment:TRUE',
+           '-T', 'fields', '-E', 'separator=\t', '-E', 'aggregator=,', '-e', 'ip.fragment',
+           '-e', 'ipv6.fragment', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'udp.srcport',
+           '-e', 'udp.dstport']
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=TSHARK_SECS, check=False)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return {}, f'tshark: {e}'
+    out = {}
+    # a damaged capture: the frames before the damage, as tshark_dns
+    for line in r.stdout.decode('utf-8', 'replace').splitlines():
+        c = (line.split('\t') + [''] * 6)[:6]
+        frames = c[0] or c[1]
+        sp, dp = (c[2], c[3]) if c[2] else (c[4], c[5])
+        if frames and sp:
+            for fr in frames.split(','):
+                out[fr] = (num(sp.split(',')[0]), num(dp.split(',')[0]))
+    return out, None
+
+
+def read_truth(path, frag_ports=None):
     """The truth file, reduced to what is compared: (flows, sni, http).
 
     flows: frames with an outer IP header grouped by (ip_src, ip_dst,
       l4_proto, sport, dport). Non-first fragments have no ports in the truth;
       pktlens keys them with ports 0 (no L4 header), so empty ports are 0
-      here. ICMP/ICMPv6 groups by addresses and protocol only (see
-      Logs.directions).
+      here, unless frag_ports (fragment_ports) gives the ports of the
+      datagram they make. ICMP/ICMPv6 groups by addresses and protocol only
+      (see Logs.directions).
     sni: the server name of every ClientHello (tls_ch; '' when it has none):
       an ssl record each.
     http: (method, host, uri) of every request: an http record each. tshark
@@ -296,6 +326,8 @@ def read_truth(path):
             if src and dst and l4:
                 p = num(l4)
                 sp, dp = num(c[10]), num(c[11])
+                if frag_ports and c[0] in frag_ports:
+                    sp, dp = frag_ports[c[0]]
                 if is_icmp(p):
                     sp = dp = '*'
                 flows[(addr(src), addr(dst), p, sp, dp)] += 1
@@ -522,7 +554,10 @@ def cmd_compare(name, offdir, livedir, cap, truthpath, knownpath, notes=None):
     off, live = Logs(offdir), Logs(livedir)
     for e in off.errors + live.errors:
         ck.diffs.append(('format', e))
-    tflows, tsni, thttp = read_truth(truthpath)
+    fports, problem = fragment_ports(cap)
+    if problem:
+        ck.diff('tshark', problem)
+    tflows, tsni, thttp = read_truth(truthpath, fports)
     tdns, problem = tshark_dns(cap)
     if problem:
         ck.diff('tshark', problem)

@@ -180,6 +180,9 @@ static void test_opt_defaults(void **s)
 	assert_int_equal(o.frag_tracking, 1);
 	assert_int_equal(o.mode, PL_MODE_AUTO);
 	assert_int_equal(o.summary_s, 0);
+	assert_int_equal(o.frag_timeout_ns, 30ull * 1000000000);        /* Linux's ipfrag_time */
+	assert_int_equal(o.frag_mem_bytes, 16384ull << 10);
+	assert_int_equal(o.frag_src_bytes, 1024ull << 10);
 	pl_options_free(&o);
 }
 
@@ -363,6 +366,35 @@ static void test_opt_fragments(void **s)
 	set_bad(&o, "fragment-tracking", "maybe");
 	assert_non_null(strstr(err, "want yes or no"));
 	set_bad(&o, "fragment-tracking", "");
+}
+
+/* The IP reassembly's bounds: a timeout, and KiB that hold at least one
+ * datagram of the largest size. */
+static void test_opt_frag(void **s)
+{
+	static const char *const keys[] = { "frag-mem-kb", "frag-src-kb" };
+	struct pl_options o;
+	unsigned i;
+
+	(void)s;
+	pl_options_defaults(&o);
+	set_ok(&o, "frag-timeout", "2.5");
+	assert_int_equal(o.frag_timeout_ns, 2500000000ull);
+	set_bad(&o, "frag-timeout", "0");
+	set_bad(&o, "frag-timeout", "-1");
+	set_bad(&o, "frag-timeout", "soon");
+	for (i = 0; i < 2; i++) {
+		uint64_t *field = i ? &o.frag_src_bytes : &o.frag_mem_bytes;
+
+		set_ok(&o, keys[i], "128");
+		assert_int_equal(*field, 128ull << 10);
+		set_ok(&o, keys[i], "4194304");         /* 4 GiB */
+		assert_int_equal(*field, 4194304ull << 10);
+		set_bad(&o, keys[i], "127");
+		set_bad(&o, keys[i], "4194305");
+		set_bad(&o, keys[i], "1M");
+		assert_non_null(strstr(err, "from 128 to 4194304"));
+	}
 	pl_options_free(&o);
 }
 
@@ -589,6 +621,9 @@ static void test_load_every_key(void **s)
 		 "mode = generic\n"
 		 "pin = /sys/fs/bpf/pktlens\n"
 		 "rules = /etc/pktlens.rules\n"
+		 "frag-timeout = 10\n"
+		 "frag-mem-kb = 4096\n"
+		 "frag-src-kb = 256\n"
 		 "summary = 10\n", path))
 		fail_msg("file setting every key rejected: %s", err);
 	assert_string_equal(o.ifaces[0], "eth0");
@@ -600,6 +635,9 @@ static void test_load_every_key(void **s)
 	assert_string_equal(o.pin_dir, "/sys/fs/bpf/pktlens");
 	assert_string_equal(o.rules_file, "/etc/pktlens.rules");
 	assert_int_equal(o.summary_s, 10);
+	assert_int_equal(o.frag_timeout_ns, 10ull * 1000000000);
+	assert_int_equal(o.frag_mem_bytes, 4096ull << 10);
+	assert_int_equal(o.frag_src_bytes, 256ull << 10);
 	pl_options_free(&o);
 }
 
@@ -1621,6 +1659,7 @@ int main(void)
 		cmocka_unit_test(test_opt_timeouts_not_a_number),
 		cmocka_unit_test(test_opt_map_sizes),
 		cmocka_unit_test(test_opt_fragments),
+		cmocka_unit_test(test_opt_frag),
 		cmocka_unit_test(test_opt_ringbuf_mb),
 		cmocka_unit_test(test_opt_mode),
 		cmocka_unit_test(test_opt_summary),
