@@ -17,60 +17,26 @@
 #include "replay.h"
 #include "pktlens.skel.h"
 #include "../common/packets.h"
+#include "../common/seen_events.h"
 
 static struct pl_replay rp;
 static struct pl_replay rpe;            /* a second instance that sends events */
 static struct ring_buffer *rb;
 
-#define MAX_EVENTS 16
-static struct {
-	int n;
-	uint16_t type[MAX_EVENTS];
-	union {                         /* aligned as the events are */
-		struct pl_ev_payload largest;
-		uint8_t b[sizeof(struct pl_ev_payload)];
-	} data[MAX_EVENTS];
-} seen;
-
 static int on_event(void *ctx, void *data, size_t size)
 {
-	const struct pl_event_hdr *h = data;
-
 	(void)ctx;
-	if (seen.n < MAX_EVENTS && size <= sizeof(seen.data[0])) {
-		seen.type[seen.n] = h->type;
-		memcpy(seen.data[seen.n].b, data, size);
-	}
-	seen.n++;
+	seen_add(data, size);
 	return 0;
 }
 
 /* Runs one frame through the event-sending instance; returns the events. */
 static int run_events(const struct pkt *p, uint64_t ts)
 {
-	memset(&seen, 0, sizeof(seen));
+	seen_reset();
 	assert_int_equal(pl_replay_run(&rpe, p->b, p->len, p->len, ts, NULL, NULL), 0);
 	ring_buffer__consume(rb);
 	return seen.n;
-}
-
-static int count_type(uint16_t type)
-{
-	int i, n = 0;
-
-	for (i = 0; i < seen.n && i < MAX_EVENTS; i++)
-		n += seen.type[i] == type;
-	return n;
-}
-
-static const void *first_of(uint16_t type)
-{
-	int i;
-
-	for (i = 0; i < seen.n && i < MAX_EVENTS; i++)
-		if (seen.type[i] == type)
-			return seen.data[i].b;
-	return NULL;
 }
 
 static int setup(void **s)

@@ -28,6 +28,7 @@
 #include "pktlens.skel.h"
 #include "pktlens_tc.skel.h"
 #include "../common/packets.h"
+#include "../common/seen_events.h"
 
 #define TC_ACT_UNSPEC (-1)
 #define LO_IFINDEX 1            /* the test run's skb is on lo unless told otherwise */
@@ -39,49 +40,15 @@ static int tc_fd, flows_fd, stats_fd;
 
 /* ---- events --------------------------------------------------------------- */
 
-#define MAX_EVENTS 16
-static struct {
-	int n;
-	uint16_t type[MAX_EVENTS];
-	union {
-		struct pl_ev_payload largest;
-		uint8_t b[sizeof(struct pl_ev_payload)];
-	} data[MAX_EVENTS];
-} seen;
 static struct pl_collector *col;        /* when set, events go there instead */
 
 static int on_event(void *ctx, void *data, size_t size)
 {
-	const struct pl_event_hdr *h = data;
-
 	(void)ctx;
 	if (col)
 		return pl_collector_on_event(col, data, size);
-	if (seen.n < MAX_EVENTS && size <= sizeof(seen.data[0])) {
-		seen.type[seen.n] = h->type;
-		memcpy(seen.data[seen.n].b, data, size);
-	}
-	seen.n++;
+	seen_add(data, size);
 	return 0;
-}
-
-static const void *first_of(uint16_t type)
-{
-	int i;
-
-	for (i = 0; i < seen.n && i < MAX_EVENTS; i++)
-		if (seen.type[i] == type)
-			return seen.data[i].b;
-	return NULL;
-}
-
-static int count_type(uint16_t type)
-{
-	int i, n = 0;
-
-	for (i = 0; i < seen.n && i < MAX_EVENTS; i++)
-		n += seen.type[i] == type;
-	return n;
 }
 
 /* ---- running the TC program ------------------------------------------------ */
@@ -107,7 +74,7 @@ static int run_tc(const uint8_t *frame, uint32_t len, uint32_t gso_segs, uint32_
 
 static void drain(void)
 {
-	memset(&seen, 0, sizeof(seen));
+	seen_reset();
 	ring_buffer__consume(rb);
 }
 

@@ -26,57 +26,23 @@
 #include "pktlens.skel.h"
 #include "pktlens_tc.skel.h"
 #include "../common/packets.h"
+#include "../common/seen_events.h"
 
 static struct pl_replay rp;             /* the XDP object, with events */
 static struct pktlens_tc_bpf *tc;
 static struct ring_buffer *rb;
 static int tc_fd;
 
-#define MAX_EVENTS 8
-static struct {
-	int n;
-	uint16_t type[MAX_EVENTS];
-	union {                         /* aligned as the events are */
-		struct pl_ev_fragment largest;
-		uint8_t b[sizeof(struct pl_ev_fragment)];
-	} data[MAX_EVENTS];
-} seen;
-
 static int on_event(void *ctx, void *data, size_t size)
 {
-	const struct pl_event_hdr *h = data;
-
 	(void)ctx;
-	if (seen.n < MAX_EVENTS && size <= sizeof(seen.data[0])) {
-		seen.type[seen.n] = h->type;
-		memcpy(seen.data[seen.n].b, data, size);
-	}
-	seen.n++;
+	seen_add(data, size);
 	return 0;
-}
-
-static int count_type(uint16_t type)
-{
-	int i, n = 0;
-
-	for (i = 0; i < seen.n && i < MAX_EVENTS; i++)
-		n += seen.type[i] == type;
-	return n;
-}
-
-static const void *first_of(uint16_t type)
-{
-	int i;
-
-	for (i = 0; i < seen.n && i < MAX_EVENTS; i++)
-		if (seen.type[i] == type)
-			return seen.data[i].b;
-	return NULL;
 }
 
 static void run_xdp(const struct pkt *p, uint64_t ts)
 {
-	memset(&seen, 0, sizeof(seen));
+	seen_reset();
 	assert_int_equal(pl_replay_run(&rp, p->b, p->len, p->len, ts, NULL, NULL), 0);
 	ring_buffer__consume(rb);
 }
@@ -98,7 +64,7 @@ static void run_tc(const struct pkt *p)
 	struct __sk_buff skb;
 	LIBBPF_OPTS(bpf_test_run_opts, o);
 
-	memset(&seen, 0, sizeof(seen));
+	seen_reset();
 	memset(&skb, 0, sizeof(skb));
 	o.data_in = p->b;
 	o.data_size_in = p->len;
