@@ -210,7 +210,8 @@ static __always_inline int pl_emit_fragment(PL_BPF_CTX *ctx, struct pl_counters 
 					    __u64 *ev_now, __u64 now)
 {
 	struct pl_ev_fragment *e;
-	__u32 l3, len, buf;
+	__u32 l3, buf;
+	__s64 len;
 
 	if (!(m->flags & PL_F_FRAGMENT))
 		return 0;
@@ -229,7 +230,9 @@ static __always_inline int pl_emit_fragment(PL_BPF_CTX *ctx, struct pl_counters 
 		len = m->ip_total_len;  /* not the Ethernet padding */
 	if (len > PL_FRAG_DATA_MAX)
 		len = PL_FRAG_DATA_MAX;
-	if (len == 0 || PL_LOAD_BYTES(ctx, l3, e->data, len)) {
+	/* > 0 by an ordered compare, as in pl_emit_payload: 6.1's verifier */
+	barrier_var(len);
+	if (len < 1 || PL_LOAD_BYTES(ctx, l3, e->data, len)) {
 		bpf_ringbuf_discard(e, 0);
 		c->events_lost++;
 		return 1;

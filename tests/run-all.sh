@@ -85,6 +85,8 @@ suite() {
 
 suite "dependencies: every command the test and bench scripts run is installed by scripts/install-deps.sh" \
 	/usr/bin/python3 "$here/deps_cover.py"
+suite "BPF stack: the deepest chain of calls of each program fits Linux 6.1's 512 bytes" \
+	/usr/bin/python3 "$here/bpf_stack.py" "$build/pktlens.bpf.o" "$build/pktlens_tc.bpf.o"
 suite "parser unit tests (native, ASan+UBSan)" "$build/san/test_parser"
 suite "collector unit tests: options, reassembly, records, sink (native, ASan+UBSan)" \
 	"$build/san/test_collector"

@@ -434,6 +434,15 @@ static void test_conditions(void **s)
 	load("deny 2001:db8::/32 dst 2001:db8:1::/48\n");
 	assert_int_equal(verdict("2001:db8:5::1", "2001:db8:1::7", 17, 53, 0), DROP);
 	assert_int_equal(verdict("2001:db8:5::1", "2001:db8:2::7", 17, 53, 0), PASS);
+	/* destination prefixes that end inside a byte: whole bytes, then bits */
+	load("deny any dst 10.9.16.0/20\ndeny any dst 2001:db8:ff80::/41\n");
+	assert_int_equal(verdict("10.99.0.1", "10.9.16.1", 6, 80, 0), DROP);
+	assert_int_equal(verdict("10.99.0.1", "10.9.31.255", 6, 80, 0), DROP);
+	assert_int_equal(verdict("10.99.0.1", "10.9.32.0", 6, 80, 0), PASS);
+	assert_int_equal(verdict("10.99.0.1", "10.9.15.255", 6, 80, 0), PASS);
+	assert_int_equal(verdict("10.99.0.1", "10.8.16.1", 6, 80, 0), PASS);
+	assert_int_equal(verdict("2001:db8::1", "2001:db8:ffff::1", 6, 80, 0), DROP);
+	assert_int_equal(verdict("2001:db8::1", "2001:db8:ff00::1", 6, 80, 0), PASS);
 }
 
 static void test_ipv6_and_families(void **s)
