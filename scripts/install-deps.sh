@@ -25,22 +25,23 @@ pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 # in qemu (TCG) with a busybox guest: a few hundred MB that `make test` and
 # `make demo` do not need.
 kernel_pkgs=(qemu-system-x86 busybox-static)
-case "${1:-}" in
-kernels|--list) pkgs+=("${kernel_pkgs[@]}") ;;
-esac
-
 # bpftool is packaged as "linux-tools-common"/"linux-tools-$(uname -r)" on Ubuntu
 if grep -qi ubuntu /etc/os-release 2>/dev/null; then
 	pkgs=("${pkgs[@]/#bpftool/linux-tools-common}")
 	pkgs=("${pkgs[@]/#libclang-rt-14-dev/libclang-rt-dev}")
 fi
-# --list: the packages (the kernels group too), one a line
-# (tests/deps_cover.py checks that they cover every command the test and
-# bench scripts run)
+# --list [kernels]: the packages `install-deps.sh` (or `install-deps.sh kernels`
+# for the kernels group alone) installs, one a line (tests/deps_cover.py checks
+# that they cover every command the test and bench scripts run)
 if [ "${1:-}" = --list ]; then
-	printf '%s\n' "${pkgs[@]}"
+	if [ "${2:-}" = kernels ]; then
+		printf '%s\n' "${kernel_pkgs[@]}"
+	else
+		printf '%s\n' "${pkgs[@]}"
+	fi
 	exit 0
 fi
+[ "${1:-}" != kernels ] || pkgs+=("${kernel_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do

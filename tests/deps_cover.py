@@ -33,7 +33,9 @@ found outside a Debian package (/usr/local, pyenv), is a failure too.
 
 Prints one case per script: "ok   deps: FILE ..." or "FAIL deps: FILE:
 CMD (FILE:LINE; package P, not installed by scripts/install-deps.sh) ...",
-then "N passed, N failed". Exits 1 if any case failed.
+then "N passed, N failed" (", N skipped" for scripts of an optional
+group, GROUPS, whose packages are not installed here). Exits 1 if any case
+failed.
 """
 import ast
 import importlib.util
@@ -536,6 +538,24 @@ ELSEWHERE = {
     "tests/kernels/guest-init.sh",
 }
 
+# Scripts that only an optional make target runs, with the install-deps.sh
+# group that installs what they call (`install-deps.sh kernels`). Checked
+# like the rest when that group is installed here; skipped (said so, not
+# passed) when it is not: make test does not install it.
+GROUPS = {
+    "tests/kernels/": "kernels",
+}
+# Either package of a pair serves (install-deps.sh keeps a dynamic busybox
+# that is there instead of installing busybox-static)
+ALTERNATIVES = {"busybox-static": "busybox"}
+
+
+def group_of(rel):
+    for prefix, group in GROUPS.items():
+        if rel.startswith(prefix):
+            return group
+    return None
+
 
 def scripts():
     out = []
@@ -589,6 +609,16 @@ def main():
     missing = [p for p in wanted if p not in pk]
     case(not missing, "every package scripts/install-deps.sh names is installed here"
          + ("" if not missing else ": not %s (run scripts/install-deps.sh)" % ", ".join(missing)))
+    # the optional groups: which are installed here
+    group_pkgs, group_missing = {}, {}
+    for group in sorted(set(GROUPS.values())):
+        g = subprocess.run([os.path.join(ROOT, "scripts", "install-deps.sh"), "--list", group],
+                           capture_output=True, text=True)
+        group_pkgs[group] = g.stdout.split()
+        case(g.returncode == 0 and group_pkgs[group],
+             "scripts/install-deps.sh --list %s names the packages of that group" % group)
+        group_missing[group] = [p for p in group_pkgs[group]
+                                if p not in pk and ALTERNATIVES.get(p) not in pk]
     not_base = sorted(b for b in BASE if b not in FRESH_EXTRAS and
                       pk.get(b, ("?",))[0] not in ("required", "important"))
     case(not not_base, "the base packages this check takes as present are Debian's required "
@@ -596,6 +626,9 @@ def main():
          + ("" if not not_base else ": not so for %s" % ", ".join(
              "%s (%s)" % (b, pk[b][0] if b in pk else "not installed") for b in not_base)))
     covered = closure(set(wanted) | BASE, pk)
+    group_covered = {g: closure(set(wanted) | BASE | set(ps) |
+                                {ALTERNATIVES[p] for p in ps if p in ALTERNATIVES}, pk)
+                     for g, ps in group_pkgs.items()}
     gone = sorted(e for e in ELSEWHERE if not os.path.isfile(os.path.join(ROOT, e)))
     case(not gone, "every script left out as running elsewhere exists"
          + ("" if not gone else ": not %s (remove it from ELSEWHERE)" % ", ".join(gone)))
@@ -636,9 +669,18 @@ def main():
         return None
 
     table = []
+    skipped = 0
     for rel, _ in files:
         u = per_file[rel]
         bad = []
+        group = group_of(rel)
+        if group and group_missing[group]:
+            skipped += 1
+            print("skip deps: %s: run only by `make test-kernels`, whose packages (%s) are "
+                  "not installed here (scripts/install-deps.sh %s)"
+                  % (rel, ", ".join(group_missing[group]), group))
+            continue
+        cov = group_covered[group] if group else covered
         for c, where in sorted(u.cmds.items()):
             at = ", ".join("%s:%d" % w for w in where[:3]) + (" ..." if len(where) > 3 else "")
             if c in builtins:
@@ -648,10 +690,10 @@ def main():
                 bad.append("%s (%s): not found here (no package installed here provides it)" % (c, at))
                 continue
             pkg = package(p, own)
-            table.append((c, p, pkg, pkg in covered if pkg else False))
+            table.append((c, p, pkg, pkg in cov if pkg else False))
             if not pkg:
                 bad.append("%s (%s): %s belongs to no Debian package" % (c, at, p))
-            elif pkg not in covered:
+            elif pkg not in cov:
                 bad.append("%s (%s): package %s, not installed by scripts/install-deps.sh "
                            "(nor a base package)" % (c, at, pkg))
         for m, where in sorted(u.mods.items()):
@@ -663,10 +705,10 @@ def main():
                 bad.append("Python module %s (%s): not importable by /usr/bin/python3" % (m[0], at))
                 continue
             pkg = package(p, mod_own)
-            table.append(("python3: import " + m[0], p, pkg, pkg in covered if pkg else False))
+            table.append(("python3: import " + m[0], p, pkg, pkg in cov if pkg else False))
             if not pkg:
                 bad.append("Python module %s (%s): %s belongs to no Debian package" % (m[0], at, p))
-            elif pkg not in covered:
+            elif pkg not in cov:
                 bad.append("Python module %s (%s): package %s, not installed by "
                            "scripts/install-deps.sh" % (m[0], at, pkg))
         for f, line, text in u.problems:
@@ -679,7 +721,8 @@ def main():
     if VERBOSE:
         for c, p, pkg, ok in sorted(set(table)):
             print("    %-28s %-44s %-24s %s" % (c, p, pkg or "-", "covered" if ok else "NOT COVERED"))
-    print("%d passed, %d failed" % (passed, failed))
+    print("%d passed, %d failed%s" % (passed, failed,
+                                      ", %d skipped" % skipped if skipped else ""))
     return 1 if failed else 0
 
 
