@@ -37,7 +37,7 @@ BENCH_SKELS := $(BUILD)/bench_parse.skel.h $(BUILD)/bench_flows.skel.h $(BUILD)/
 .SECONDARY: $(BPF_OBJS) $(BENCH_SKELS:.skel.h=.bpf.o)
 
 LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
-	src/records.c src/sink.c src/reasm.c src/ipreasm.c src/collector.c src/counters.c \
+	src/records.c src/sink.c src/reasm.c src/ipreasm.c src/collector.c src/topk.c src/counters.c \
 	src/summary.c src/options.c src/bans.c src/egress.c src/mitigations.c src/neigh.c \
 	src/bpffs.c
 # Detections (docs/detections.md): fed by the collector's hooks.
@@ -117,9 +117,14 @@ $(BUILD)/san/test_parser: $(call sobj,tests/unit/test_parser.c)
 # Collector-side modules (options, reassembly, records, sink, the
 # collector's event intake, the bpffs check), natively.
 COLLECTOR_UNIT_SRCS := src/options.c src/reasm.c src/records.c src/sink.c src/detect_cfg.c \
-	src/collector.c src/ipreasm.c src/names.c src/bpffs.c
+	src/collector.c src/topk.c src/ipreasm.c src/names.c src/bpffs.c
 
 $(BUILD)/san/test_collector: $(call sobj,tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS))
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -linih -lbpf -lm
+
+# The collector's bounded tables driven past their bounds (docs/bounds.md).
+$(BUILD)/san/test_bounds: $(call sobj,tests/unit/test_bounds.c $(COLLECTOR_UNIT_SRCS) src/summary.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -linih -lbpf -lm
 
@@ -175,7 +180,7 @@ FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 # what they read besides tests/fuzz/corpus-NAME: dictionaries, generated seeds
 FUZZ_DATA := $(BUILD)/fuzz/config.dict $(BUILD)/fuzz/rules.dict \
 	$(BUILD)/fuzz/seeds-collector/.done
-FUZZ_COLLECTOR_SRCS := src/collector.c src/ipreasm.c src/records.c src/sink.c src/reasm.c src/names.c \
+FUZZ_COLLECTOR_SRCS := src/collector.c src/topk.c src/ipreasm.c src/records.c src/sink.c src/reasm.c src/names.c \
 	src/summary.c $(DETECT_SRCS)
 
 # Objects of the fuzz flavour, each with its .d (see DEPFLAGS).
@@ -239,6 +244,7 @@ PCAPS     ?= ../shared/pcaps
 FUZZ_SECS ?=
 
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
+		$(BUILD)/san/test_bounds \
 		$(BUILD)/san/test_capture $(BUILD)/san/test_ipreasm $(BUILD)/san/test_detect \
 		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_fragments \
 		$(BUILD)/san/test_policy \
