@@ -56,7 +56,7 @@ APP_SRCS  += src/cmd_rules.c src/cmd_limits.c $(POLICY_SRCS)
 obj  = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 sobj = $(patsubst %.c,$(BUILD)/san/obj/%.o,$(1))
 
-.PHONY: all deps test test-kernels demo fuzz bench bench-rules bench-offline bench-live bench-mem clean
+.PHONY: all deps test test-kernels demo fuzz bench bench-rules bench-offline bench-live bench-mem bench-mem-hostile clean
 all: $(BUILD)/pktlens
 
 deps:
@@ -283,7 +283,7 @@ $(BUILD)/bench_xdp: $(call obj,bench/bench_xdp.c)
 bench: deps $(BUILD)/bench_xdp $(BUILD)/bench_rules
 	$(Q)$(BUILD)/bench_xdp $(BENCH_ARGS)
 	$(Q)$(BUILD)/bench_rules
-	$(Q)$(MAKE) --no-print-directory -j1 bench-offline bench-live bench-mem bench-detect
+	$(Q)$(MAKE) --no-print-directory -j1 bench-offline bench-live bench-mem bench-mem-hostile bench-detect
 
 # ns/packet with 0 to 1M rules, and the load time of 1M prefixes.
 $(BUILD)/bench_rules: $(call obj,bench/bench_rules.c $(POLICY_SRCS) src/bans.c src/records.c)
@@ -317,6 +317,15 @@ bench-mem: deps $(BUILD)/pktlens $(BUILD)/live
 # start to the first notice and to 99% dropped; the flood the victim's stack
 # absorbs with pktlens dropping and without.
 .PHONY: bench-detect
+# The collector's tables under floods (docs/bounds.md); no root needed.
+$(BUILD)/mem_hostile: $(call obj,bench/mem_hostile.c src/collector.c src/topk.c src/ipreasm.c \
+		src/records.c src/sink.c src/reasm.c src/names.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -ljson-c -lbpf -lm
+
+bench-mem-hostile: deps $(BUILD)/mem_hostile
+	$(Q)bench/mem_hostile.sh "$(BUILD)"
+
 bench-detect: deps $(BUILD)/pktlens
 	$(Q)bench/bench_detect.sh "$(BUILD)/pktlens"
 

@@ -194,6 +194,7 @@ void pl_collector_set_hooks(struct pl_collector *c, const struct pl_collector_ho
 }
 
 static int frag_setup(struct pl_collector *c);
+static void conn_close(struct pl_collector *c, struct conn *cn);
 
 /* ICMP: both directions of an exchange are one connection, keyed by the
  * request's type (an echo reply belongs with its request). */
@@ -284,6 +285,13 @@ static struct conn *conn_get(struct pl_collector *c, const struct pl_flow_key *k
 	HASH_FIND(hh, c->conns, &ck, sizeof(ck), cn);
 	if (cn)
 		return cn;
+	/* Full: the oldest connection (uthash keeps them in the order they
+	 * came) is logged and closed now, as at its idle timeout. Callers hold
+	 * no other connection while they ask for a new one. */
+	if (c->st.conns_open >= c->o.conns_max && c->conns) {
+		c->st.conns_evicted++;
+		conn_close(c, c->conns);
+	}
 	cn = calloc(1, sizeof(*cn));
 	if (!cn)
 		return NULL;
@@ -319,6 +327,21 @@ static void bounds_defaults(struct pl_collector_opts *o)
 #undef DEF
 }
 
+/* Connections: twice the kernel's flow table (a connection is one or two
+ * of its flows), at least PL_COL_CONNS_MIN. Events for flows the table had
+ * no room for, or that it evicted, make connections too: without a bound a
+ * flood of new 5-tuples would hold one per packet until the idle timeout. */
+static uint32_t conns_max_default(int flows_fd)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t ilen = sizeof(info);
+
+	if (flows_fd >= 0 && !bpf_obj_get_info_by_fd(flows_fd, &info, &ilen) &&
+	    info.max_entries > PL_COL_CONNS_MIN / 2)
+		return info.max_entries < (1u << 30) ? 2 * info.max_entries : 1u << 31;
+	return PL_COL_CONNS_MIN;
+}
+
 size_t pl_collector_reasm_entry_bytes(void)
 {
 	return sizeof(struct l7_wait);
@@ -339,6 +362,8 @@ struct pl_collector *pl_collector_new(const struct pl_collector_opts *o,
 		return NULL;
 	c->o = *o;
 	bounds_defaults(&c->o);
+	if (!c->o.conns_max)
+		c->o.conns_max = conns_max_default(flows_map_fd);
 	c->sink = sink;
 	c->flows_fd = flows_map_fd;
 	c->ncpu = libbpf_num_possible_cpus();

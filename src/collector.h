@@ -29,6 +29,7 @@ struct pl_collector_opts {
 	uint64_t reasm_timeout_ns;      /* ...how long one waits at most */
 	uint32_t weird_per_sec;         /* weird records per (name, source) a second */
 	uint32_t weird_keys_max;        /* (name, source) pairs tracked a second */
+	uint32_t conns_max;             /* connections held (0: twice the flow table) */
 };
 
 #define PL_COL_DNS_PENDING_CONN 256
@@ -39,6 +40,7 @@ struct pl_collector_opts {
 #define PL_COL_REASM_TIMEOUT_NS (5ull * 1000000000ull)
 #define PL_COL_WEIRD_PER_SEC    10
 #define PL_COL_WEIRD_KEYS_MAX   4096
+#define PL_COL_CONNS_MIN        65536   /* conns_max's default at least */
 
 /* The top-name tables (the talkers' counters follow them in the stats). */
 enum pl_top_kind { PL_TOP_DNS, PL_TOP_SNI, PL_TOP_HTTP, PL_TOP__COUNT };
@@ -66,6 +68,7 @@ struct pl_collector_stats {
 	uint64_t reasm_timed_out;       /* ...their segments did not come in time */
 	uint64_t weird_logged;
 	uint64_t weird_suppressed;      /* over the per-second budget (or no room to count) */
+	uint64_t conns_evicted;         /* logged and closed early: conns_max reached */
 };
 
 struct pl_collector;

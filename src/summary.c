@@ -114,7 +114,7 @@ static void bounds_line(FILE *f, const struct pl_collector_stats *st)
 			err = st->top_max_err[i];
 	}
 	if (!top && !st->dns_evicted_conn && !st->dns_evicted_total && !st->reasm_evicted &&
-	    !st->reasm_timed_out && !st->weird_suppressed)
+	    !st->reasm_timed_out && !st->weird_suppressed && !st->conns_evicted)
 		return;
 	if (top)
 		fprintf(f, "  top lists approximate: evicted dns names %llu, tls sni %llu, "
@@ -126,11 +126,13 @@ static void bounds_line(FILE *f, const struct pl_collector_stats *st)
 			(unsigned long long)err);
 	fprintf(f, "  bounded: dns queries open %llu, logged unanswered at the limit %llu "
 		"(per connection) + %llu (in all); tls/http waiting %llu, ended early %llu "
-		"(memory) + %llu (timeout); weird logged %llu, suppressed %llu\n",
+		"(memory) + %llu (timeout); weird logged %llu, suppressed %llu; connections closed early "
+		"at the limit %llu\n",
 		(unsigned long long)st->dns_pending, (unsigned long long)st->dns_evicted_conn,
 		(unsigned long long)st->dns_evicted_total, (unsigned long long)st->reasm_waiting,
 		(unsigned long long)st->reasm_evicted, (unsigned long long)st->reasm_timed_out,
-		(unsigned long long)st->weird_logged, (unsigned long long)st->weird_suppressed);
+		(unsigned long long)st->weird_logged, (unsigned long long)st->weird_suppressed,
+		(unsigned long long)st->conns_evicted);
 }
 
 void pl_summary_print(FILE *f, const struct pl_counters *c,

@@ -257,6 +257,35 @@ static void test_dns_pending_total(void **state)
 	records_free(r, n);
 }
 
+/* ---- connections ------------------------------------------------------------ */
+
+/* More 5-tuples than conns_max: the oldest connection is closed early,
+ * its open query logged (unanswered), and counted. */
+static void test_conns_max(void **state)
+{
+	struct fx *f = *state;
+	struct pl_collector_opts o = { .idle_timeout_ns = 60 * NS, .conns_max = 4 };
+	const struct pl_collector_stats *st = pl_collector_stats(fx_collector(f, &o));
+	struct json_object **r;
+	size_t n;
+	uint32_t i;
+
+	for (i = 0; i < 10; i++) {
+		send_dns(f, NS + i, 0x0a000001 + i, 40000, 0, 1, "x.example");
+		assert_true(st->conns_open <= 4);
+	}
+	assert_int_equal(st->conns_open, 4);
+	assert_int_equal(st->conns_evicted, 6);
+	r = records(f, "dns", &n);
+	assert_int_equal(n, 6);
+	assert_string_equal(str(r[0], "id.orig_h"), "10.0.0.1");        /* oldest first */
+	records_free(r, n);
+	pl_collector_sweep(f->c, 0, 1);
+	r = records(f, "dns", &n);
+	assert_int_equal(n, 10);
+	records_free(r, n);
+}
+
 /* ---- top names and talkers ------------------------------------------------ */
 
 /* Space-Saving itself: the size never passes its capacity, a key above
@@ -468,6 +497,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dns_match_linear, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_dns_pending_per_conn, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_dns_pending_total, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_conns_max, fx_setup, fx_teardown),
 		cmocka_unit_test(test_topk_bound),
 		cmocka_unit_test_setup_teardown(test_top_names_flood, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reasm_budget, fx_setup, fx_teardown),
