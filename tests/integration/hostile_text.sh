@@ -20,7 +20,9 @@
 #  - "live summary", "live records": the capture of every case replayed with
 #    tcpreplay over a veth pair into `pktlens run --summary 1` in a private
 #    network namespace: the daemon's periodic lines and its records, checked
-#    the same way.
+#    the same way;
+#  - "demo output": `pktlens demo` on that capture and one whose file name
+#    holds escape sequences: its lines and the daemon's summary, as above.
 # One ok/FAIL line per case, then "N passed, N failed"; exits non-zero if a
 # case failed. Everything it creates goes in the EXIT trap; every wait is
 # bounded.
@@ -127,6 +129,25 @@ if [ ${#why[@]} -eq 0 ]; then
 	check "live records" ht records "$caps/cases.json" all "$tmp/live"/*.log
 else
 	finish "live records"
+fi
+
+# --- demo -------------------------------------------------------------------
+# `pktlens demo` on the capture of every case and a capture whose file name
+# is hostile too (a folder of captures from elsewhere): its own lines and
+# the daemon's summary it shows.
+demo_caps=$tmp/demo-caps
+mkdir -p "$demo_caps"
+cp "$caps/all.pcap" "$demo_caps/" && cp "$caps/clean.pcap" "$demo_caps/"$'\e]0;file\a\e[2J.pcap' ||
+	problem "cannot copy the captures"
+if timeout 120 "$pktlens" demo --pcaps "$demo_caps" --log-dir "$tmp/demo-logs" --summary 1 \
+		> "$tmp/demo.out" 2> "$tmp/demo.err" < /dev/null; then
+	grep -qxF '  [ 1/2] \x1b]0;file\x07\x1b[2J.pcap              11 packets' "$tmp/demo.out" ||
+		problem "no escaped file name in: $(grep -a '1/2' "$tmp/demo.out" | cat -v)"
+	cat "$tmp/demo.out" "$tmp/demo.err" > "$tmp/demo.all"
+	check "demo output" ht terminal "$caps/cases.json" any "$tmp/demo.all"
+else
+	problem "pktlens demo failed: $(tail -n 2 "$tmp/demo.err" | tr '\n' ' ')"
+	finish "demo output"
 fi
 
 echo "$passed passed, $failed failed"
