@@ -114,6 +114,9 @@ int pl_cli_open(const char *who, const struct pl_cli_args *a, struct pl_policy_t
 		fprintf(stderr, "pktlens %s: %s\n", who, err);
 		return -1;
 	}
+	/* found by looking, not named: say which daemon this talks to */
+	if (!a->pin && !a->prog_id)
+		fprintf(stderr, "pktlens %s: using %s\n", who, t->where);
 	*lock = pl_state_lock(t, err, sizeof(err));
 	if (*lock < 0) {
 		fprintf(stderr, "pktlens %s: %s\n", who, err);
