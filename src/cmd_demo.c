@@ -86,7 +86,7 @@ static pid_t spawn(char *const argv[], const char *out_path, int die_with_parent
 	if (die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGINT) || getppid() != parent))
 		_exit(127);
 	if (out_path) {
-		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(127);
@@ -203,7 +203,13 @@ static int scan(struct demo *d, struct cap *c, const char *in, unsigned *maxlen)
 	}
 	if (pc.linktype != LINKTYPE_ETHERNET) {
 		snprintf(c->path, sizeof(c->path), "%s/%s", d->tmp, c->name);
-		out = fopen(c->path, "wb");
+		/* in our own mkdtemp folder; O_EXCL|O_NOFOLLOW all the same, as
+		 * everything pktlens writes as root */
+		int fd = open(c->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+		out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+		if (!out && fd >= 0)
+			close(fd);
 		err = !out || put_u32s(out, file_hdr, 6);
 	}
 	while (!err && (r = pl_capture_next(&pc, &f)) == 1) {

@@ -127,6 +127,8 @@ suite "detections: a busy network's benign traffic live, 50k+ packets/s for 60+ 
 	tests/integration/benign_live.sh "$build/pktlens" "$build/gen_mixed"
 suite "pktlens rules/bans/limits on a running daemon: ping through a veth pair (ASan+UBSan)" \
 	tests/integration/rules_cli.sh "$build/san/pktlens"
+suite "hostile files: a user's planted link, open or read-only log folders, SIGHUP after mv, a full disk, two daemons on one pin folder (ASan+UBSan)" \
+	tests/integration/hostile_files.sh "$build/san/pktlens"
 suite "fragments: nmap -f, hping3 -f and IPv6 fragmented SYNs do not get past a port rule or a ban; allowed datagrams arrive whole" \
 	tests/integration/fragments.sh "$build/pktlens"
 # One case per fuzz target (tests/fuzz/run.sh prints its ok/FAIL line): the
