@@ -173,6 +173,26 @@ refused long --log-dir "$long"
 has "$out" "log folder name too long \\(42[0-9][0-9] bytes; the limit is 4095\\)"
 finish "$name"
 
+name="a log folder name of 4,090 bytes: records in conn.log, no file name cut at 4,096"
+# DIR/conn.log is longer than PATH_MAX: only a file opened relative to the
+# folder gets its whole name
+long=$tmp/n
+while [ ${#long} -lt 3890 ]; do long=$long/$(printf 'd%.0s' $(seq 1 190)); done
+long=$long/$(printf 'e%.0s' $(seq 1 $((4090 - ${#long} - 1))))
+if mkdir -p "$long"; then
+	if start near --log-dir "$long" "${FAST[@]}"; then
+		traffic 2 2500
+		wait_until "$WAIT_SECS" bash -c 'cd "$1" && [ "$(wc -l < conn.log)" -ge 2 ]' _ "$long" 2>/dev/null ||
+			problem "no 2 records in conn.log within ${WAIT_SECS}s: $(cd "$long" && ls)"
+		stop
+		[ "$drc" -eq 0 ] || problem "exit status $drc"
+		[ "$(cd "$long" && ls)" = conn.log ] || problem "files there: $(cd "$long" && ls | tr '\n' ' ')"
+	fi
+else
+	problem "cannot make a folder of ${#long} bytes"
+fi
+finish "$name"
+
 name="SIGHUP after mv conn.log conn.log.1: a new conn.log gets the records, the old one is whole"
 mkdir -m 0750 "$tmp/rot"
 if start hup --log-dir "$tmp/rot" "${FAST[@]}"; then
