@@ -123,6 +123,12 @@ $(BUILD)/san/test_collector: $(call sobj,tests/unit/test_collector.c $(COLLECTOR
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -linih -lbpf -lm
 
+# What pktlens writes: folder and file checks, whole lines through a short
+# write, reopening (a real file system, no kernel BPF).
+$(BUILD)/san/test_files: $(call sobj,tests/unit/test_files.c src/safe_file.c src/sink.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c
+
 # The capture reader on generated files.
 $(BUILD)/san/test_capture: $(call sobj,tests/unit/test_capture.c src/pcap_frames.c)
 	$(call msg,LD,$@)
@@ -240,6 +246,7 @@ FUZZ_SECS ?=
 
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
 		$(BUILD)/san/test_capture $(BUILD)/san/test_ipreasm $(BUILD)/san/test_detect \
+		$(BUILD)/san/test_files \
 		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_fragments \
 		$(BUILD)/san/test_policy \
 		$(BUILD)/san/pktlens $(FUZZ_BINS) $(FUZZ_DATA) $(BUILD)/gen_mixed

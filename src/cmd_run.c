@@ -356,7 +356,7 @@ static int load_rules(const struct pl_policy_fds *f, const struct pl_ruleset *rs
 	struct pl_policy_cfg cfg;
 	struct bpf_map_info mi;
 	uint32_t ml = sizeof(mi), zero = 0;
-	char werr[1024] = "", from[256], *abs;
+	char werr[16384] = "", from[256], *abs;  /* the state folder named in full */
 	int lock = -1, have_old = 0, r;
 
 	memset(&t, 0, sizeof(t));
@@ -491,7 +491,7 @@ int cmd_run(int argc, char **argv)
 	struct pl_sink sink;
 	struct sigaction sa;
 	uint64_t next_sweep, next_summary = 0;
-	char err[8192];         /* a path of PATH_MAX and the errno text after it */
+	char err[16384];        /* paths of PATH_MAX (safe_file.h names one thrice) and the errno text */
 	int i, j, e, rc = 1, nat = 0, neg = 0, sources_fd, pin_created = 0, started = 0;
 	int pin_lock = -1, attached = 0;
 

@@ -108,7 +108,7 @@ int pl_cli_args(int argc, char **argv, const char *who, int ttl_ok, struct pl_cl
 int pl_cli_open(const char *who, const struct pl_cli_args *a, struct pl_policy_target *t,
 		int *lock)
 {
-	char err[1024] = "";
+	char err[16384] = "";   /* a state folder of PATH_MAX, named in full */
 
 	if (pl_policy_open(t, a->pin, a->prog_id, err, sizeof(err))) {
 		fprintf(stderr, "pktlens %s: %s\n", who, err);

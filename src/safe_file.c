@@ -91,8 +91,16 @@ int pl_safe_open(int dirfd, const char *dir, const char *name, int flags, mode_t
 	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, mode);
 	if (fd < 0) {
 		e = errno;
-		snprintf(err, errlen, "cannot open %s/%s: %s", dir, name,
-			 e == ELOOP ? "it is a symbolic link (refused)" : strerror(e));
+		/* say what is there: a FIFO without a reader fails with ENXIO */
+		if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode))
+			snprintf(err, errlen, "cannot open %s/%s: it is a symbolic link (refused)",
+				 dir, name);
+		else if (e != ENOENT && !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+			 !S_ISREG(st.st_mode))
+			snprintf(err, errlen, "cannot open %s/%s: not a regular file (refused)",
+				 dir, name);
+		else
+			snprintf(err, errlen, "cannot open %s/%s: %s", dir, name, strerror(e));
 		errno = e;
 		return -1;
 	}

@@ -90,6 +90,8 @@ suite "BPF stack: the deepest chain of calls of each program fits Linux 6.1's 51
 suite "parser unit tests (native, ASan+UBSan)" "$build/san/test_parser"
 suite "collector unit tests: options, reassembly, records, sink (native, ASan+UBSan)" \
 	"$build/san/test_collector"
+suite "files pktlens writes: folder and file checks, whole lines through a short write, reopen (native, ASan+UBSan)" \
+	"$build/san/test_files"
 suite "capture reader: link types, a million short cooked records, errors (native, ASan+UBSan)" \
 	"$build/san/test_capture"
 suite "IP reassembly: order, duplicates, overlaps, timeouts, memory bounds, IPv6 headers, oversize, cut fragments (native, ASan+UBSan)" \

@@ -11,7 +11,8 @@
 #  - a group- or world-writable log folder, a read-only one (a read-only
 #    tmpfs), a folder name over PATH_MAX: refused before attaching;
 #  - SIGHUP after `mv conn.log conn.log.1` (what logrotate does): a new
-#    conn.log gets the records, the old one is whole;
+#    conn.log gets the records, the old one is whole; SIGTERM then flushes
+#    them all and exits 0;
 #  - a full tmpfs: the error said once, the lost records counted in the
 #    summary, exit status 1, and every line of conn.log whole JSON;
 #  - two daemons on one --pin folder: the second is refused, naming the
@@ -207,8 +208,9 @@ if start hup --log-dir "$tmp/rot" "${FAST[@]}"; then
 	wait_until "$WAIT_SECS" has_lines "$tmp/rot/conn.log" 4 ||
 		problem "no new conn.log with 4 records within ${WAIT_SECS}s"
 	kill -0 "$daemon" 2>/dev/null || problem "the daemon died of SIGHUP"
-	stop
-	[ "$drc" -eq 0 ] || problem "exit status $drc after SIGINT"
+	kill -TERM "$daemon"    # SIGTERM flushes and exits as SIGINT does
+	reap
+	[ "$drc" -eq 0 ] || problem "exit status $drc after SIGTERM"
 	w=$(whole_json "$tmp/rot/conn.log.1") || problem "conn.log.1: $w"
 	w=$(whole_json "$tmp/rot/conn.log") || problem "conn.log: $w"
 	grep -q '"id.resp_p":400[0-3]' "$tmp/rot/conn.log" ||
