@@ -114,7 +114,9 @@ for n, l in enumerate(data.splitlines(), 1):
 EOF
 }
 stop() { kill -INT "$daemon"; reap; }
-FAST=(--idle-timeout 1 --sweep-interval 0.2)
+# no detections: 400 ports from one source is a port scan, and its ban
+# would drop the rest of the traffic these cases count on
+FAST=(--idle-timeout 1 --sweep-interval 0.2 --detect false)
 
 # --- cases --------------------------------------------------------------------
 
