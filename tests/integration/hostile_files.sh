@@ -18,7 +18,8 @@
 #  - two daemons on one --pin folder: the second is refused, naming the
 #    first's pid;
 #  - small ones: an interface given twice, "detached" when nothing was,
-#    `pktlens bans list` finding a daemon in another network namespace.
+#    `pktlens bans list` finding a daemon in another network namespace,
+#    `pktlens demo` leaving its temporary folder behind.
 #
 # Two private network namespaces joined by a veth pair with addresses; the
 # daemon watches the ns_b end, traffic is UDP from ns_a to ns_b. The
@@ -39,7 +40,7 @@ WAIT_SECS=${WAIT_SECS:-20}
 die() { echo "hostile_files: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, XDP, mounts, setpriv)"
-for t in ip nsenter setpriv mount umount timeout env sha256sum; do
+for t in ip nsenter setpriv mount umount timeout env sha256sum tcpreplay; do
 	command -v "$t" >/dev/null || die "missing tool: $t (scripts/install-deps.sh)"
 done
 [ -x /usr/bin/python3 ] || die "missing /usr/bin/python3"
@@ -299,6 +300,24 @@ if start ns; then
 	fi
 	stop
 fi
+finish "$name"
+
+name="demo: removes the temporary folder a demo that died left, and leaves none when it fails"
+mkdir -p "$tmp/demo-tmp" "$tmp/demo-pcaps" "$tmp/demo-cwd"
+dead=$(sh -c 'echo $$')                  # a pid that has exited
+mkdir "$tmp/demo-tmp/pktlens-demo-$dead-abcdef" &&
+	: > "$tmp/demo-tmp/pktlens-demo-$dead-abcdef/x.pcap" &&
+	ln -s "$target" "$tmp/demo-tmp/pktlens-demo-$dead-abcdef/link"
+mkdir "$tmp/demo-tmp/pktlens-demo-$$-ghijkl"     # a live demo's: kept
+(cd "$tmp/demo-cwd" && TMPDIR=$tmp/demo-tmp timeout 120 "$pktlens" demo \
+	--pcaps "$tmp/demo-pcaps" > "$tmp/demo.out" 2> "$tmp/demo.err")
+rc=$?
+[ "$rc" -eq 1 ] || problem "demo with no captures: exit status $rc, want 1"
+left=$(cd "$tmp/demo-tmp" && ls)
+[ "$left" = "pktlens-demo-$$-ghijkl" ] ||
+	problem "in TMPDIR afterwards: $(tr '\n' ' ' <<< "$left") (want only the live demo's)"
+[ "$(sha256sum < "$target")" = "$sum" ] || problem "the link's target changed"
+has "$tmp/demo.err" "removed $tmp/demo-tmp/pktlens-demo-$dead-abcdef"
 finish "$name"
 
 echo "$passed passed, $failed failed"
