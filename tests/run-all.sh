@@ -92,6 +92,8 @@ suite "collector unit tests: options, reassembly, records, sink (native, ASan+UB
 	"$build/san/test_collector"
 suite "files pktlens writes: folder and file checks, whole lines through a short write, reopen (native, ASan+UBSan)" \
 	"$build/san/test_files"
+suite "text from the network escaped for records and terminals: UTF-8 classes and boundaries (native, ASan+UBSan)" \
+	"$build/san/test_text_escape"
 suite "capture reader: link types, a million short cooked records, errors (native, ASan+UBSan)" \
 	"$build/san/test_capture"
 suite "IP reassembly: order, duplicates, overlaps, timeouts, memory bounds, IPv6 headers, oversize, cut fragments (native, ASan+UBSan)" \
@@ -115,6 +117,8 @@ suite "IP fragments: crafted captures through pktlens analyze vs tshark with rea
 	tests/integration/frag_records.sh "$build/pktlens"
 suite "bad input: damaged captures, bad config, no privileges, no bpffs; nothing left behind (ASan+UBSan)" \
 	tests/integration/bad_input.sh "$pcaps" "$build/san/pktlens"
+suite "hostile text: escape sequences, CR LF, invalid UTF-8, C1, bidi in DNS, SNI, HTTP: records valid UTF-8 JSON, no raw control on the terminal: analyze, run, demo (ASan+UBSan)" \
+	tests/integration/hostile_text.sh "$build/san/pktlens"
 suite "restart: SIGKILL without --pin detaches; with --pin stays, resumes, detaches on rm" \
 	tests/integration/restart.sh "$pcaps" "$build/pktlens"
 suite "egress: ping, DNS, an HTTP upload (GSO) seen both ways in one conn; SIGKILL, --pin, clsact (ASan+UBSan)" \
