@@ -36,11 +36,11 @@ BENCH_SKELS := $(BUILD)/bench_parse.skel.h $(BUILD)/bench_flows.skel.h $(BUILD)/
 # Kept: the skeletons embed them, and their .d files name them as targets.
 .SECONDARY: $(BPF_OBJS) $(BENCH_SKELS:.skel.h=.bpf.o)
 
-LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
+LIB_SRCS  := src/safe_file.c src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
 	src/records.c src/text_escape.c src/sink.c src/reasm.c src/ipreasm.c src/collector.c \
 	src/counters.c \
 	src/summary.c src/options.c src/bans.c src/egress.c src/mitigations.c src/neigh.c \
-	src/bpffs.c
+	src/bpffs.c src/pin_lock.c
 # Detections (docs/detections.md): fed by the collector's hooks.
 DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_trust.c \
 	src/detect_scan.c src/detect_dns.c src/detect_arp.c
@@ -117,12 +117,18 @@ $(BUILD)/san/test_parser: $(call sobj,tests/unit/test_parser.c)
 
 # Collector-side modules (options, reassembly, records, sink, the
 # collector's event intake, the bpffs check), natively.
-COLLECTOR_UNIT_SRCS := src/options.c src/reasm.c src/records.c src/text_escape.c src/sink.c src/detect_cfg.c \
+COLLECTOR_UNIT_SRCS := src/safe_file.c src/options.c src/reasm.c src/records.c src/text_escape.c src/sink.c src/detect_cfg.c \
 	src/collector.c src/ipreasm.c src/names.c src/bpffs.c
 
 $(BUILD)/san/test_collector: $(call sobj,tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS))
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -linih -lbpf -lm
+
+# What pktlens writes: folder and file checks, whole lines through a short
+# write, reopening (a real file system, no kernel BPF).
+$(BUILD)/san/test_files: $(call sobj,tests/unit/test_files.c src/safe_file.c src/sink.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c
 
 # The escaping of text from the network, and records written with it.
 $(BUILD)/san/test_text_escape: $(call sobj,tests/unit/test_text_escape.c src/text_escape.c \
@@ -142,7 +148,7 @@ $(BUILD)/san/test_ipreasm: $(call sobj,tests/unit/test_ipreasm.c src/ipreasm.c)
 
 # The detections on made-up events (no kernel needed).
 $(BUILD)/san/test_detect: $(call sobj,tests/unit/test_detect.c $(DETECT_SRCS) src/records.c src/text_escape.c \
-		src/sink.c)
+		src/sink.c src/safe_file.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -lbpf -lpsl -lm
 
@@ -183,7 +189,7 @@ FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 # what they read besides tests/fuzz/corpus-NAME: dictionaries, generated seeds
 FUZZ_DATA := $(BUILD)/fuzz/config.dict $(BUILD)/fuzz/rules.dict \
 	$(BUILD)/fuzz/seeds-collector/.done
-FUZZ_COLLECTOR_SRCS := src/collector.c src/ipreasm.c src/records.c src/text_escape.c src/sink.c src/reasm.c src/names.c \
+FUZZ_COLLECTOR_SRCS := src/safe_file.c src/collector.c src/ipreasm.c src/records.c src/text_escape.c src/sink.c src/reasm.c src/names.c \
 	src/summary.c $(DETECT_SRCS)
 
 # Objects of the fuzz flavour, each with its .d (see DEPFLAGS).
@@ -248,7 +254,7 @@ FUZZ_SECS ?=
 
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
 		$(BUILD)/san/test_capture $(BUILD)/san/test_ipreasm $(BUILD)/san/test_detect \
-		$(BUILD)/san/test_text_escape \
+		$(BUILD)/san/test_files $(BUILD)/san/test_text_escape \
 		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_fragments \
 		$(BUILD)/san/test_policy \
 		$(BUILD)/san/pktlens $(FUZZ_BINS) $(FUZZ_DATA) $(BUILD)/gen_mixed

@@ -125,7 +125,7 @@ int cmd_analyze(int argc, char **argv)
 	struct pl_counters cnt;
 	struct stat st;
 	const char *file;
-	char err[512];
+	char err[8192];         /* a path of PATH_MAX and its errno text */
 	int c, r, rc = 1, show_progress, want_summary = 0;
 	uint64_t frames = 0, next_sweep = 0, sweep_every, oldest_since_sweep = UINT64_MAX;
 	double last_draw = 0;
@@ -268,6 +268,7 @@ int cmd_analyze(int argc, char **argv)
 			file, cap.err);
 		goto out;
 	}
+	pl_sink_print_lost(&sink, stderr, "pktlens analyze");
 	rc = sink.error ? 1 : 0;
 out:
 	free(fr);

@@ -66,7 +66,8 @@ static void rules_usage(FILE *o)
 "options:\n"
 "  --pin DIR    the daemon's pin folder (`pktlens run --pin DIR`)\n"
 "  --prog-id N  the daemon's XDP program (`bpftool prog show name pktlens_xdp`)\n"
-"  without either, the one pktlens program attached to an interface is used\n"
+"  without either, the one pktlens program attached in this network namespace\n"
+"  is used (named on stderr); one in another namespace is never picked\n"
 "\n"
 "The source of the loaded set is kept in %s (PKTLENS_STATE_DIR).\n"
 "docs/rules.md has the details. Needs root, or CAP_BPF and CAP_SYS_ADMIN.\n",
@@ -95,7 +96,8 @@ static void bans_usage(FILE *o)
 "  --ttl DURATION  how long: 90, 90s, 10m, 2h or 1d; default until removed\n"
 "  --pin DIR       the daemon's pin folder (`pktlens run --pin DIR`)\n"
 "  --prog-id N     the daemon's XDP program (`bpftool prog show name pktlens_xdp`)\n"
-"  without either, the one pktlens program attached to an interface is used\n"
+"  without either, the one pktlens program attached in this network namespace\n"
+"  is used (named on stderr); one in another namespace is never picked\n"
 "\n"
 "Needs root, or CAP_BPF and CAP_SYS_ADMIN.\n");
 }

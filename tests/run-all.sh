@@ -90,6 +90,8 @@ suite "BPF stack: the deepest chain of calls of each program fits Linux 6.1's 51
 suite "parser unit tests (native, ASan+UBSan)" "$build/san/test_parser"
 suite "collector unit tests: options, reassembly, records, sink (native, ASan+UBSan)" \
 	"$build/san/test_collector"
+suite "files pktlens writes: folder and file checks, whole lines through a short write, reopen (native, ASan+UBSan)" \
+	"$build/san/test_files"
 suite "text from the network escaped for records and terminals: UTF-8 classes and boundaries (native, ASan+UBSan)" \
 	"$build/san/test_text_escape"
 suite "capture reader: link types, a million short cooked records, errors (native, ASan+UBSan)" \
@@ -131,6 +133,8 @@ suite "detections: a busy network's benign traffic live, 50k+ packets/s for 60+ 
 	tests/integration/benign_live.sh "$build/pktlens" "$build/gen_mixed"
 suite "pktlens rules/bans/limits on a running daemon: ping through a veth pair (ASan+UBSan)" \
 	tests/integration/rules_cli.sh "$build/san/pktlens"
+suite "hostile files: a user's planted link, open or read-only log folders, SIGHUP after mv, a full disk, two daemons on one pin folder (ASan+UBSan)" \
+	tests/integration/hostile_files.sh "$build/san/pktlens"
 suite "fragments: nmap -f, hping3 -f and IPv6 fragmented SYNs do not get past a port rule or a ban; allowed datagrams arrive whole" \
 	tests/integration/fragments.sh "$build/pktlens"
 # One case per fuzz target (tests/fuzz/run.sh prints its ok/FAIL line): the
