@@ -19,7 +19,7 @@ INCLUDES := -Iinclude -Iinclude/parse -Isrc -I$(BUILD)
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lpsl -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lpsl -lm
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 # Every compile writes what it included (-MMD, headers only: a missing one is
 # a phony target, -MP) to a .d file beside its output; they are read at the
@@ -38,7 +38,7 @@ BENCH_SKELS := $(BUILD)/bench_parse.skel.h $(BUILD)/bench_flows.skel.h $(BUILD)/
 
 LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
 	src/records.c src/sink.c src/reasm.c src/ipreasm.c src/collector.c src/counters.c \
-	src/summary.c src/options.c src/bans.c src/egress.c src/mitigations.c src/neigh.c \
+	src/summary.c src/options.c src/textfile.c src/bans.c src/egress.c src/mitigations.c src/neigh.c \
 	src/bpffs.c
 # Detections (docs/detections.md): fed by the collector's hooks.
 DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_trust.c \
@@ -116,12 +116,12 @@ $(BUILD)/san/test_parser: $(call sobj,tests/unit/test_parser.c)
 
 # Collector-side modules (options, reassembly, records, sink, the
 # collector's event intake, the bpffs check), natively.
-COLLECTOR_UNIT_SRCS := src/options.c src/reasm.c src/records.c src/sink.c src/detect_cfg.c \
+COLLECTOR_UNIT_SRCS := src/options.c src/textfile.c src/reasm.c src/records.c src/sink.c src/detect_cfg.c \
 	src/collector.c src/ipreasm.c src/names.c src/bpffs.c
 
 $(BUILD)/san/test_collector: $(call sobj,tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS))
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -linih -lbpf -lm
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -lbpf -lm
 
 # The capture reader on generated files.
 $(BUILD)/san/test_capture: $(call sobj,tests/unit/test_capture.c src/pcap_frames.c)
@@ -196,11 +196,11 @@ $(BUILD)/fuzz/fuzz_capture: $(call fobj,tests/fuzz/fuzz_capture.c src/pcap_frame
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize-coverage=stack-depth $^ -o $@ -lpcap
 
-$(BUILD)/fuzz/fuzz_config: $(call fobj,tests/fuzz/fuzz_config.c src/options.c src/detect_cfg.c)
+$(BUILD)/fuzz/fuzz_config: $(call fobj,tests/fuzz/fuzz_config.c src/options.c src/textfile.c src/detect_cfg.c)
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -linih -lm
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lm
 
-$(BUILD)/fuzz/fuzz_rules: $(call fobj,tests/fuzz/fuzz_rules.c src/rules.c)
+$(BUILD)/fuzz/fuzz_rules: $(call fobj,tests/fuzz/fuzz_rules.c src/rules.c src/textfile.c)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lbpf
 
@@ -280,7 +280,7 @@ bench: deps $(BUILD)/bench_xdp $(BUILD)/bench_rules
 	$(Q)$(MAKE) --no-print-directory -j1 bench-offline bench-live bench-mem bench-detect
 
 # ns/packet with 0 to 1M rules, and the load time of 1M prefixes.
-$(BUILD)/bench_rules: $(call obj,bench/bench_rules.c $(POLICY_SRCS) src/bans.c src/records.c)
+$(BUILD)/bench_rules: $(call obj,bench/bench_rules.c $(POLICY_SRCS) src/textfile.c src/bans.c src/records.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf -lelf -lz -ljson-c
 

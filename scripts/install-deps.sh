@@ -6,7 +6,7 @@ set -euo pipefail
 
 # build: compiler, BPF toolchain and libraries
 pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
-      libpcap-dev libcmocka-dev libclang-rt-14-dev libjson-c-dev uthash-dev libinih-dev
+      libpcap-dev libcmocka-dev libclang-rt-14-dev libjson-c-dev uthash-dev
 # DNS tunnel grouping: the public suffix list (libpsl, and the distribution's
 # copy of the list that psl_latest reads)
       libpsl-dev libpsl5 publicsuffix
