@@ -263,7 +263,7 @@ static void config_value(char *v)
 			*w++ = *++r;
 			continue;
 		}
-		if ((*r == '#' || *r == ';') && r > v && blank(r[-1]))
+		if ((*r == '#' || *r == ';') && blank(r[-1]))   /* r[-1]: the line holds "k=" before v */
 			break;
 		*w++ = *r;
 	}
