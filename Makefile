@@ -36,7 +36,7 @@ BENCH_SKELS := $(BUILD)/bench_parse.skel.h $(BUILD)/bench_flows.skel.h $(BUILD)/
 # Kept: the skeletons embed them, and their .d files name them as targets.
 .SECONDARY: $(BPF_OBJS) $(BENCH_SKELS:.skel.h=.bpf.o)
 
-LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
+LIB_SRCS  := src/pcap_frames.c src/replay.c src/replay_clock.c src/meta_fmt.c src/names.c \
 	src/records.c src/sink.c src/reasm.c src/ipreasm.c src/collector.c src/counters.c \
 	src/summary.c src/options.c src/textfile.c src/bans.c src/egress.c src/mitigations.c src/neigh.c \
 	src/bpffs.c
@@ -124,7 +124,7 @@ $(BUILD)/san/test_collector: $(call sobj,tests/unit/test_collector.c $(COLLECTOR
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -lbpf -lm
 
 # The capture reader on generated files.
-$(BUILD)/san/test_capture: $(call sobj,tests/unit/test_capture.c src/pcap_frames.c)
+$(BUILD)/san/test_capture: $(call sobj,tests/unit/test_capture.c src/pcap_frames.c src/replay_clock.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -lpcap
 
@@ -174,7 +174,8 @@ FUZZERS := parser capture config rules collector ipreasm
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 # what they read besides tests/fuzz/corpus-NAME: dictionaries, generated seeds
 FUZZ_DATA := $(BUILD)/fuzz/config.dict $(BUILD)/fuzz/rules.dict \
-	$(BUILD)/fuzz/seeds-collector/.done
+	$(BUILD)/fuzz/seeds-collector/.done \
+	$(patsubst %,$(BUILD)/fuzz/seeds-%/.hostile,capture config rules)
 FUZZ_COLLECTOR_SRCS := src/collector.c src/ipreasm.c src/records.c src/sink.c src/reasm.c src/names.c \
 	src/summary.c $(DETECT_SRCS)
 
@@ -232,6 +233,22 @@ $(BUILD)/fuzz/seeds-collector/.done: $(BUILD)/fuzz/gen_events | $(BUILD)
 	$(call msg,GEN,$(@D))
 	$(Q)mkdir -p $(@D)
 	$(Q)rm -f $(@D)/*.bin && $(BUILD)/fuzz/gen_events $(@D) && touch $@
+
+# The hostile corpus (tests/hostile/make_corpus.py) seeds the capture,
+# config and rule fuzzers: its files that fit their largest input
+# (tests/fuzz/run.sh's max_len).
+$(BUILD)/fuzz/hostile/.done: tests/hostile/make_corpus.py | $(BUILD)
+	$(call msg,GEN,$(@D))
+	$(Q)rm -rf $(@D) && /usr/bin/python3 $< $(@D) && touch $@
+$(BUILD)/fuzz/seeds-capture/.hostile: $(BUILD)/fuzz/hostile/.done
+	$(Q)mkdir -p $(@D) && find $(<D) -maxdepth 1 \( -name '*.pcap' -o -name '*.pcapng' \) \
+		-size -64k -exec cp {} $(@D)/ \; && touch $@
+$(BUILD)/fuzz/seeds-config/.hostile: $(BUILD)/fuzz/hostile/.done
+	$(Q)mkdir -p $(@D) && find $(<D) -maxdepth 1 -name '*.conf' -size -8k -exec cp {} $(@D)/ \; \
+		&& touch $@
+$(BUILD)/fuzz/seeds-rules/.hostile: $(BUILD)/fuzz/hostile/.done
+	$(Q)mkdir -p $(@D) && find $(<D) -maxdepth 1 -name '*.rules' -size -16k -exec cp {} $(@D)/ \; \
+		&& touch $@
 
 PCAPS     ?= ../shared/pcaps
 # Seconds of fuzzing: `make test` gives the parser this (default 30) and

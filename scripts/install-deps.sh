@@ -20,7 +20,9 @@ pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
       nmap hping3 iodine dsniff iputils-ping
 # fragment attacks and crafted captures (tests/integration/fragments.sh,
 # frag_records.sh): IPv6 fragments by hand
-      python3-scapy)
+      python3-scapy
+# the hostile corpus's memory bounds (tests/hostile/run.sh): peak RSS
+      time)
 # `install-deps.sh kernels` (make test-kernels) adds Debian 12's kernel booted
 # in qemu (TCG) with a busybox guest: a few hundred MB that `make test` and
 # `make demo` do not need.

@@ -230,6 +230,66 @@ int pl_options_set_flag(struct pl_options *o, const struct option *opts, int c,
 	return -1;
 }
 
+/* The option, of opts, named by the text from name up to '=' or its end. */
+static const struct option *long_named(const struct option *opts, const char *name)
+{
+	size_t n = strcspn(name, "=");
+
+	for (; opts->name; opts++)
+		if (strlen(opts->name) == n && !strncmp(opts->name, name, n))
+			return opts;
+	return NULL;
+}
+
+/* Whether short option c is in shortopts and takes a value. */
+static int short_takes_value(const char *shortopts, char c)
+{
+	const char *p = c && c != ':' ? strchr(shortopts, c) : NULL;
+
+	return p && p[1] == ':';
+}
+
+int pl_options_dashes(int argc, char **argv, const char *shortopts,
+		      const struct option *opts, char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct option *o;
+
+		if (!strcmp(a, "--"))
+			break;
+		if (!strncmp(a, "--", 2)) {
+			o = long_named(opts, a + 2);
+			if (o && o->has_arg == required_argument && !strchr(a, '='))
+				i++;            /* its value, whatever it looks like */
+			continue;
+		}
+		if (a[0] != '-' || !a[1])
+			continue;       /* an operand, or "-" (standard input) */
+		if (!a[2]) {
+			if (short_takes_value(shortopts, a[1]))
+				i++;
+			continue;
+		}
+		/* "-word": getopt reads single letters, so `-idle-timeout` would be
+		 * -i with the value "dle-timeout" and `-flows` an unknown -f */
+		o = long_named(opts, a + 1);
+		if (o) {
+			snprintf(err, errlen, "unknown option '%.64s': long options take two dashes (--%s)",
+				 a, o->name);
+			return -1;
+		}
+		if (!short_takes_value(shortopts, a[1])) {
+			snprintf(err, errlen, "unknown option '%.64s'", a);
+			return -1;
+		}
+		/* -iVALUE: a short option with its value attached */
+	}
+	return 0;
+}
+
 /* ---- the config file ----------------------------------------------------
  * Read with pktlens' own line reader (textfile.h: a regular file, at most
  * PL_CONFIG_MAX_BYTES, lines of at most PL_TEXT_LINE_MAX characters, no

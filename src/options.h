@@ -61,6 +61,13 @@ void pl_options_free(struct pl_options *o);
  * Returns 0, or -1 for a bad value, -2 for an unknown name. */
 int pl_options_set(struct pl_options *o, const char *key, const char *value,
 		   char *err, size_t errlen);
+/* Before getopt_long: a word with one dash and more than one letter
+ * ("-flows", "-idle-timeout") that getopt would read as letters (an
+ * option that does not exist, or -i with the value "dle-timeout") is
+ * refused naming the word as typed, and the long option it looks like.
+ * Values of options that take one are skipped. 0, or -1 with err. */
+int pl_options_dashes(int argc, char **argv, const char *shortopts,
+		      const struct option *opts, char *err, size_t errlen);
 /* For getopt_long: sets the option whose val is c. */
 int pl_options_set_flag(struct pl_options *o, const struct option *opts, int c,
 			const char *value, char *err, size_t errlen);

@@ -113,6 +113,8 @@ suite "IP fragments: crafted captures through pktlens analyze vs tshark with rea
 	tests/integration/frag_records.sh "$build/pktlens"
 suite "bad input: damaged captures, bad config, no privileges, no bpffs; nothing left behind (ASan+UBSan)" \
 	tests/integration/bad_input.sh "$pcaps" "$build/san/pktlens"
+suite "hostile corpus: short cooked records, short frames, 2038, bad timestamps and lengths, /dev/zero, folders, long lines, NUL, duplicate rules, bad bans (ASan+UBSan, time and memory bounds)" \
+	tests/hostile/run.sh "$build/san/pktlens"
 suite "restart: SIGKILL without --pin detaches; with --pin stays, resumes, detaches on rm" \
 	tests/integration/restart.sh "$pcaps" "$build/pktlens"
 suite "egress: ping, DNS, an HTTP upload (GSO) seen both ways in one conn; SIGKILL, --pin, clsact (ASan+UBSan)" \
