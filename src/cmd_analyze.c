@@ -303,7 +303,7 @@ int cmd_analyze(int argc, char **argv)
 				 (unsigned long long)(was % 1000000000ull));
 			pl_collector_weird(col, ts, PL_W_OUT_OF_TIME, addl, "capture");
 		} else if (cv == PL_CLOCK_JUMPED) {
-			next_sweep = 0;         /* sweeps go on from the new time */
+			next_sweep = ts;        /* a sweep now, and on from the new time */
 		}
 		e = pl_replay_run(&rp, f->data, f->caplen, f->wirelen, ts, NULL, NULL);
 		if (e) {
