@@ -37,7 +37,8 @@ BENCH_SKELS := $(BUILD)/bench_parse.skel.h $(BUILD)/bench_flows.skel.h $(BUILD)/
 .SECONDARY: $(BPF_OBJS) $(BENCH_SKELS:.skel.h=.bpf.o)
 
 LIB_SRCS  := src/pcap_frames.c src/replay.c src/replay_clock.c src/meta_fmt.c src/names.c \
-	src/records.c src/sink.c src/reasm.c src/ipreasm.c src/collector.c src/counters.c \
+	src/records.c src/text_escape.c src/sink.c src/reasm.c src/ipreasm.c src/collector.c \
+	src/counters.c \
 	src/summary.c src/options.c src/textfile.c src/bans.c src/egress.c src/mitigations.c src/neigh.c \
 	src/bpffs.c
 # Detections (docs/detections.md): fed by the collector's hooks.
@@ -116,12 +117,19 @@ $(BUILD)/san/test_parser: $(call sobj,tests/unit/test_parser.c)
 
 # Collector-side modules (options, reassembly, records, sink, the
 # collector's event intake, the bpffs check), natively.
-COLLECTOR_UNIT_SRCS := src/options.c src/textfile.c src/reasm.c src/records.c src/sink.c src/detect_cfg.c \
+COLLECTOR_UNIT_SRCS := src/options.c src/textfile.c src/reasm.c src/records.c src/text_escape.c \
+	src/sink.c src/detect_cfg.c \
 	src/collector.c src/ipreasm.c src/names.c src/bpffs.c
 
 $(BUILD)/san/test_collector: $(call sobj,tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS))
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -lbpf -lm
+
+# The escaping of text from the network, and records written with it.
+$(BUILD)/san/test_text_escape: $(call sobj,tests/unit/test_text_escape.c src/text_escape.c \
+		src/records.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c
 
 # The capture reader on generated files.
 $(BUILD)/san/test_capture: $(call sobj,tests/unit/test_capture.c src/pcap_frames.c src/replay_clock.c)
@@ -134,7 +142,8 @@ $(BUILD)/san/test_ipreasm: $(call sobj,tests/unit/test_ipreasm.c src/ipreasm.c)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka
 
 # The detections on made-up events (no kernel needed).
-$(BUILD)/san/test_detect: $(call sobj,tests/unit/test_detect.c $(DETECT_SRCS) src/records.c src/sink.c)
+$(BUILD)/san/test_detect: $(call sobj,tests/unit/test_detect.c $(DETECT_SRCS) src/records.c src/text_escape.c \
+		src/sink.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -lbpf -lpsl -lm
 
@@ -176,7 +185,7 @@ FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 FUZZ_DATA := $(BUILD)/fuzz/config.dict $(BUILD)/fuzz/rules.dict \
 	$(BUILD)/fuzz/seeds-collector/.done \
 	$(patsubst %,$(BUILD)/fuzz/seeds-%/.hostile,capture config rules)
-FUZZ_COLLECTOR_SRCS := src/collector.c src/ipreasm.c src/records.c src/sink.c src/reasm.c src/names.c \
+FUZZ_COLLECTOR_SRCS := src/collector.c src/ipreasm.c src/records.c src/text_escape.c src/sink.c src/reasm.c src/names.c \
 	src/summary.c $(DETECT_SRCS)
 
 # Objects of the fuzz flavour, each with its .d (see DEPFLAGS).
@@ -257,6 +266,7 @@ FUZZ_SECS ?=
 
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
 		$(BUILD)/san/test_capture $(BUILD)/san/test_ipreasm $(BUILD)/san/test_detect \
+		$(BUILD)/san/test_text_escape \
 		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_fragments \
 		$(BUILD)/san/test_policy \
 		$(BUILD)/san/pktlens $(FUZZ_BINS) $(FUZZ_DATA) $(BUILD)/gen_mixed
@@ -297,7 +307,8 @@ bench: deps $(BUILD)/bench_xdp $(BUILD)/bench_rules
 	$(Q)$(MAKE) --no-print-directory -j1 bench-offline bench-live bench-mem bench-detect
 
 # ns/packet with 0 to 1M rules, and the load time of 1M prefixes.
-$(BUILD)/bench_rules: $(call obj,bench/bench_rules.c $(POLICY_SRCS) src/textfile.c src/bans.c src/records.c)
+$(BUILD)/bench_rules: $(call obj,bench/bench_rules.c $(POLICY_SRCS) src/textfile.c src/bans.c src/records.c \
+		src/text_escape.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf -lelf -lz -ljson-c
 

@@ -40,6 +40,7 @@
 #include "names.h"
 #include "pcap_frames.h"
 #include "replay.h"
+#include "text_escape.h"
 
 #define NCOL 40
 #define TRUTH_COLS 38           /* tshark-truth v1 */
@@ -515,8 +516,15 @@ static void print_details(const struct result *res, unsigned long max)
 
 	if (n > max)
 		n = max;
-	for (unsigned long i = 0; i < n; i++)
-		printf("     %s\n", res->details[i] ? res->details[i] : "(out of memory)");
+	/* a detail quotes the capture's names (ours and tshark's): escaped as
+	 * all text from the network on a terminal (text_escape.h) */
+	for (unsigned long i = 0; i < n; i++) {
+		const char *d = res->details[i] ? res->details[i] : "(out of memory)";
+
+		fputs("     ", stdout);
+		pl_esc_fput(stdout, d, strlen(d));
+		putchar('\n');
+	}
 	if (res->n_details > n)
 		printf("     ... and %lu more\n", res->n_details - n);
 }

@@ -37,6 +37,7 @@
 
 #include "options.h"
 #include "pcap_frames.h"
+#include "text_escape.h"
 
 #define DEMO_MTU_MIN 9000
 #define DEMO_MTU_MAX 65535      /* veth's largest; XDP copes via xdp.frags */
@@ -488,6 +489,7 @@ static int replay_all(struct demo *d, unsigned long total, unsigned long pps)
 		struct cap *c = &d->caps[i];
 		char *argv[] = { "ip", "netns", "exec", d->ns[0], "tcpreplay", "-q", "-i",
 				 d->veth[0], rate, c->path, NULL };
+		char shown[PL_ESC_SIZE(NAME_MAX)];
 		int st = wait_child(d->daemon, 0, 0);
 
 		if (st >= 0) {
@@ -498,7 +500,9 @@ static int replay_all(struct demo *d, unsigned long total, unsigned long pps)
 		}
 		if (!c->packets)
 			continue;
-		printf("  [%2d/%d] %-36s %6lu packets\n", i + 1, d->ncaps, c->name, c->packets);
+		/* a file name from elsewhere: no escape sequence of its own (text_escape.h) */
+		pl_esc(shown, sizeof(shown), c->name, strlen(c->name), PL_ESC_TERM);
+		printf("  [%2d/%d] %-36s %6lu packets\n", i + 1, d->ncaps, shown, c->packets);
 		fflush(stdout);
 		d->replay = spawn(argv, outp, 0);
 		if (d->replay < 0) {

@@ -640,8 +640,9 @@ static void weird_log(struct pl_collector *c, uint64_t ts, const struct pl_flow_
 			pl_rec_str(o, "uid", cn->uid, PL_UID_LEN);
 		pl_rec_id(o, cn ? &cn->orig : k);
 	}
-	pl_rec_add(o, "name", json_object_new_string(name));
-	pl_rec_add(o, "addl", json_object_new_string(addl));
+	/* either may quote the packet: escaped as all text from the network */
+	pl_rec_strz(o, "name", name);
+	pl_rec_strz(o, "addl", addl);
 	pl_rec_add(o, "notice", json_object_new_boolean(0));
 	pl_rec_add(o, "peer", json_object_new_string("pktlens"));
 	pl_rec_add(o, "source", json_object_new_string(source));

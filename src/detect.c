@@ -216,9 +216,11 @@ int det_raise(struct pl_detect *d, struct det_notice *n)
 	if (n->uid)
 		pl_rec_add(o, "uid", json_object_new_string(n->uid));
 	pl_rec_add(o, "note", json_object_new_string(pl_note_name(n->note)));
-	pl_rec_add(o, "msg", json_object_new_string(n->msg));
+	/* msg and sub quote names from the network (and may end in a
+	 * character cut short by the buffer): escaped, valid UTF-8 */
+	pl_rec_strz(o, "msg", n->msg);
 	if (n->sub[0])
-		pl_rec_add(o, "sub", json_object_new_string(n->sub));
+		pl_rec_strz(o, "sub", n->sub);
 	if (n->src) {
 		det_addr(n->src, s, sizeof(s));
 		pl_rec_add(o, "src", json_object_new_string(s));

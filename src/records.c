@@ -4,7 +4,10 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "text_escape.h"
 
 struct json_object *pl_rec_new(const char *kind)
 {
@@ -56,9 +59,31 @@ void pl_rec_id(struct json_object *o, const struct pl_flow_key *k)
 	pl_rec_add(o, "id.resp_p", json_object_new_int(k->dport));
 }
 
+/* Text from the network: valid UTF-8 as it is (json-c escapes what JSON
+ * needs), invalid bytes as `\xNN` text (text_escape.h), so that every
+ * record is valid UTF-8 JSON. Clean text, nearly all of it, is not copied. */
 void pl_rec_str(struct json_object *o, const char *name, const char *s, size_t n)
 {
-	pl_rec_add(o, name, json_object_new_string_len(s, (int)n));
+	size_t clean = pl_esc_clean_len(s, n, PL_ESC_JSON), len;
+	char *buf;
+
+	if (clean == n) {
+		pl_rec_add(o, name, json_object_new_string_len(s, (int)n));
+		return;
+	}
+	buf = malloc(PL_ESC_SIZE(n));
+	if (!buf) {             /* the valid start of it, not invalid bytes */
+		pl_rec_add(o, name, json_object_new_string_len(s, (int)clean));
+		return;
+	}
+	len = pl_esc(buf, PL_ESC_SIZE(n), s, n, PL_ESC_JSON);
+	pl_rec_add(o, name, json_object_new_string_len(buf, (int)len));
+	free(buf);
+}
+
+void pl_rec_strz(struct json_object *o, const char *name, const char *s)
+{
+	pl_rec_str(o, name, s, strlen(s));
 }
 
 void pl_rec_u64(struct json_object *o, const char *name, uint64_t v)

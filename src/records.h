@@ -25,7 +25,12 @@ void pl_rec_ts(struct json_object *o, const char *name, uint64_t ns);
 void pl_rec_secs(struct json_object *o, const char *name, uint64_t ns);
 /* id.orig_h, id.orig_p, id.resp_h, id.resp_p from a key in orig direction. */
 void pl_rec_id(struct json_object *o, const struct pl_flow_key *orig);
+/* A string from the network (or holding parts of one): n bytes, NULs
+ * included; bytes that are not valid UTF-8 are written as `\xNN` text
+ * (text_escape.h), so the record stays valid UTF-8. */
 void pl_rec_str(struct json_object *o, const char *name, const char *s, size_t n);
+/* The same for a NUL-terminated string (a notice message quoting a name). */
+void pl_rec_strz(struct json_object *o, const char *name, const char *s);
 void pl_rec_u64(struct json_object *o, const char *name, uint64_t v);
 
 /* IPv4-mapped addresses print as dotted quads, others in RFC 5952 form. */

@@ -10,6 +10,7 @@
 
 #include "names.h"
 #include "records.h"
+#include "text_escape.h"
 
 #define TOP 5
 
@@ -94,9 +95,16 @@ static void top_names(FILE *f, const struct pl_collector *col, enum pl_top_kind 
 	size_t n = pl_collector_top(col, k, names, counts, TOP), i;
 
 	fprintf(f, "  %s:", title);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s %s (%llu)", i ? "," : "", names[i][0] ? names[i] : "<root>",
-			(unsigned long long)counts[i]);
+	for (i = 0; i < n; i++) {
+		/* names from the network: their escape sequences, CR and LF
+		 * must not reach the terminal or the journal (text_escape.h) */
+		fputs(i ? ", " : " ", f);
+		if (names[i][0])
+			pl_esc_fput(f, names[i], strlen(names[i]));
+		else
+			fputs("<root>", f);
+		fprintf(f, " (%llu)", (unsigned long long)counts[i]);
+	}
 	fprintf(f, "%s\n", n ? "" : " none yet");
 }
 

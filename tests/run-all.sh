@@ -90,6 +90,8 @@ suite "BPF stack: the deepest chain of calls of each program fits Linux 6.1's 51
 suite "parser unit tests (native, ASan+UBSan)" "$build/san/test_parser"
 suite "collector unit tests: options, reassembly, records, sink (native, ASan+UBSan)" \
 	"$build/san/test_collector"
+suite "text from the network escaped for records and terminals: UTF-8 classes and boundaries (native, ASan+UBSan)" \
+	"$build/san/test_text_escape"
 suite "capture reader: link types, a million short cooked records, errors (native, ASan+UBSan)" \
 	"$build/san/test_capture"
 suite "IP reassembly: order, duplicates, overlaps, timeouts, memory bounds, IPv6 headers, oversize, cut fragments (native, ASan+UBSan)" \
@@ -115,6 +117,8 @@ suite "bad input: damaged captures, bad config, no privileges, no bpffs; nothing
 	tests/integration/bad_input.sh "$pcaps" "$build/san/pktlens"
 suite "hostile corpus: short cooked records, short frames, 2038, bad timestamps and lengths, /dev/zero, folders, long lines, NUL, duplicate rules, bad bans (ASan+UBSan, time and memory bounds)" \
 	tests/hostile/run.sh "$build/san/pktlens"
+suite "hostile text: escape sequences, CR LF, invalid UTF-8, C1, bidi in DNS, SNI, HTTP: records valid UTF-8 JSON, no raw control on the terminal: analyze, run, demo (ASan+UBSan)" \
+	tests/integration/hostile_text.sh "$build/san/pktlens"
 suite "restart: SIGKILL without --pin detaches; with --pin stays, resumes, detaches on rm" \
 	tests/integration/restart.sh "$pcaps" "$build/pktlens"
 suite "egress: ping, DNS, an HTTP upload (GSO) seen both ways in one conn; SIGKILL, --pin, clsact (ASan+UBSan)" \

@@ -12,7 +12,10 @@
  * every connection and writes its records, and the summary is printed.
  *
  * Checked besides ASan and UBSan:
- * - every record written is one line of JSON, an object with "_path";
+ * - every record written is one line of JSON, an object with "_path", and
+ *   valid UTF-8 (text from the network is escaped: text_escape.h);
+ * - the summary holds no control byte but LF, no DEL, no C1 control, no
+ *   bidi override, and is valid UTF-8 (the names in it are escaped);
  * - the final sweep leaves no connection open;
  * - the detections call ban/limit/pin/trust as detect.h says (a time > 0,
  *   a note's id as reason, a limit's protocol one of PL_DLIM_*).
@@ -33,6 +36,7 @@
 #include "pl_policy.h"
 #include "sink.h"
 #include "summary.h"
+#include "text_escape.h"
 #include "collector_input.h"
 
 #define MAX_INPUT (1 << 20)
@@ -41,7 +45,6 @@
 static int flows_fd = -1;
 static int ncpu;
 static struct pl_flow_val *vals;        /* ncpu of them */
-static FILE *devnull;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -57,8 +60,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(1);
 	}
 	vals = calloc((size_t)ncpu, sizeof(*vals));
-	devnull = fopen("/dev/null", "w");
-	if (!vals || !devnull)
+	if (!vals)
 		abort();
 	return 0;
 }
@@ -250,6 +252,7 @@ static void check_records(const char *out, size_t len)
 
 		if (!nl || !t)
 			abort();        /* a record not ended by a newline */
+		json_tokener_set_flags(t, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 		o = json_tokener_parse_ex(t, p, (int)(nl - p));
 		if (!o || json_tokener_get_error(t) != json_tokener_success ||
 		    t->char_offset != (int)(nl - p) ||
@@ -260,6 +263,27 @@ static void check_records(const char *out, size_t len)
 		json_object_put(o);
 		json_tokener_free(t);
 		p = nl + 1;
+	}
+}
+
+/* What a terminal or the journal is shown: one line per line, nothing
+ * that moves the cursor, retitles, or turns the text around. */
+static void check_terminal(const char *out, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)out;
+	size_t i;
+
+	if (pl_esc_clean_len(out, len, PL_ESC_JSON) != len)
+		abort();                /* invalid UTF-8 */
+	for (i = 0; i < len; i++) {
+		if ((p[i] < 0x20 && p[i] != '\n') || p[i] == 0x7f)
+			abort();
+		if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+			abort();        /* C1 */
+		if (p[i] == 0xe2 && i + 2 < len &&
+		    ((p[i + 1] == 0x80 && p[i + 2] >= 0xaa && p[i + 2] <= 0xae) ||
+		     (p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)))
+			abort();        /* bidi override or isolate */
 	}
 }
 
@@ -276,9 +300,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pl_collector *c;
 	struct pl_detect *det = NULL;
 	struct pl_sink sink;
-	char err[256], *out = NULL;
-	size_t outlen = 0, off = 1;
-	FILE *mem, *saved = stdout;
+	char err[256], *out = NULL, *sout = NULL;
+	size_t outlen = 0, soutlen = 0, off = 1;
+	FILE *mem, *smem, *saved = stdout;
 	uint8_t scene;
 
 	if (!size || size > MAX_INPUT || !cnt)
@@ -354,10 +378,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pl_collector_sweep(c, 0, 1);
 	if (pl_collector_stats(c)->conns_open)
 		abort();                /* the final sweep closes every connection */
-	pl_summary_print(devnull, cnt, c, NULL);
-	pl_summary_print_egress(devnull, cnt);
+	smem = open_memstream(&sout, &soutlen);
+	if (!smem)
+		abort();
+	pl_summary_print(smem, cnt, c, NULL);
+	pl_summary_print_egress(smem, cnt);
 	if (det)
-		pl_detect_summary(det, devnull);
+		pl_detect_summary(det, smem);
+	fclose(smem);
+	check_terminal(sout, soutlen);
+	free(sout);
 	pl_collector_free(c);
 	pl_detect_free(det);
 	pl_sink_close(&sink);
