@@ -35,6 +35,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "options.h"
 #include "pcap_frames.h"
 #include "text_escape.h"
 
@@ -603,9 +604,14 @@ static int parse_opts(int argc, char **argv, struct demo_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	char err[160];
 	int c;
 
 	*o = (struct demo_opts){ NULL, "pktlens-demo-logs", 200, 2 };
+	if (pl_options_dashes(argc, argv, "h", opts, err, sizeof(err))) {
+		fprintf(stderr, "pktlens demo: %s (--help lists them)\n", err);
+		return 2;
+	}
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		unsigned long *v = c == 'r' ? &o->pps : c == 's' ? &o->summary : NULL;

@@ -63,8 +63,11 @@ static void usage(FILE *o)
 "options (each also a `key = value` line of a config file, key without --;\n"
 "-i is `interface`):\n"
 "  -i, --interface IFACE  interface to watch (repeatable)\n"
-"  --config FILE          read options from FILE first (INI: key = value,\n"
-"                         optional [pktlens] section); flags given here win\n"
+"  --config FILE          read options from FILE first (key = value lines,\n"
+"                         # comments, also after a blank in a value, \\# for\n"
+"                         a # in one; optional [pktlens] section; a regular\n"
+"                         file, lines up to 4096 characters, at most 1 MiB:\n"
+"                         docs/config.md); flags given here win\n"
 "  --log-dir DIR          one file per record kind in DIR, else JSON lines on\n"
 "                         stdout. DIR must be owned by root (or the user\n"
 "                         running pktlens) and not writable by group or\n"
@@ -406,6 +409,10 @@ static int load_options(int argc, char **argv, struct pl_options *o, const struc
 	int c, i;
 
 	pl_options_defaults(o);
+	if (pl_options_dashes(argc, argv, "i:h", opts, err, sizeof(err))) {
+		fprintf(stderr, "pktlens run: %s (--help lists them)\n", err);
+		return 2;
+	}
 	/* the config file first, so that flags override it */
 	for (i = 1; i < argc; i++) {
 		const char *f = NULL;

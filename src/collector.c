@@ -649,6 +649,12 @@ static void weird_log(struct pl_collector *c, uint64_t ts, const struct pl_flow_
 	pl_sink_write(c->sink, "weird", o);
 }
 
+void pl_collector_weird(struct pl_collector *c, uint64_t ts, const char *name,
+			const char *addl, const char *source)
+{
+	weird_log(c, ts, NULL, name, addl, source);
+}
+
 static void malformed_event(struct pl_collector *c, const struct pl_ev_malformed *e)
 {
 	weird_log(c, e->h.ts_ns, (e->flags & PL_F_IP) ? &e->h.key : NULL,

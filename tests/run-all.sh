@@ -117,6 +117,8 @@ suite "IP fragments: crafted captures through pktlens analyze vs tshark with rea
 	tests/integration/frag_records.sh "$build/pktlens"
 suite "bad input: damaged captures, bad config, no privileges, no bpffs; nothing left behind (ASan+UBSan)" \
 	tests/integration/bad_input.sh "$pcaps" "$build/san/pktlens"
+suite "hostile corpus: short cooked records, short frames, 2038, bad timestamps and lengths, /dev/zero, folders, long lines, NUL, duplicate rules, bad bans (ASan+UBSan, time and memory bounds)" \
+	tests/hostile/run.sh "$build/san/pktlens"
 suite "hostile text: escape sequences, CR LF, invalid UTF-8, C1, bidi in DNS, SNI, HTTP: records valid UTF-8 JSON, no raw control on the terminal: analyze, run, demo (ASan+UBSan)" \
 	tests/integration/hostile_text.sh "$build/san/pktlens"
 suite "restart: SIGKILL without --pin detaches; with --pin stays, resumes, detaches on rm" \

@@ -18,11 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <ini.h>
 
 #include "bpffs.h"
 #include "collector.h"
 #include "options.h"
+#include "textfile.h"
 #include "reasm.h"
 #include "records.h"
 #include "sink.h"
@@ -594,8 +594,10 @@ static void test_load_indented_line(void **s)
 	struct pl_options o;
 	char path[PATH_MAX];
 
-	if (load(s, &o, "[pktlens]\nlog-dir = /var/log/pktlens\n  rotate-mb = 16\n", path))
-		return;                 /* refused: fine too, as long as it says so */
+	if (load(s, &o, "[pktlens]\nlog-dir = /var/log/pktlens\n  rotate-mb = 16\n", path)) {
+		pl_options_free(&o);    /* refused: fine too, as long as it says so */
+		return;
+	}
 	assert_string_equal(o.log_dir, "/var/log/pktlens");
 	assert_int_equal(o.rotate_bytes, 16ull << 20);
 	pl_options_free(&o);
@@ -691,6 +693,8 @@ static void test_load_first_error_only(void **s)
 	pl_options_free(&o);
 }
 
+/* Named at the section's own line (libinih named the first setting under
+ * it), even with no setting after it. */
 static void test_load_unknown_section(void **s)
 {
 	struct pl_options o;
@@ -698,7 +702,7 @@ static void test_load_unknown_section(void **s)
 
 	assert_int_equal(load(s, &o, "[pktlens]\nflows = 2048\n[other]\nsources = 2048\n",
 			      path), -1);
-	fmt(want, sizeof(want), "%s:4: unknown section [other]", path);
+	fmt(want, sizeof(want), "%s:3: unknown section [other]", path);
 	if (strncmp(err, want, strlen(want)))
 		fail_msg("got '%s', want it to start with '%s'", err, want);
 	pl_options_free(&o);
@@ -784,30 +788,123 @@ static void test_load_indented_vt_ff(void **s)
 	pl_options_free(&o);
 }
 
-/* libinih reads 199 bytes of a line at a time and takes the rest for a new
+/* libinih read 199 bytes of a line at a time and took the rest for a new
  * line: a long log-dir value whose tail read "interface=evil0" added that
- * interface (found by fuzz_config). Lines longer than libinih reads whole
- * are refused; the longest it reads whole is fine. */
+ * interface (found by fuzz_config). pktlens' own reader refuses a line
+ * longer than PL_TEXT_LINE_MAX at its own number; the longest is fine. */
 static void test_load_long_line(void **s)
 {
-	char text[512], want[64];
+	static char text[2 * PL_TEXT_LINE_MAX];
+	char want[64];
 	struct pl_options o;
 	int n;
 
 	(void)s;
-	n = snprintf(text, sizeof(text), "flows = 2048\nlog-dir = /var/%0184dinterface=evil0\n", 0);
+	n = snprintf(text, sizeof(text), "flows = 2048\nlog-dir = /var/%0*dinterface=evil0\n",
+		     PL_TEXT_LINE_MAX, 0);
 	assert_int_equal(load_bytes(&o, text, (size_t)n), -1);
-	fmt(want, sizeof(want), "t.conf:2: longer than %d characters", INI_MAX_LINE - 2);
+	fmt(want, sizeof(want), "t.conf:2: longer than %d characters", PL_TEXT_LINE_MAX);
 	assert_string_equal(err, want);
 	assert_int_equal(o.n_ifaces, 0);
 	pl_options_free(&o);
-	n = snprintf(text, sizeof(text), "log-dir = /%0*d\n", INI_MAX_LINE - 2 - 11, 0);
+	n = snprintf(text, sizeof(text), "log-dir = /%0*d\n", PL_TEXT_LINE_MAX - 11, 0);
 	assert_int_equal(load_bytes(&o, text, (size_t)n), 0);
-	assert_int_equal(strlen(o.log_dir), INI_MAX_LINE - 2 - 10);
+	assert_int_equal(strlen(o.log_dir), PL_TEXT_LINE_MAX - 10);
 	pl_options_free(&o);
-	n = snprintf(text, sizeof(text), "log-dir = /%0*d", INI_MAX_LINE - 2 - 11, 0);
+	n = snprintf(text, sizeof(text), "log-dir = /%0*d", PL_TEXT_LINE_MAX - 11, 0);
 	assert_int_equal(load_bytes(&o, text, (size_t)n), 0);      /* no newline at the end */
 	pl_options_free(&o);
+}
+
+/* A 5,000-character comment on line 3: libinih failed on a later line (it
+ * cut the comment into pieces). The error names line 3, and nothing of the
+ * comment's tail is read as a setting. */
+static void test_load_long_comment(void **s)
+{
+	static char text[8192];
+	struct pl_options o;
+	int n;
+
+	(void)s;
+	n = snprintf(text, sizeof(text), "flows = 2048\n\n# %0*d detect-dry-run = false\nsummary = 5\n",
+		     5000, 0);
+	assert_int_equal(load_bytes(&o, text, (size_t)n), -1);
+	assert_string_equal(err, "t.conf:3: longer than 4096 characters");
+	pl_options_free(&o);
+}
+
+/* docs/config.md: a `#` or `;` after a blank starts a comment, also after a
+ * value; one inside a word is part of the value; `\#` and `\;` write one
+ * anywhere. */
+static void test_load_inline_comment(void **s)
+{
+	static const char text[] =
+		"interface = eth0   # the uplink\n"
+		"interface = eth1\t; the other one\n"
+		"log-dir = /var/log/a#b;c   # a and b\n"
+		"pin = /sys/fs/bpf/x \\# y\\;z   ; escaped\n"
+		"[pktlens]  # the section, with a comment\n";
+	static const char bad[] = "summary = 7#\n";
+	struct pl_options o;
+
+	(void)s;
+	if (load_bytes(&o, text, sizeof(text) - 1))
+		fail_msg("inline comments refused: %s", err);
+	assert_int_equal(o.n_ifaces, 2);
+	assert_string_equal(o.ifaces[0], "eth0");
+	assert_string_equal(o.ifaces[1], "eth1");
+	assert_string_equal(o.log_dir, "/var/log/a#b;c");
+	assert_string_equal(o.pin_dir, "/sys/fs/bpf/x # y;z");
+	pl_options_free(&o);
+	/* "7#" is the value: a '#' inside a word is no comment */
+	assert_int_equal(load_bytes(&o, bad, sizeof(bad) - 1), -1);
+	assert_string_equal(err, "t.conf:1: bad value '7#' for summary: want a whole number from 0 to 3600");
+	pl_options_free(&o);
+}
+
+/* Only regular files: a folder, /dev/zero (an endless stream: libinih
+ * spun forever on it) and a FIFO (open would wait for a writer) are
+ * refused at once with what they are. */
+static void test_load_not_regular(void **s)
+{
+	char path[PATH_MAX], want[PATH_MAX + 64];
+	struct pl_options o;
+
+	pl_options_defaults(&o);
+	assert_int_equal(pl_options_load(&o, "/dev/zero", err, sizeof(err)), -1);
+	assert_string_equal(err, "/dev/zero: not a regular file (a character device)");
+	tmp_path(s, "", path);
+	assert_int_equal(pl_options_load(&o, path, err, sizeof(err)), -1);
+	fmt(want, sizeof(want), "%s: not a regular file (a folder)", path);
+	assert_string_equal(err, want);
+	tmp_path(s, "fifo.conf", path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(pl_options_load(&o, path, err, sizeof(err)), -1);
+	fmt(want, sizeof(want), "%s: not a regular file (a FIFO)", path);
+	assert_string_equal(err, want);
+	unlink(path);
+	pl_options_free(&o);
+}
+
+/* A file larger than PL_CONFIG_MAX_BYTES is refused before it is parsed;
+ * a stream (that has no size) is cut off when it passes the cap. */
+static void test_load_size_cap(void **s)
+{
+	size_t len = PL_CONFIG_MAX_BYTES + 1;
+	char *text = malloc(len);
+	struct pl_options o;
+	char want[64];
+
+	(void)s;
+	assert_non_null(text);
+	memset(text, '\n', len);
+	assert_int_equal(load_bytes(&o, text, len), -1);
+	fmt(want, sizeof(want), "t.conf: larger than %u bytes", PL_CONFIG_MAX_BYTES);
+	assert_string_equal(err, want);
+	pl_options_free(&o);
+	assert_int_equal(load_bytes(&o, text, len - 1), 0);
+	pl_options_free(&o);
+	free(text);
 }
 
 /* A line that is not `key = value`, then an unknown key further down: the
@@ -1682,6 +1779,10 @@ int main(void)
 		cmocka_unit_test(test_load_colon),
 		cmocka_unit_test(test_load_indented_vt_ff),
 		cmocka_unit_test(test_load_long_line),
+		cmocka_unit_test(test_load_long_comment),
+		cmocka_unit_test(test_load_inline_comment),
+		cmocka_unit_test_setup_teardown(test_load_not_regular, tmp_setup, tmp_teardown),
+		cmocka_unit_test(test_load_size_cap),
 		cmocka_unit_test_setup_teardown(test_l7_event_lengths, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_reasm_in_order),
 		cmocka_unit_test(test_reasm_out_of_order),
