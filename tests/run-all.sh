@@ -115,6 +115,8 @@ suite "live vs offline: every capture replayed over a veth pair, both vs tshark"
 	tests/integration/live_vs_offline.sh "$pcaps" "$build/pktlens"
 suite "IP fragments: crafted captures through pktlens analyze vs tshark with reassembly, and live over a veth pair" \
 	tests/integration/frag_records.sh "$build/pktlens"
+suite "L7 limits: DNS names of 127 labels and a tunnel's 40, a pointer loop, HTTP Host past the windows, a 300-byte SNI: analyze vs tshark, truncation flagged" \
+	tests/integration/l7_limits.sh "$build/pktlens"
 suite "bad input: damaged captures, bad config, no privileges, no bpffs; nothing left behind (ASan+UBSan)" \
 	tests/integration/bad_input.sh "$pcaps" "$build/san/pktlens"
 suite "hostile corpus: short cooked records, short frames, 2038, bad timestamps and lengths, /dev/zero, folders, long lines, NUL, duplicate rules, bad bans (ASan+UBSan, time and memory bounds)" \

@@ -1152,6 +1152,48 @@ static void test_reasm_http_host_later(void **s)
 	free(r);
 }
 
+/* A Host past the kernel's window (PL_HTTP_HOST_SCAN bytes after at most
+ * PL_HTTP_LINE_SCAN of request target): found by the collector's second
+ * reading, which looks through all it put together; past that, flagged
+ * PL_HTTP_HOST_WINDOW (the record's host_not_in_window). Before, such a
+ * Host was lost without a word. */
+static void test_reasm_http_host_past_window(void **s)
+{
+	static char req[PL_REASM_BYTES + 64];
+	struct pl_reasm *r = reasm_new();
+	struct pl_meta m;
+	uint32_t n, off, seg;
+
+	(void)s;
+	/* a 1,000-byte request target, then Host: one 1,040-byte segment */
+	n = (uint32_t)snprintf(req, sizeof(req), "GET /%0999d HTTP/1.1\r\nHost: far.example\r\n\r\n", 7);
+	assert_int_equal(pl_reasm_add(r, 1, (const uint8_t *)req, n), n);
+	reasm_parse(r, n, 80, &m);
+	assert_int_equal(m.l7_kind, PL_L7_HTTP);
+	assert_true(m.l7.http.flags & PL_HTTP_HAS_HOST);
+	assert_false(m.l7.http.flags & PL_HTTP_HOST_WINDOW);
+	assert_int_equal(m.l7.http.host_len, 11);
+	assert_memory_equal(m.l7.http.host, "far.example", 11);
+	assert_true(m.l7.http.flags & PL_HTTP_PATH_TRUNC);
+	free(r);
+
+	/* headers that fill all the collector reassembles, Host after them */
+	r = reasm_new();
+	n = (uint32_t)snprintf(req, sizeof(req), "GET / HTTP/1.1\r\n");
+	while (n < PL_REASM_BYTES)
+		n += (uint32_t)snprintf(req + n, sizeof(req) - n, "X-Pad: %054d\r\n", 0);
+	n += (uint32_t)snprintf(req + n, sizeof(req) - n, "Host: late.example\r\n\r\n");
+	for (off = 0; off < n; off += seg) {
+		seg = n - off < PL_PAYLOAD_MAX ? n - off : PL_PAYLOAD_MAX;
+		pl_reasm_add(r, 1 + off, (const uint8_t *)req + off, seg);
+	}
+	reasm_parse(r, PL_REASM_BYTES, 80, &m);
+	assert_int_equal(m.l7_kind, PL_L7_HTTP);
+	assert_false(m.l7.http.flags & PL_HTTP_HAS_HOST);
+	assert_true(m.l7.http.flags & PL_HTTP_HOST_WINDOW);
+	free(r);
+}
+
 /* ---- records.c ----------------------------------------------------------- */
 
 static void addr_is(const char *in6, const char *want)
@@ -1647,6 +1689,126 @@ static size_t field_len(struct json_object *o, const char *name)
 	return (size_t)json_object_get_string_len(v);
 }
 
+static int field_true(struct json_object *o, const char *name)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, name, &v) && json_object_get_boolean(v);
+}
+
+/* One payload event (what the kernel sends for a DNS name longer than it
+ * decodes: PL_EVP_L7_HERE) of len bytes of a wire-byte message through a
+ * collector of its own; returns the one record of `kind` it logged, and
+ * removes the logs. */
+static struct json_object *dns_payload_record(void **state, const uint8_t *msg,
+					      uint32_t len, uint32_t wire, uint8_t proto,
+					      const char *kind)
+{
+	struct pl_collector_opts co = { .idle_timeout_ns = 1, .active_timeout_ns = 0 };
+	struct pl_ev_payload *e = calloc(1, sizeof(*e));
+	const struct tmp *t = *state;
+	char path[PATH_MAX];
+	struct json_object *o;
+	struct pl_collector *c;
+	struct pl_sink sink;
+
+	assert_non_null(e);
+	assert_int_equal(pl_sink_open(&sink, t->dir, 0, err, sizeof(err)), 0);
+	c = pl_collector_new(&co, &sink, -1);
+	assert_non_null(c);
+	e->h.type = PL_EV_PAYLOAD;
+	e->h.size = sizeof(*e);
+	e->h.ts_ns = 1000;
+	e->h.key.proto = proto;
+	e->h.key.sport = 40000;
+	e->h.key.dport = 53;
+	e->l7_kind = PL_L7_DNS;
+	e->l7_flags = PL_EVP_L7_HERE;
+	if (proto == 6) {               /* the two-byte length first */
+		e->data[0] = (uint8_t)(len >> 8);
+		e->data[1] = (uint8_t)len;
+		memcpy(e->data + 2, msg, len);
+		len += 2;
+	} else {
+		memcpy(e->data, msg, len);
+	}
+	e->len = (uint16_t)len;
+	e->payload_len = (uint16_t)(wire + (proto == 6 ? 2 : 0));
+	pl_collector_on_event(c, e, sizeof(*e));
+	pl_collector_sweep(c, 0, 1);
+	pl_collector_free(c);
+	pl_sink_close(&sink);
+	free(e);
+	o = only_record(state, kind);
+	unlink(tmp_path(state, "dns.log", path));
+	unlink(tmp_path(state, "weird.log", path));
+	unlink(tmp_path(state, "conn.log", path));
+	return o;
+}
+
+static void assert_query(struct json_object *o, const uint8_t *msg, int labels, int llen)
+{
+	char want[PL_DNS_NAME_BUF];
+	int i, n = 0;
+
+	for (i = 0; i < labels; i++) {
+		if (i)
+			want[n++] = '.';
+		memset(want + n, 'a' + i % 26, (size_t)llen);
+		n += llen;
+	}
+	(void)msg;
+	assert_int_equal(field_len(o, "query"), n);
+	assert_memory_equal(json_object_get_string(json_object_object_get(o, "query")), want, n);
+	assert_false(field_true(o, "query_truncated"));
+	assert_int_equal(json_object_get_int(json_object_object_get(o, "qtype")), 1);
+}
+
+/* DNS names to the protocol's limits (RFC 1035 2.3.4: 255 octets, 127
+ * labels), read by the collector from the bytes the kernel sends: before,
+ * a name of more than 32 labels was logged with no query. */
+static void test_dns_long_names(void **state)
+{
+	uint8_t msg[600];
+	struct json_object *o;
+	uint32_t len;
+
+	len = dns_long_query(msg, 127, 1);              /* 127 labels, 255 octets */
+	assert_int_equal(len, 12 + 255 + 4);
+	o = dns_payload_record(state, msg, len, len, 17, "dns");
+	assert_query(o, msg, 127, 1);
+	assert_int_equal(field_len(o, "query"), 253);
+	json_object_put(o);
+	len = dns_long_query(msg, 40, 5);               /* 40 labels, tunnel-like */
+	o = dns_payload_record(state, msg, len, len, 17, "dns");
+	assert_query(o, msg, 40, 5);
+	json_object_put(o);
+	o = dns_payload_record(state, msg, len, len, 6, "dns");      /* over TCP */
+	assert_query(o, msg, 40, 5);
+	json_object_put(o);
+	/* 253 characters in 4 labels: the kernel reads those itself; a name
+	 * of 128 labels is past 255 octets: malformed, a weird record */
+	len = dns_long_query(msg, 128, 1);
+	o = dns_payload_record(state, msg, len, len, 17, "weird");
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "name")),
+			    "dns_name_too_long");
+	json_object_put(o);
+	/* a compression pointer in the question (here to itself: a loop) */
+	len = dns_long_query(msg, 34, 1);
+	msg[12 + 33 * 2] = 0xc0;
+	msg[12 + 33 * 2 + 1] = 12 + 33 * 2;
+	o = dns_payload_record(state, msg, len, len, 17, "weird");
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "name")),
+			    "dns_bad_pointer");
+	json_object_put(o);
+	/* cut by the segment: what was read, flagged */
+	len = dns_long_query(msg, 60, 1);
+	o = dns_payload_record(state, msg, 12 + 45 * 2, len, 17, "dns");
+	assert_true(field_true(o, "query_truncated"));
+	assert_int_equal(field_len(o, "query"), 45 * 2 - 1);
+	json_object_put(o);
+}
+
 /* L7 events whose lengths run past their buffers (the kernel never sends
  * them; the collector reads them as hostile input): each string is cut to
  * its buffer, not read past the event (found by fuzz_collector: qname_len,
@@ -1698,18 +1860,26 @@ static void test_l7_event_lengths(void **state)
 	pl_collector_free(c);
 	pl_sink_close(&sink);
 
+	/* and every cut is flagged (docs/records.md, truncation) */
 	o = only_record(state, "http");
 	assert_int_equal(field_len(o, "method"), PL_HTTP_METHOD_MAX);
 	assert_int_equal(field_len(o, "host"), PL_HTTP_HOST_MAX);
 	assert_int_equal(field_len(o, "uri"), PL_HTTP_PATH_MAX);
+	assert_true(field_true(o, "method_truncated"));
+	assert_true(field_true(o, "host_truncated"));
+	assert_true(field_true(o, "uri_truncated"));
+	assert_true(field_true(o, "truncated"));
 	json_object_put(o);
 	o = only_record(state, "ssl");
 	assert_int_equal(field_len(o, "server_name"), PL_SNI_MAX - 1);
+	assert_true(field_true(o, "server_name_truncated"));
 	assert_int_equal(json_object_array_length(json_object_object_get(o, "client_versions")),
 			 PL_TLS_MAX_VERSIONS);
+	assert_true(field_true(o, "client_versions_truncated"));
 	json_object_put(o);
 	o = only_record(state, "dns");          /* the kind-200 one made none */
 	assert_int_equal(field_len(o, "query"), PL_DNS_NAME_MAX);
+	assert_true(field_true(o, "query_truncated"));
 	json_object_put(o);
 	free(e);
 }
@@ -1784,6 +1954,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_not_regular, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_load_size_cap),
 		cmocka_unit_test_setup_teardown(test_l7_event_lengths, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_dns_long_names, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_reasm_in_order),
 		cmocka_unit_test(test_reasm_out_of_order),
 		cmocka_unit_test(test_reasm_overlap),
@@ -1792,6 +1963,7 @@ int main(void)
 		cmocka_unit_test(test_reasm_tls_split),
 		cmocka_unit_test(test_reasm_tls_three_parts),
 		cmocka_unit_test(test_reasm_http_host_later),
+		cmocka_unit_test(test_reasm_http_host_past_window),
 		cmocka_unit_test(test_addr_str),
 		cmocka_unit_test(test_rec_id),
 		cmocka_unit_test(test_uid),
