@@ -19,7 +19,7 @@ INCLUDES := -Iinclude -Iinclude/parse -Isrc -I$(BUILD)
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) $(INCLUDES) -D_GNU_SOURCE
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -linih -lpsl -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lpsl -lm
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 # Every compile writes what it included (-MMD, headers only: a missing one is
 # a phony target, -MP) to a .d file beside its output; they are read at the
@@ -36,11 +36,11 @@ BENCH_SKELS := $(BUILD)/bench_parse.skel.h $(BUILD)/bench_flows.skel.h $(BUILD)/
 # Kept: the skeletons embed them, and their .d files name them as targets.
 .SECONDARY: $(BPF_OBJS) $(BENCH_SKELS:.skel.h=.bpf.o)
 
-LIB_SRCS  := src/pcap_frames.c src/replay.c src/meta_fmt.c src/names.c \
+LIB_SRCS  := src/safe_file.c src/pcap_frames.c src/replay.c src/replay_clock.c src/meta_fmt.c src/names.c \
 	src/records.c src/text_escape.c src/sink.c src/reasm.c src/ipreasm.c src/collector.c \
 	src/topk.c src/counters.c \
-	src/summary.c src/options.c src/bans.c src/egress.c src/mitigations.c src/neigh.c \
-	src/bpffs.c
+	src/summary.c src/options.c src/textfile.c src/bans.c src/egress.c src/mitigations.c src/neigh.c \
+	src/bpffs.c src/pin_lock.c
 # Detections (docs/detections.md): fed by the collector's hooks.
 DETECT_SRCS := src/detect.c src/detect_cfg.c src/detect_flood.c src/detect_trust.c \
 	src/detect_scan.c src/detect_dns.c src/detect_arp.c
@@ -117,17 +117,24 @@ $(BUILD)/san/test_parser: $(call sobj,tests/unit/test_parser.c)
 
 # Collector-side modules (options, reassembly, records, sink, the
 # collector's event intake, the bpffs check), natively.
-COLLECTOR_UNIT_SRCS := src/options.c src/reasm.c src/records.c src/text_escape.c src/sink.c src/detect_cfg.c \
+COLLECTOR_UNIT_SRCS := src/safe_file.c src/options.c src/textfile.c src/reasm.c src/records.c \
+	src/text_escape.c src/sink.c src/detect_cfg.c \
 	src/collector.c src/topk.c src/ipreasm.c src/names.c src/bpffs.c
 
 $(BUILD)/san/test_collector: $(call sobj,tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS))
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -linih -lbpf -lm
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -lbpf -lm
+
+# What pktlens writes: folder and file checks, whole lines through a short
+# write, reopening (a real file system, no kernel BPF).
+$(BUILD)/san/test_files: $(call sobj,tests/unit/test_files.c src/safe_file.c src/sink.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c
 
 # The collector's bounded tables driven past their bounds (docs/bounds.md).
 $(BUILD)/san/test_bounds: $(call sobj,tests/unit/test_bounds.c $(COLLECTOR_UNIT_SRCS) src/summary.c)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -linih -lbpf -lm
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -lbpf -lm
 
 # The escaping of text from the network, and records written with it.
 $(BUILD)/san/test_text_escape: $(call sobj,tests/unit/test_text_escape.c src/text_escape.c \
@@ -136,7 +143,7 @@ $(BUILD)/san/test_text_escape: $(call sobj,tests/unit/test_text_escape.c src/tex
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c
 
 # The capture reader on generated files.
-$(BUILD)/san/test_capture: $(call sobj,tests/unit/test_capture.c src/pcap_frames.c)
+$(BUILD)/san/test_capture: $(call sobj,tests/unit/test_capture.c src/pcap_frames.c src/replay_clock.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -lpcap
 
@@ -147,7 +154,7 @@ $(BUILD)/san/test_ipreasm: $(call sobj,tests/unit/test_ipreasm.c src/ipreasm.c)
 
 # The detections on made-up events (no kernel needed).
 $(BUILD)/san/test_detect: $(call sobj,tests/unit/test_detect.c $(DETECT_SRCS) src/records.c src/text_escape.c \
-		src/sink.c)
+		src/sink.c src/safe_file.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -lbpf -lpsl -lm
 
@@ -187,8 +194,9 @@ FUZZERS := parser capture config rules collector ipreasm
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 # what they read besides tests/fuzz/corpus-NAME: dictionaries, generated seeds
 FUZZ_DATA := $(BUILD)/fuzz/config.dict $(BUILD)/fuzz/rules.dict \
-	$(BUILD)/fuzz/seeds-collector/.done
-FUZZ_COLLECTOR_SRCS := src/collector.c src/topk.c src/ipreasm.c src/records.c src/text_escape.c src/sink.c src/reasm.c src/names.c \
+	$(BUILD)/fuzz/seeds-collector/.done \
+	$(patsubst %,$(BUILD)/fuzz/seeds-%/.hostile,capture config rules)
+FUZZ_COLLECTOR_SRCS := src/safe_file.c src/collector.c src/topk.c src/ipreasm.c src/records.c src/text_escape.c src/sink.c src/reasm.c src/names.c \
 	src/summary.c $(DETECT_SRCS)
 
 # Objects of the fuzz flavour, each with its .d (see DEPFLAGS).
@@ -209,11 +217,11 @@ $(BUILD)/fuzz/fuzz_capture: $(call fobj,tests/fuzz/fuzz_capture.c src/pcap_frame
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize-coverage=stack-depth $^ -o $@ -lpcap
 
-$(BUILD)/fuzz/fuzz_config: $(call fobj,tests/fuzz/fuzz_config.c src/options.c src/detect_cfg.c)
+$(BUILD)/fuzz/fuzz_config: $(call fobj,tests/fuzz/fuzz_config.c src/options.c src/textfile.c src/detect_cfg.c)
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -linih -lm
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lm
 
-$(BUILD)/fuzz/fuzz_rules: $(call fobj,tests/fuzz/fuzz_rules.c src/rules.c)
+$(BUILD)/fuzz/fuzz_rules: $(call fobj,tests/fuzz/fuzz_rules.c src/rules.c src/textfile.c)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $^ -o $@ -lbpf
 
@@ -246,6 +254,22 @@ $(BUILD)/fuzz/seeds-collector/.done: $(BUILD)/fuzz/gen_events | $(BUILD)
 	$(Q)mkdir -p $(@D)
 	$(Q)rm -f $(@D)/*.bin && $(BUILD)/fuzz/gen_events $(@D) && touch $@
 
+# The hostile corpus (tests/hostile/make_corpus.py) seeds the capture,
+# config and rule fuzzers: its files that fit their largest input
+# (tests/fuzz/run.sh's max_len).
+$(BUILD)/fuzz/hostile/.done: tests/hostile/make_corpus.py | $(BUILD)
+	$(call msg,GEN,$(@D))
+	$(Q)rm -rf $(@D) && /usr/bin/python3 $< $(@D) && touch $@
+$(BUILD)/fuzz/seeds-capture/.hostile: $(BUILD)/fuzz/hostile/.done
+	$(Q)mkdir -p $(@D) && find $(<D) -maxdepth 1 \( -name '*.pcap' -o -name '*.pcapng' \) \
+		-size -64k -exec cp {} $(@D)/ \; && touch $@
+$(BUILD)/fuzz/seeds-config/.hostile: $(BUILD)/fuzz/hostile/.done
+	$(Q)mkdir -p $(@D) && find $(<D) -maxdepth 1 -name '*.conf' -size -8k -exec cp {} $(@D)/ \; \
+		&& touch $@
+$(BUILD)/fuzz/seeds-rules/.hostile: $(BUILD)/fuzz/hostile/.done
+	$(Q)mkdir -p $(@D) && find $(<D) -maxdepth 1 -name '*.rules' -size -16k -exec cp {} $(@D)/ \; \
+		&& touch $@
+
 PCAPS     ?= ../shared/pcaps
 # Seconds of fuzzing: `make test` gives the parser this (default 30) and
 # each other target two thirds of it; `make fuzz` each target this (600).
@@ -254,7 +278,7 @@ FUZZ_SECS ?=
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
 		$(BUILD)/san/test_bounds \
 		$(BUILD)/san/test_capture $(BUILD)/san/test_ipreasm $(BUILD)/san/test_detect \
-		$(BUILD)/san/test_text_escape \
+		$(BUILD)/san/test_files $(BUILD)/san/test_text_escape \
 		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_fragments \
 		$(BUILD)/san/test_policy \
 		$(BUILD)/san/pktlens $(FUZZ_BINS) $(FUZZ_DATA) $(BUILD)/gen_mixed
@@ -295,7 +319,7 @@ bench: deps $(BUILD)/bench_xdp $(BUILD)/bench_rules
 	$(Q)$(MAKE) --no-print-directory -j1 bench-offline bench-live bench-mem bench-mem-hostile bench-detect
 
 # ns/packet with 0 to 1M rules, and the load time of 1M prefixes.
-$(BUILD)/bench_rules: $(call obj,bench/bench_rules.c $(POLICY_SRCS) src/bans.c src/records.c \
+$(BUILD)/bench_rules: $(call obj,bench/bench_rules.c $(POLICY_SRCS) src/textfile.c src/bans.c src/records.c \
 		src/text_escape.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf -lelf -lz -ljson-c
@@ -329,7 +353,7 @@ bench-mem: deps $(BUILD)/pktlens $(BUILD)/live
 .PHONY: bench-detect
 # The collector's tables under floods (docs/bounds.md); no root needed.
 $(BUILD)/mem_hostile: $(call obj,bench/mem_hostile.c src/collector.c src/topk.c src/ipreasm.c \
-		src/records.c src/text_escape.c src/sink.c src/reasm.c src/names.c)
+		src/records.c src/text_escape.c src/safe_file.c src/sink.c src/reasm.c src/names.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -ljson-c -lbpf -lm
 

@@ -150,6 +150,13 @@ static __always_inline void pl_emit_arp(struct pl_counters *c,
 	bpf_ringbuf_submit(e, pl_rb_wakeup());
 }
 
+/* A DNS name with more labels than the kernel decodes (pl_dns.h): no L7
+ * event, the payload event instead, from which the collector reads it all. */
+static __always_inline int pl_l7_in_payload(const struct pl_meta *m)
+{
+	return m->l7_kind == PL_L7_DNS && m->l7.dns.qname_more;
+}
+
 /* The payload is read with PL_LOAD_BYTES: it may sit in a fragment of a
  * multi-buffer frame, or in an skb's pages, beyond what direct packet access
  * reaches. */
@@ -189,7 +196,7 @@ static __always_inline void pl_emit_payload(PL_BPF_CTX *ctx, struct pl_counters 
 	e->payload_len = m->payload_len;
 	e->tcp_flags = m->tcp_flags;
 	e->l7_kind = m->l7_kind;
-	e->pad[0] = 0;
+	e->l7_flags = pl_l7_in_payload(m) ? PL_EVP_L7_HERE : 0;
 	bpf_ringbuf_submit(e, pl_rb_wakeup());
 }
 

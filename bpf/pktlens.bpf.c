@@ -70,9 +70,10 @@ int pktlens_xdp(struct xdp_md *ctx)
 		/* A fragment's L7 is read in userspace, from its whole datagram. */
 		if (cfg_l7_events &&
 		    !pl_emit_fragment(ctx, c, &key, m, pk.pkt_len, &ev_now, now)) {
-			if (m->l7_kind)         /* never set on a malformed packet */
+			/* l7_kind is never set on a malformed packet */
+			if (m->l7_kind && !pl_l7_in_payload(m))
 				pl_emit_l7(c, &key, m, pl_event_now(&ev_now, now));
-			if (want_payload)
+			if (want_payload || pl_l7_in_payload(m))
 				pl_emit_payload(ctx, c, &key, m, pl_event_now(&ev_now, now));
 		}
 	} else {

@@ -189,9 +189,9 @@ int pktlens_egress(struct __sk_buff *skb)
 		want_payload = pl_flow_update(c, &key, m, len, segs, (segs - 1) * ip_hdrs, now);
 		/* A fragment's L7 is read in userspace, from its whole datagram. */
 		frag = pl_emit_fragment(skb, c, &key, m, len, &ev_now, now);
-		if (m->l7_kind && !frag)
+		if (m->l7_kind && !frag && !pl_l7_in_payload(m))
 			pl_emit_l7(c, &key, m, pl_event_now(&ev_now, now));
-		if (want_payload && !frag)
+		if ((want_payload || pl_l7_in_payload(m)) && !frag)
 			pl_emit_payload(skb, c, &key, m, pl_event_now(&ev_now, now));
 	} else {
 		__builtin_memset(&key, 0, sizeof(key));

@@ -227,7 +227,14 @@ struct pl_ev_arp {
 	__u8 pad[4];
 };
 
-/* The start of a TCP segment's payload, for reassembly in userspace. */
+/* pl_ev_payload.l7_flags */
+#define PL_EVP_L7_HERE 0x01     /* no L7 event for this segment's (first) DNS
+				 * message: its name has more labels than the
+				 * kernel decodes; the collector reads it from
+				 * these bytes (pl_dns.h) */
+
+/* The start of a TCP segment's payload, for reassembly in userspace; or a
+ * DNS message (UDP too) whose name the kernel could not finish. */
 struct pl_ev_payload {
 	struct pl_event_hdr h;
 	__u32 tcp_seq;
@@ -235,7 +242,7 @@ struct pl_ev_payload {
 	__u16 payload_len;      /* payload bytes of the segment */
 	__u16 tcp_flags;
 	__u8 l7_kind;           /* what the kernel made of this segment */
-	__u8 pad[1];
+	__u8 l7_flags;          /* PL_EVP_* */
 	__u8 data[PL_PAYLOAD_MAX];
 };
 

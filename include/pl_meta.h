@@ -63,7 +63,8 @@ struct pl_dns {
 	__u8 has_question;
 	__u8 tcp;               /* carried over TCP (2-byte length prefix) */
 	__u8 more_msgs;         /* TCP: more messages follow in the segment */
-	__u8 pad[2];
+	__u8 qname_more;        /* more labels than decoded: qname is its start */
+	__u8 pad[1];
 	char qname[PL_DNS_NAME_BUF]; /* labels joined with '.', root is ""; qname_len bytes */
 };
 
@@ -72,6 +73,7 @@ struct pl_dns {
 #define PL_TLS_SNI_TRUNC     0x02 /* name longer than PL_SNI_MAX - 1 */
 #define PL_TLS_COMPLETE      0x04 /* whole ClientHello inside this segment */
 #define PL_TLS_HAS_VERSIONS  0x08 /* supported_versions extension seen */
+#define PL_TLS_VERSIONS_TRUNC 0x10 /* more versions than kept (an event cut) */
 
 struct pl_tls {
 	__u16 record_version;   /* TLSPlaintext.legacy_record_version */
@@ -88,6 +90,10 @@ struct pl_tls {
 #define PL_HTTP_PATH_TRUNC   0x01
 #define PL_HTTP_HOST_TRUNC   0x02
 #define PL_HTTP_HAS_HOST     0x04
+#define PL_HTTP_HOST_WINDOW  0x08 /* header block not read to its end: the
+				   * scan window or the bytes ran out, Host
+				   * not among the headers read */
+#define PL_HTTP_METHOD_TRUNC 0x10 /* an event's method cut (never the parser) */
 
 struct pl_http {
 	__u8 method_len;

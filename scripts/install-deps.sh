@@ -6,7 +6,7 @@ set -euo pipefail
 
 # build: compiler, BPF toolchain and libraries
 pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
-      libpcap-dev libcmocka-dev libclang-rt-14-dev libjson-c-dev uthash-dev libinih-dev
+      libpcap-dev libcmocka-dev libclang-rt-14-dev libjson-c-dev uthash-dev
 # DNS tunnel grouping: the public suffix list (libpsl, and the distribution's
 # copy of the list that psl_latest reads)
       libpsl-dev libpsl5 publicsuffix
@@ -20,7 +20,9 @@ pkgs=(make clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
       nmap hping3 iodine dsniff iputils-ping
 # fragment attacks and crafted captures (tests/integration/fragments.sh,
 # frag_records.sh): IPv6 fragments by hand
-      python3-scapy)
+      python3-scapy
+# the hostile corpus's memory bounds (tests/hostile/run.sh): peak RSS
+      time)
 # `install-deps.sh kernels` (make test-kernels) adds Debian 12's kernel booted
 # in qemu (TCG) with a busybox guest: a few hundred MB that `make test` and
 # `make demo` do not need.

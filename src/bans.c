@@ -29,6 +29,69 @@ int pl_addr_parse(const char *s, uint8_t addr[16])
 	return inet_pton(AF_INET6, s, addr) == 1 ? 0 : -1;
 }
 
+/* Addresses that are never a packet's real source, or whose ban would cut
+ * off more than one host: a ban on them is a mistake (or the detections
+ * fooled by spoofed packets), so it is refused with the reason. */
+const char *pl_ban_refused(const uint8_t a[16])
+{
+	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (!memcmp(a, mapped, 12)) {           /* IPv4 */
+		uint32_t v = (uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 |
+			     (uint32_t)a[14] << 8 | a[15];
+
+		if (v == 0)
+			return "the unspecified address (0.0.0.0): a host with no address yet (DHCP) sends from it, no attacker is stopped";
+		if (v == 0xffffffffu)
+			return "the broadcast address: never a packet's source, a ban would stop nothing";
+		if ((v >> 28) == 0xe)
+			return "a multicast address (224.0.0.0/4): never a packet's source, a ban would stop nothing";
+		return NULL;
+	}
+	if (!memcmp(a, zero, 16))
+		return "the unspecified address (::): hosts send from it during address autoconfiguration";
+	if (a[0] == 0xff)
+		return "a multicast address (ff00::/8): never a packet's source, a ban would stop nothing";
+	return NULL;
+}
+
+int pl_ban_addr_parse(const char *s, uint8_t addr[16], char *why, size_t whylen)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/'), *r;
+	int v4;
+
+	/* A/32 and A/128 are the address itself, as `rules` and `bans list`
+	 * write a host; any other prefix is many addresses. */
+	if (slash) {
+		size_t n = (size_t)(slash - s);
+
+		if (n >= sizeof(buf)) {
+			snprintf(why, whylen, "'%.64s' is not an IPv4 or IPv6 address", s);
+			return -1;
+		}
+		memcpy(buf, s, n);
+		buf[n] = 0;
+		v4 = !strchr(buf, ':');
+		if (strcmp(slash + 1, v4 ? "32" : "128")) {
+			snprintf(why, whylen,
+				 "'%.64s': a ban is for one address (/%s); for a prefix use a rule (pktlens rules add 'deny %.64s')",
+				 s, v4 ? "32" : "128", s);
+			return -1;
+		}
+		s = buf;
+	}
+	if (pl_addr_parse(s, addr)) {
+		snprintf(why, whylen, "'%.64s' is not an IPv4 or IPv6 address", s);
+		return -1;
+	}
+	if ((r = pl_ban_refused(addr))) {
+		snprintf(why, whylen, "'%.64s' is %s", s, r);
+		return -1;
+	}
+	return 0;
+}
+
 int pl_policy_set_flag(const struct pl_policy_fds *f, uint32_t flag, int on)
 {
 	struct pl_policy_cfg cfg;
@@ -86,6 +149,11 @@ int pl_ban_add(const struct pl_policy_fds *f, const uint8_t addr[16], uint64_t t
 	char s[INET6_ADDRSTRLEN];
 
 	memcpy(k.addr, addr, 16);
+	if (pl_ban_refused(addr)) {             /* the detections too: spoofed sources */
+		pl_addr_str(addr, s, sizeof(s));
+		snprintf(err, errlen, "%s is %s: not banned", s, pl_ban_refused(addr));
+		return -1;
+	}
 	if (pl_source_allowed(f, addr)) {
 		pl_addr_str(addr, s, sizeof(s));
 		snprintf(err, errlen, "%s is allowed by the rules: not banned", s);

@@ -39,5 +39,10 @@ int pl_source_allowed(const struct pl_policy_fds *f, const uint8_t addr[16]);
 int pl_policy_set_flag(const struct pl_policy_fds *f, uint32_t flag, int on);
 /* Parses an IPv4 or IPv6 address into the IPv4-mapped form. */
 int pl_addr_parse(const char *s, uint8_t addr[16]);
+/* Why addr may not be banned (unspecified, broadcast, multicast), or NULL. */
+const char *pl_ban_refused(const uint8_t addr[16]);
+/* An address to ban: A, A/32 or A/128; refused with why for a prefix, a
+ * bad address, or one pl_ban_refused names. */
+int pl_ban_addr_parse(const char *s, uint8_t addr[16], char *why, size_t whylen);
 
 #endif

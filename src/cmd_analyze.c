@@ -17,10 +17,16 @@
 #include "options.h"
 #include "pcap_frames.h"
 #include "replay.h"
+#include "replay_clock.h"
 #include "summary.h"
 #include "pktlens.skel.h"
 
 #define CONSUME_EVERY 16        /* frames between ring-buffer reads: far below its size */
+
+/* Weird records of the replay (records.md); the capture reader's are
+ * PL_CAP_W_* (pcap_frames.h). */
+#define PL_W_OUT_OF_TIME "capture_out_of_time"  /* far from the clock (replay_clock.h) */
+#define PL_W_RUN_FAILED  "replay_failed"        /* BPF_PROG_TEST_RUN refused a frame */
 
 static void usage(FILE *o)
 {
@@ -57,8 +63,20 @@ static void usage(FILE *o)
 "  --KEY VALUE           any detection setting (below, and docs/detections.md);\n"
 "                        offline a ban is never made: notices say dry run\n"
 "\n"
+"FILE '-' is standard input.\n"
+"\n"
+"A record no frame can be made of (shorter than its link header or than an\n"
+"Ethernet header, a timestamp out of range, more bytes captured than sent,\n"
+"an original length over 1 MiB) is a weird record named capture_*, and the\n"
+"run goes on. So is a frame dated more than an hour from the capture's\n"
+"clock and from the frame after it (capture_out_of_time): it is counted at\n"
+"the clock's time; the clock follows two frames in a row that agree on a\n"
+"new time (captures joined end to end).\n"
+"\n"
 "A damaged file yields the records up to the damage, then an error naming\n"
-"the packet and byte offset, and exit status 1. Needs root or CAP_BPF and\n"
+"the packet and byte offset, and exit status 1; so does a frame the XDP\n"
+"program could not run (weird replay_failed), after the rest of the\n"
+"capture. docs/records.md lists the names. Needs root or CAP_BPF and\n"
 "CAP_PERFMON (the program runs in the kernel).\n",
 		PL_DEFAULT_IDLE_S, PL_DEFAULT_ACTIVE_S, PL_DEFAULT_TCP_CLOSE_S,
 		PL_DEFAULT_DNS_IDLE_S, PL_IPR_DEFAULT_TIMEOUT_S, PL_IPR_DEFAULT_MEM_KB,
@@ -66,6 +84,25 @@ static void usage(FILE *o)
 	if (o == stdout) {
 		fputc('\n', o);
 		pl_detect_cfg_help(o);
+	}
+}
+
+/* A record read ahead of the one being run. */
+struct rec {
+	int r;                  /* pl_capture_read's result */
+	struct pl_frame *f;
+	const char *wname;      /* PL_CAP_WEIRD: its name and what was wrong */
+	char waddl[sizeof(((struct pl_capture *)0)->weird_addl)];
+};
+
+static void read_rec(struct pl_capture *cap, struct rec *x)
+{
+	x->r = pl_capture_read(cap, x->f);
+	if (x->r == PL_CAP_WEIRD) {
+		x->wname = cap->weird_name;
+		snprintf(x->waddl, sizeof(x->waddl), "%s", cap->weird_addl);
+	} else if (x->r != PL_CAP_FRAME) {
+		x->f->ts_ns = 0;
 	}
 }
 
@@ -121,13 +158,15 @@ int cmd_analyze(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct pl_detect *det = NULL;
 	struct option *all_opts;
-	struct pl_frame *fr = NULL;
+	struct rec ra = { 0 }, rb_ = { 0 }, *cur = &ra, *nxt = &rb_;
 	struct pl_counters cnt;
 	struct stat st;
 	const char *file;
-	char err[512];
+	char err[8192];         /* a path of PATH_MAX and its errno text */
 	int c, r, rc = 1, show_progress, want_summary = 0;
 	uint64_t frames = 0, next_sweep = 0, sweep_every, oldest_since_sweep = UINT64_MAX;
+	uint64_t run_fails = 0;
+	struct pl_clock clk;
 	double last_draw = 0;
 
 	pl_options_defaults(&po);
@@ -137,6 +176,12 @@ int cmd_analyze(int argc, char **argv)
 		fprintf(stderr, "pktlens analyze: out of memory\n");
 		pl_options_free(&po);
 		return 1;
+	}
+	if (pl_options_dashes(argc, argv, "h", all_opts, err, sizeof(err))) {
+		fprintf(stderr, "pktlens analyze: %s (--help lists them)\n", err);
+		free(all_opts);
+		pl_options_free(&po);
+		return 2;
 	}
 	while ((c = getopt_long(argc, argv, "h", all_opts, NULL)) != -1) {
 		switch (c) {
@@ -164,7 +209,8 @@ int cmd_analyze(int argc, char **argv)
 		return 2;
 	}
 	file = argv[optind];
-	if (stat(file, &st)) {
+	memset(&st, 0, sizeof(st));             /* "-": standard input, size unknown */
+	if (strcmp(file, "-") && stat(file, &st)) {
 		fprintf(stderr, "pktlens analyze: %s: %s\n", file, strerror(errno));
 		pl_options_free(&po);
 		return 1;
@@ -195,7 +241,8 @@ int cmd_analyze(int argc, char **argv)
 	col = pl_collector_new(&co, &sink, bpf_map__fd(rp.skel->maps.pl_flows));
 	rb = ring_buffer__new(bpf_map__fd(rp.skel->maps.pl_events), pl_collector_on_event,
 			      col, NULL);
-	fr = malloc(sizeof(*fr));
+	ra.f = malloc(sizeof(*ra.f));
+	rb_.f = malloc(sizeof(*rb_.f));
 	if (col && po.detect.enabled) {
 		struct pl_collector_hooks hk;
 
@@ -206,7 +253,7 @@ int cmd_analyze(int argc, char **argv)
 			pl_collector_set_hooks(col, &hk);
 		}
 	}
-	if (!col || !rb || !fr || (po.detect.enabled && !det)) {
+	if (!col || !rb || !ra.f || !rb_.f || (po.detect.enabled && !det)) {
 		fprintf(stderr, "pktlens analyze: out of memory\n");
 		goto out;
 	}
@@ -221,33 +268,78 @@ int cmd_analyze(int argc, char **argv)
 	if (det && po.sweep_ns < sweep_every)
 		sweep_every = po.sweep_ns;
 
-	while ((r = pl_capture_next(&cap, fr)) == 1) {
-		int e = pl_replay_run(&rp, fr->data, fr->caplen, fr->wirelen, fr->ts_ns, NULL, NULL);
+	/* One record read ahead: the replay clock judges a frame far out of
+	 * time by the frame after it (replay_clock.h). */
+	pl_clock_init(&clk);
+	read_rec(&cap, cur);
+	while (cur->r == PL_CAP_FRAME || cur->r == PL_CAP_WEIRD) {
+		struct pl_frame *f = cur->f;
+		enum pl_clock_verdict cv;
+		uint64_t ts, was;
+		char addl[256];
+		struct rec *t;
+		int e, have_next;
 
+		read_rec(&cap, nxt);
+		if (cur->r == PL_CAP_WEIRD) {
+			/* a record no frame can be made of: said, and read on */
+			ring_buffer__consume(rb);       /* records in the order they happened */
+			pl_collector_weird(col, clk.now, cur->wname, cur->waddl, "capture");
+			goto next;
+		}
+		/* a weird record with a readable time counts as the next one */
+		have_next = nxt->r == PL_CAP_FRAME || (nxt->r == PL_CAP_WEIRD && nxt->f->ts_ns);
+		was = clk.now;
+		cv = pl_clock_admit(&clk, f->ts_ns, have_next, nxt->f->ts_ns, &ts);
+		if (cv == PL_CLOCK_OUT_OF_TIME) {
+			ring_buffer__consume(rb);
+			snprintf(addl, sizeof(addl),
+				 "frame %llu is dated %llu.%09llu, more than %llu s from the capture's clock %llu.%09llu and from the next frame: counted at the clock's time",
+				 (unsigned long long)f->number,
+				 (unsigned long long)(f->ts_ns / 1000000000ull),
+				 (unsigned long long)(f->ts_ns % 1000000000ull),
+				 PL_CLOCK_WINDOW_NS / 1000000000ull,
+				 (unsigned long long)(was / 1000000000ull),
+				 (unsigned long long)(was % 1000000000ull));
+			pl_collector_weird(col, ts, PL_W_OUT_OF_TIME, addl, "capture");
+		} else if (cv == PL_CLOCK_JUMPED) {
+			next_sweep = ts;        /* a sweep now, and on from the new time */
+		}
+		e = pl_replay_run(&rp, f->data, f->caplen, f->wirelen, ts, NULL, NULL);
 		if (e) {
-			fprintf(stderr, "pktlens analyze: running frame %llu failed: %s\n",
-				(unsigned long long)fr->number, strerror(-e));
-			goto out;
+			/* said once; the run goes on, and its exit status says it failed */
+			if (!run_fails++)
+				fprintf(stderr, "pktlens analyze: running frame %llu failed: %s\n",
+					(unsigned long long)f->number, strerror(-e));
+			snprintf(addl, sizeof(addl), "the XDP program could not run frame %llu: %s",
+				 (unsigned long long)f->number, strerror(-e));
+			pl_collector_weird(col, ts, PL_W_RUN_FAILED, addl, "capture");
+			goto next;
 		}
 		frames++;
-		if (fr->ts_ns < oldest_since_sweep)
-			oldest_since_sweep = fr->ts_ns;
+		if (ts < oldest_since_sweep)
+			oldest_since_sweep = ts;
 		if (frames % CONSUME_EVERY == 0)
 			ring_buffer__consume(rb);
 		if (!next_sweep)
-			next_sweep = fr->ts_ns + sweep_every;
-		if (fr->ts_ns >= next_sweep) {
+			next_sweep = ts + sweep_every;
+		if (ts >= next_sweep) {
 			ring_buffer__consume(rb);
 			pl_collector_changed_since(col, oldest_since_sweep);
-			pl_collector_sweep(col, fr->ts_ns, 0);
-			next_sweep = fr->ts_ns + sweep_every;
+			pl_collector_sweep(col, ts, 0);
+			next_sweep = ts + sweep_every;
 			oldest_since_sweep = UINT64_MAX;
 		}
 		if (show_progress && frames % 4096 == 0 && now_s() - last_draw > 0.2) {
 			last_draw = now_s();
 			progress(&cap, st.st_size, frames, 0);
 		}
+next:
+		t = cur;
+		cur = nxt;
+		nxt = t;
 	}
+	r = cur->r;
 	ring_buffer__consume(rb);
 	pl_collector_sweep(col, 0, 1);
 	if (show_progress && frames >= 4096)
@@ -263,14 +355,27 @@ int cmd_analyze(int argc, char **argv)
 		if (want_summary && det)
 			pl_detect_summary(det, stderr);
 	}
+	if (cap.weird || clk.out_of_time)
+		fprintf(stderr, "pktlens analyze: %s: %llu record%s rejected, %llu frame%s out of time, %llu clock jump%s (weird records say which)\n",
+			file, (unsigned long long)cap.weird, cap.weird == 1 ? "" : "s",
+			(unsigned long long)clk.out_of_time, clk.out_of_time == 1 ? "" : "s",
+			(unsigned long long)clk.jumps, clk.jumps == 1 ? "" : "s");
 	if (r < 0) {
 		fprintf(stderr, "pktlens analyze: %s: %s (records up to there were written)\n",
 			file, cap.err);
 		goto out;
 	}
+	if (run_fails) {
+		fprintf(stderr, "pktlens analyze: %s: the XDP program failed on %llu frame%s (weird %s); the records are incomplete\n",
+			file, (unsigned long long)run_fails, run_fails == 1 ? "" : "s", PL_W_RUN_FAILED);
+		pl_sink_print_lost(&sink, stderr, "pktlens analyze");
+		goto out;
+	}
+	pl_sink_print_lost(&sink, stderr, "pktlens analyze");
 	rc = sink.error ? 1 : 0;
 out:
-	free(fr);
+	free(ra.f);
+	free(rb_.f);
 	ring_buffer__free(rb);
 	pl_collector_free(col);
 	pl_detect_free(det);

@@ -60,6 +60,7 @@ struct totals {
 struct result {
 	unsigned long frames, fields, agree, same, known;
 	unsigned long tshark_diffs, bpf_diffs, run_fails, stale;
+	unsigned long weird;    /* records no frame can be made of (pcap_frames.h) */
 	const char *read_err;   /* the capture could not be read (to the end) */
 	const char *truth_err;  /* the truth file is missing or out of step */
 	int damaged_as_tshark;  /* stopped where tshark stopped */
@@ -371,11 +372,19 @@ static void check_file(struct pl_replay *rp, const char *dir, const char *name,
 		goto out;
 	}
 	x.linktype = cap.linktype;
-	while ((r = pl_capture_next(&cap, &f)) == 1) {
+	while ((r = pl_capture_read(&cap, &f)) == PL_CAP_FRAME || r == PL_CAP_WEIRD) {
 		struct pl_pkt pk;
 		uint32_t len = f.caplen > PL_REPLAY_MAX_FRAME ? PL_REPLAY_MAX_FRAME : f.caplen;
 		int e;
 
+		if (r == PL_CAP_WEIRD) {
+			/* not a frame: nothing to parse, but tshark has a line for it */
+			res->frames++;
+			res->weird++;
+			detail(res, "frame %llu: %s: %s", (unsigned long long)f.number,
+			       cap.weird_name, cap.weird_addl);
+			goto truth;
+		}
 		pk.data = f.data;
 		pk.end = f.data + len;
 		pk.pkt_len = f.wirelen;
@@ -401,6 +410,7 @@ static void check_file(struct pl_replay *rp, const char *dir, const char *name,
 				       (unsigned long long)f.number, at);
 			}
 		}
+truth:
 		if (res->truth_err)
 			continue;
 		tr = truth_next(&t, col);
@@ -418,6 +428,8 @@ static void check_file(struct pl_replay *rp, const char *dir, const char *name,
 			res->truth_err = res->errbuf[0];
 			continue;
 		}
+		if (r == PL_CAP_WEIRD)
+			continue;
 		compare_tshark(&x, &f, &nm, col);
 	}
 	if (!res->truth_err) {
@@ -474,6 +486,8 @@ static void print_figures(const struct result *res)
 	       res->same, res->frames);
 	if (res->known)
 		printf("  known %lu", res->known);
+	if (res->weird)
+		printf("  not frames %lu (weird capture_*)", res->weird);
 	if (res->damaged_as_tshark)
 		printf("  (damaged after frame %lu, as tshark read it)", res->frames);
 }

@@ -35,6 +35,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "options.h"
 #include "pcap_frames.h"
 #include "text_escape.h"
 
@@ -87,7 +88,7 @@ static pid_t spawn(char *const argv[], const char *out_path, int die_with_parent
 	if (die_with_parent && (prctl(PR_SET_PDEATHSIG, SIGINT) || getppid() != parent))
 		_exit(127);
 	if (out_path) {
-		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(127);
@@ -171,6 +172,45 @@ static void cleanup(struct demo *d)
 	}
 }
 
+/* A demo that died without cleaning up (killed with SIGKILL, or a crash)
+ * leaves TMPDIR/pktlens-demo-PID-XXXXXX: such a folder of ours, whose PID
+ * is gone, is removed by the next demo. Only the files in it (the demo
+ * makes no subfolders), by unlinkat in the folder: links are not followed. */
+static void remove_stale_tmp(const char *tmpdir)
+{
+	DIR *dir = opendir(tmpdir);
+	struct dirent *e;
+
+	while (dir && (e = readdir(dir))) {
+		char rest[NAME_MAX + 1];
+		struct stat st;
+		struct dirent *f;
+		DIR *sub;
+		int pid, n = 0, fd;
+
+		if (sscanf(e->d_name, "pktlens-demo-%d-%255s%n", &pid, rest, &n) != 2 ||
+		    e->d_name[n] || strlen(rest) != 6 || pid <= 0 ||
+		    !kill(pid, 0) || errno != ESRCH)
+			continue;
+		fd = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) || st.st_uid != geteuid() || !(sub = fdopendir(fd))) {
+			close(fd);
+			continue;
+		}
+		while ((f = readdir(sub)))
+			if (strcmp(f->d_name, ".") && strcmp(f->d_name, ".."))
+				unlinkat(fd, f->d_name, 0);
+		closedir(sub);
+		if (!unlinkat(dirfd(dir), e->d_name, AT_REMOVEDIR))
+			fprintf(stderr, "pktlens demo: removed %s/%s, left by a demo (pid %d) that did not finish\n",
+				tmpdir, e->d_name, pid);
+	}
+	if (dir)
+		closedir(dir);
+}
+
 #define LINKTYPE_ETHERNET 1
 #define PCAP_MAX_LEN 262144     /* libpcap's (and tcpreplay's) largest record */
 
@@ -204,7 +244,13 @@ static int scan(struct demo *d, struct cap *c, const char *in, unsigned *maxlen)
 	}
 	if (pc.linktype != LINKTYPE_ETHERNET) {
 		snprintf(c->path, sizeof(c->path), "%s/%s", d->tmp, c->name);
-		out = fopen(c->path, "wb");
+		/* in our own mkdtemp folder; O_EXCL|O_NOFOLLOW all the same, as
+		 * everything pktlens writes as root */
+		int fd = open(c->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+		out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+		if (!out && fd >= 0)
+			close(fd);
 		err = !out || put_u32s(out, file_hdr, 6);
 	}
 	while (!err && (r = pl_capture_next(&pc, &f)) == 1) {
@@ -558,9 +604,14 @@ static int parse_opts(int argc, char **argv, struct demo_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	char err[160];
 	int c;
 
 	*o = (struct demo_opts){ NULL, "pktlens-demo-logs", 200, 2 };
+	if (pl_options_dashes(argc, argv, "h", opts, err, sizeof(err))) {
+		fprintf(stderr, "pktlens demo: %s (--help lists them)\n", err);
+		return 2;
+	}
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		unsigned long *v = c == 'r' ? &o->pps : c == 's' ? &o->summary : NULL;
@@ -645,8 +696,10 @@ int cmd_demo(int argc, char **argv)
 	/* Interface names have 15 characters at most: shorter than the ns'. */
 	snprintf(d.veth[0], sizeof(d.veth[0]), "pkdemo%da", (int)getpid());
 	snprintf(d.veth[1], sizeof(d.veth[1]), "pkdemo%db", (int)getpid());
-	snprintf(d.tmp, sizeof(d.tmp), "%s/pktlens-demo-XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	remove_stale_tmp(getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	/* the pid in the name: remove_stale_tmp finds what a dead demo left */
+	snprintf(d.tmp, sizeof(d.tmp), "%s/pktlens-demo-%d-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
 	if (!mkdtemp(d.tmp)) {
 		fprintf(stderr, "pktlens demo: temporary folder %s: %s\n", d.tmp, strerror(errno));
 		d.tmp[0] = 0;

@@ -52,7 +52,8 @@ static void usage(FILE *o)
 "  --ttl DURATION  how long: 90, 90s, 10m, 2h or 1d; default until removed\n"
 "  --pin DIR       the daemon's pin folder (`pktlens run --pin DIR`)\n"
 "  --prog-id N     the daemon's XDP program (`bpftool prog show name pktlens_xdp`)\n"
-"  without either, the one pktlens program attached to an interface is used\n"
+"  without either, the one pktlens program attached in this network namespace\n"
+"  is used (named on stderr); one in another namespace is never picked\n"
 "\n"
 "The detections add both when they judge a flood spoofed or see an ARP\n"
 "binding change (docs/detections.md). Needs root, or CAP_BPF and CAP_SYS_ADMIN.\n");

@@ -28,7 +28,9 @@ static void rules_usage(FILE *o)
 "Rules tell the XDP program of a running `pktlens run` what to do with the\n"
 "packets of a source: let them pass (allow), drop them (deny), or drop what\n"
 "exceeds a rate (ratelimit). A rule file has one rule per line; # starts a\n"
-"comment:\n"
+"comment. It is a regular file or '-' (standard input) of at most 256 MiB,\n"
+"lines of at most 4096 characters; a rule that repeats an earlier one\n"
+"exactly is an error naming both lines (docs/rules.md):\n"
 "\n"
 "  allow 10.0.0.0/8\n"
 "  deny 192.0.2.0/24 proto tcp port 22\n"
@@ -66,7 +68,8 @@ static void rules_usage(FILE *o)
 "options:\n"
 "  --pin DIR    the daemon's pin folder (`pktlens run --pin DIR`)\n"
 "  --prog-id N  the daemon's XDP program (`bpftool prog show name pktlens_xdp`)\n"
-"  without either, the one pktlens program attached to an interface is used\n"
+"  without either, the one pktlens program attached in this network namespace\n"
+"  is used (named on stderr); one in another namespace is never picked\n"
 "\n"
 "The source of the loaded set is kept in %s (PKTLENS_STATE_DIR).\n"
 "docs/rules.md has the details. Needs root, or CAP_BPF and CAP_SYS_ADMIN.\n",
@@ -80,8 +83,10 @@ static void bans_usage(FILE *o)
 "       pktlens bans del ADDR                  [--pin DIR | --prog-id N]\n"
 "       pktlens bans list                      [--pin DIR | --prog-id N]\n"
 "\n"
-"A ban drops every packet from one source address (IPv4 or IPv6), until it\n"
-"is removed or its time is up. Rules come first: a source that an allow rule\n"
+"A ban drops every packet from one source address (IPv4 or IPv6; A/32 and\n"
+"A/128 are the address), until it is removed or its time is up. The\n"
+"unspecified address (0.0.0.0, ::), broadcast (255.255.255.255) and\n"
+"multicast addresses are refused: never a packet's real source. Rules come first: a source that an allow rule\n"
 "lets through cannot be banned (`bans add` refuses it), and a deny or\n"
 "ratelimit rule acts before the ban is looked at. For a whole prefix, use a\n"
 "deny rule (`pktlens rules add 'deny 192.0.2.0/24'`).\n"
@@ -95,7 +100,8 @@ static void bans_usage(FILE *o)
 "  --ttl DURATION  how long: 90, 90s, 10m, 2h or 1d; default until removed\n"
 "  --pin DIR       the daemon's pin folder (`pktlens run --pin DIR`)\n"
 "  --prog-id N     the daemon's XDP program (`bpftool prog show name pktlens_xdp`)\n"
-"  without either, the one pktlens program attached to an interface is used\n"
+"  without either, the one pktlens program attached in this network namespace\n"
+"  is used (named on stderr); one in another namespace is never picked\n"
 "\n"
 "Needs root, or CAP_BPF and CAP_SYS_ADMIN.\n");
 }
@@ -642,14 +648,11 @@ int cmd_bans(int argc, char **argv)
 				sub, sub);
 			return 2;
 		}
-		if (strchr(a.pos[1], '/')) {
-			fprintf(stderr, "pktlens bans %s: '%s': a ban is for one address; for a prefix use a rule (pktlens rules add 'deny %s')\n",
-				sub, a.pos[1], a.pos[1]);
-			return 2;
-		}
-		if (pl_addr_parse(a.pos[1], addr)) {
-			fprintf(stderr, "pktlens bans %s: '%s' is not an IPv4 or IPv6 address\n", sub,
-				a.pos[1]);
+		if (!strcmp(sub, "add") ? pl_ban_addr_parse(a.pos[1], addr, err, sizeof(err)) :
+		    pl_ban_addr_parse(a.pos[1], addr, err, sizeof(err)) &&
+		    pl_addr_parse(a.pos[1], addr)) {
+			/* del: any address a ban could be on (one made before this check) */
+			fprintf(stderr, "pktlens bans %s: %s\n", sub, err);
 			return 2;
 		}
 	}

@@ -29,6 +29,7 @@
 #include "detect.h"
 #include "egress.h"
 #include "options.h"
+#include "pin_lock.h"
 #include "policy_maps.h"
 #include "policy_skel.h"
 #include "rules.h"
@@ -36,12 +37,16 @@
 #include "pktlens.skel.h"
 #include "pktlens_tc.skel.h"
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reopen;
 
+/* SIGHUP: reopen the log files by name (after logrotate renamed them), as
+ * daemons do; SIGINT/SIGTERM: log what is open, flush, detach, exit. */
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGHUP)
+		reopen = 1;
+	else
+		stop = 1;
 }
 
 static void usage(FILE *o)
@@ -52,14 +57,22 @@ static void usage(FILE *o)
 "Attaches pktlens' XDP program to each interface and writes Zeek-style\n"
 "records (conn, dns, http, ssl, weird) of what arrives (with --egress, of\n"
 "what the host sends as well), until SIGINT or SIGTERM; then it logs every\n"
-"open connection and detaches.\n"
+"open connection and detaches. SIGHUP reopens the log files (after\n"
+"logrotate renamed them).\n"
 "\n"
 "options (each also a `key = value` line of a config file, key without --;\n"
 "-i is `interface`):\n"
 "  -i, --interface IFACE  interface to watch (repeatable)\n"
-"  --config FILE          read options from FILE first (INI: key = value,\n"
-"                         optional [pktlens] section); flags given here win\n"
-"  --log-dir DIR          one file per record kind in DIR, else JSON lines on stdout\n"
+"  --config FILE          read options from FILE first (key = value lines,\n"
+"                         # comments, also after a blank in a value, \\# for\n"
+"                         a # in one; optional [pktlens] section; a regular\n"
+"                         file, lines up to 4096 characters, at most 1 MiB:\n"
+"                         docs/config.md); flags given here win\n"
+"  --log-dir DIR          one file per record kind in DIR, else JSON lines on\n"
+"                         stdout. DIR must be owned by root (or the user\n"
+"                         running pktlens) and not writable by group or\n"
+"                         others; it is created (0750) if missing, and must\n"
+"                         be writable before anything is attached\n"
 "  --rotate-mb N          start a new log file after N MiB (0: never)\n"
 "  --mode MODE            auto (native XDP, else generic with a message),\n"
 "                         native (fail without it) or generic. Default auto\n"
@@ -100,6 +113,7 @@ static void usage(FILE *o)
 "  --pin DIR              pin maps and links under DIR (in bpffs, e.g.\n"
 "                         /sys/fs/bpf/pktlens): the program stays attached\n"
 "                         after exit and a new daemon resumes from the maps.\n"
+"                         One daemon per DIR: a second is refused.\n"
 "                         Remove DIR to detach (a clsact egress filter\n"
 "                         stays: see --egress-hook). A DIR under\n"
 "                         /sys/fs/bpf where no bpffs is mounted: one is\n"
@@ -188,8 +202,10 @@ struct attachment {
  * ring fills faster: records and notices lag by at most this. */
 #define EVENT_POLL_MS 20
 
-/* Returns 1 if this run created the folder. */
-static int pin_maps(struct pktlens_bpf *skel, const char *dir, char *err, size_t errlen)
+/* Returns 1 if this run created the folder; *lock holds the folder's lock
+ * (pin_lock.h) from before any pinned map is reused. */
+static int pin_maps(struct pktlens_bpf *skel, const char *dir, int *lock, char *err,
+		    size_t errlen)
 {
 	struct bpf_map *m;
 	char path[4096];
@@ -207,6 +223,12 @@ static int pin_maps(struct pktlens_bpf *skel, const char *dir, char *err, size_t
 	if (!pl_bpffs_is(dir)) {
 		snprintf(err, errlen, "pin folder %s is not on a BPF filesystem (use a folder under /sys/fs/bpf)",
 			 dir);
+		if (created)
+			rmdir(dir);
+		return -1;
+	}
+	*lock = pl_pin_lock(dir, err, errlen);
+	if (*lock < 0) {
 		if (created)
 			rmdir(dir);
 		return -1;
@@ -337,7 +359,7 @@ static int load_rules(const struct pl_policy_fds *f, const struct pl_ruleset *rs
 	struct pl_policy_cfg cfg;
 	struct bpf_map_info mi;
 	uint32_t ml = sizeof(mi), zero = 0;
-	char werr[1024] = "", from[256], *abs;
+	char werr[16384] = "", from[256], *abs;  /* the state folder named in full */
 	int lock = -1, have_old = 0, r;
 
 	memset(&t, 0, sizeof(t));
@@ -387,6 +409,10 @@ static int load_options(int argc, char **argv, struct pl_options *o, const struc
 	int c, i;
 
 	pl_options_defaults(o);
+	if (pl_options_dashes(argc, argv, "i:h", opts, err, sizeof(err))) {
+		fprintf(stderr, "pktlens run: %s (--help lists them)\n", err);
+		return 2;
+	}
 	/* the config file first, so that flags override it */
 	for (i = 1; i < argc; i++) {
 		const char *f = NULL;
@@ -472,8 +498,9 @@ int cmd_run(int argc, char **argv)
 	struct pl_sink sink;
 	struct sigaction sa;
 	uint64_t next_sweep, next_summary = 0;
-	char err[640];
-	int i, e, rc = 1, nat = 0, neg = 0, sources_fd, pin_created = 0, started = 0;
+	char err[16384];        /* paths of PATH_MAX (safe_file.h names one thrice) and the errno text */
+	int i, j, e, rc = 1, nat = 0, neg = 0, sources_fd, pin_created = 0, started = 0;
+	int pin_lock = -1, attached = 0;
 
 	memset(&sink, 0, sizeof(sink));
 	memset(&rules, 0, sizeof(rules));
@@ -493,12 +520,45 @@ int cmd_run(int argc, char **argv)
 		pl_options_free(&o);
 		return 2;
 	}
+	/* The same interface twice would be "busy" at its second attach, which
+	 * reads as another program holding it. */
+	for (i = 0; i < o.n_ifaces; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(o.ifaces[i], o.ifaces[j]) ||
+			    (if_nametoindex(o.ifaces[i]) &&
+			     if_nametoindex(o.ifaces[i]) == if_nametoindex(o.ifaces[j]))) {
+				fprintf(stderr, "pktlens run: interface %s is given twice%s%s; not started\n",
+					o.ifaces[i], strcmp(o.ifaces[i], o.ifaces[j]) ? " (as " : "",
+					strcmp(o.ifaces[i], o.ifaces[j]) ? o.ifaces[j] : "");
+				pl_ruleset_free(&rules);
+				pl_options_free(&o);
+				return 2;
+			}
+	/* Signals from here on: a SIGHUP or SIGTERM while loading must not
+	 * kill the daemon with nothing flushed or detached. No SA_RESTART:
+	 * the poll returns at once. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* The log folder is checked (owner, mode, writable) before anything
+	 * touches the kernel: a folder that cannot take the records is an
+	 * error now, not records dropped later. */
+	if (pl_sink_open(&sink, o.log_dir, o.rotate_bytes, err, sizeof(err))) {
+		fprintf(stderr, "pktlens run: %s; not started\n", err);
+		pl_ruleset_free(&rules);
+		pl_options_free(&o);
+		return 1;
+	}
 	if (geteuid() != 0 && access("/sys/fs/bpf", W_OK))
 		fprintf(stderr, "pktlens run: not root: this needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON\n");
 
 	skel = pktlens_bpf__open();
 	if (!skel) {
 		fprintf(stderr, "pktlens run: cannot open the BPF object: %s\n", strerror(errno));
+		pl_sink_close(&sink);
 		pl_ruleset_free(&rules);
 		pl_options_free(&o);
 		return 1;
@@ -516,7 +576,7 @@ int cmd_run(int argc, char **argv)
 	skel->rodata->cfg_frag_tracking = o.frag_tracking ? 1 : 0;
 	/* woken early only when a quarter of the ring waits; else EVENT_POLL_MS */
 	skel->rodata->cfg_wakeup_bytes = bpf_map__max_entries(skel->maps.pl_events) / 4;
-	if (o.pin_dir && (pin_created = pin_maps(skel, o.pin_dir, err, sizeof(err))) < 0) {
+	if (o.pin_dir && (pin_created = pin_maps(skel, o.pin_dir, &pin_lock, err, sizeof(err))) < 0) {
 		pin_created = 0;
 		fprintf(stderr, "pktlens run: %s\n", err);
 		goto out;
@@ -542,6 +602,7 @@ int cmd_run(int argc, char **argv)
 			nat = i + 1;    /* undo this one too */
 			goto out;
 		}
+		attached++;
 	}
 	/* Egress after XDP: the XDP attach fails while another pktlens holds
 	 * the interface, so what is found here was left by one that is gone. */
@@ -563,10 +624,6 @@ int cmd_run(int argc, char **argv)
 		} else {
 			stale_filter(&at[i], o.pin_dir);
 		}
-	}
-	if (pl_sink_open(&sink, o.log_dir, o.rotate_bytes, err, sizeof(err))) {
-		fprintf(stderr, "pktlens run: %s\n", err);
-		goto out;
 	}
 	co.idle_timeout_ns = o.idle_timeout_ns;
 	co.tcp_close_ns = o.tcp_close_ns;
@@ -593,10 +650,6 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "pktlens run: cannot set up the collector: %s\n", strerror(errno));
 		goto out;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;      /* no SA_RESTART: the poll returns at once */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	for (i = 0; i < nat; i++) {
 		if (i < neg && eg[i].link_id)
 			fprintf(stderr, "pktlens: attached to %s (%s); egress: %s %u, program %u\n",
@@ -626,6 +679,12 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "pktlens run: reading events failed: %s\n", strerror(-e));
 			break;
 		}
+		if (reopen) {
+			reopen = 0;
+			pl_sink_reopen(&sink);
+			if (o.log_dir)
+				fprintf(stderr, "pktlens: SIGHUP: log files in %s reopened\n", o.log_dir);
+		}
 		now = mono_ns();
 		if (now >= next_sweep) {
 			ring_buffer__consume(rb);       /* events before the counts */
@@ -645,6 +704,7 @@ int cmd_run(int argc, char **argv)
 				pl_detect_summary(det, stderr);
 				pl_mitigation_print(stderr, &pfds, cnt.verdict[XDP_DROP]);
 			}
+			pl_sink_print_lost(&sink, stderr, "pktlens");
 			next_summary = now + o.summary_s * 1000000000ull;
 		}
 	}
@@ -662,6 +722,10 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "pktlens run: %llu events were lost (ring buffer full); raise --ringbuf-mb\n",
 				(unsigned long long)cnt.events_lost);
 	}
+	pl_sink_flush(&sink);
+	pl_sink_print_lost(&sink, stderr, "pktlens");
+	if (sink.error)
+		fprintf(stderr, "pktlens run: records were lost (see above); exit status 1\n");
 	rc = sink.error ? 1 : 0;
 out:
 	/* A daemon that never started leaves nothing pinned that it pinned. */
@@ -680,7 +744,7 @@ out:
 	for (i = 0; i < nat; i++)
 		if (at[i].link_fd >= 0)
 			close(at[i].link_fd);   /* detaches, unless pinned */
-	if (nat && !o.pin_dir)
+	if (attached && !o.pin_dir)
 		fprintf(stderr, "pktlens: detached\n");
 	for (i = 0; i < neg && started && o.pin_dir; i++)
 		if (eg[i].how && !strcmp(eg[i].how, "clsact filter"))
@@ -692,6 +756,8 @@ out:
 	pl_sink_close(&sink);
 	pl_egress_free(tc);
 	pktlens_bpf__destroy(skel);
+	if (pin_lock >= 0)
+		close(pin_lock);
 	pl_ruleset_free(&rules);
 	pl_options_free(&o);
 	return rc;

@@ -448,6 +448,13 @@ static void dns_log(struct pl_collector *c, struct conn *cn, const struct dns_qu
 		if ((n = pl_dns_qtype_name(d->qtype)))
 			pl_rec_add(o, "qtype_name", json_object_new_string(n));
 	}
+	/* A name not read to its end (beyond the bytes seen, an event cut):
+	 * what was read, flagged; no question type after it was read. */
+	if (d->qname_more) {
+		if (!d->has_question)
+			pl_rec_str(o, "query", d->qname, d->qname_len);
+		pl_rec_add(o, "query_truncated", json_object_new_boolean(1));
+	}
 	if (resp) {
 		pl_rec_add(o, "rcode", json_object_new_int(resp->rcode));
 		if ((n = pl_dns_rcode_name(resp->rcode)))
@@ -619,6 +626,15 @@ static void http_log(struct pl_collector *c, struct conn *cn, int dir, uint64_t 
 	pl_rec_str(o, "uri", h->path, h->path_len);
 	if (h->flags & (PL_HTTP_PATH_TRUNC | PL_HTTP_HOST_TRUNC))
 		pl_rec_add(o, "truncated", json_object_new_boolean(1));
+	if (h->flags & PL_HTTP_PATH_TRUNC)
+		pl_rec_add(o, "uri_truncated", json_object_new_boolean(1));
+	if (h->flags & PL_HTTP_HOST_TRUNC)
+		pl_rec_add(o, "host_truncated", json_object_new_boolean(1));
+	if (h->flags & PL_HTTP_METHOD_TRUNC)
+		pl_rec_add(o, "method_truncated", json_object_new_boolean(1));
+	/* the header block not read to its end and no Host in what was */
+	if (!(h->flags & PL_HTTP_HAS_HOST) && (h->flags & PL_HTTP_HOST_WINDOW))
+		pl_rec_add(o, "host_not_in_window", json_object_new_boolean(1));
 	pl_sink_write(c->sink, "http", o);
 }
 
@@ -641,12 +657,16 @@ static void ssl_log(struct pl_collector *c, struct conn *cn, int dir, uint64_t t
 	if (t->flags & PL_TLS_HAS_SNI) {
 		pl_rec_str(o, "server_name", t->sni, t->sni_len);
 		top_count(c, PL_TOP_SNI, t->sni, t->sni_len);
+		if (t->flags & PL_TLS_SNI_TRUNC)
+			pl_rec_add(o, "server_name_truncated", json_object_new_boolean(1));
 	}
 	if (t->n_versions) {
 		vs = json_object_new_array();
 		for (i = 0; i < t->n_versions && i < PL_TLS_MAX_VERSIONS; i++)
 			json_object_array_add(vs, json_object_new_int(t->versions[i]));
 		pl_rec_add(o, "client_versions", vs);
+		if (t->flags & PL_TLS_VERSIONS_TRUNC)
+			pl_rec_add(o, "client_versions_truncated", json_object_new_boolean(1));
 	}
 	if (!(t->flags & PL_TLS_COMPLETE))
 		pl_rec_add(o, "hello_incomplete", json_object_new_boolean(1));
@@ -767,26 +787,55 @@ static void l7_event(struct pl_collector *c, const struct pl_ev_l7 *e)
 	cn->wait[dir] = w;
 }
 
-/* A segment with several DNS messages (pipelined queries over TCP): the
- * kernel read the first; the others are read here, one by one. */
-static void dns_more_messages(struct pl_collector *c, const struct pl_ev_payload *e)
+static void weird_log(struct pl_collector *c, uint64_t ts, const struct pl_flow_key *k,
+		      const char *name, const char *addl, const char *source);
+
+/* One DNS message of a payload event, read natively to the protocol's
+ * limits (reasm.h). Malformed: a weird record under the parser's reason,
+ * as the kernel gives one (a pointer loop: dns_bad_pointer). */
+static void dns_deep(struct pl_collector *c, const struct pl_ev_payload *e,
+		     const uint8_t *d, uint32_t len, uint32_t wire, int tcp)
 {
 	struct pl_ev_l7 l7 = { .h = e->h, .kind = PL_L7_DNS, .tcp_seq = e->tcp_seq };
-	uint32_t off = 0, len = e->len < PL_PAYLOAD_MAX ? e->len : PL_PAYLOAD_MAX, n;
 	struct pl_meta m;
-	int first = 1;
 
+	if (pl_parse_dns_payload(d, len, wire, tcp, &m) < 0) {
+		weird_log(c, e->h.ts_ns, &e->h.key, pl_malformed_name(m.malformed),
+			  pl_malformed_text(m.malformed),
+			  (e->h.flags & PL_EVH_EGRESS) ? "TC" : "XDP");
+		return;
+	}
+	if (m.l7_kind != PL_L7_DNS)
+		return;
+	l7.l7.dns = m.l7.dns;
+	l7_event(c, &l7);  /* not counted as a kernel event */
+}
+
+/* The DNS messages of a payload event: over UDP the one message, whose
+ * name the kernel did not finish (PL_EVP_L7_HERE); over TCP the messages
+ * after the first (pipelined queries), and the first too when the kernel
+ * did not finish it. */
+static void dns_payload(struct pl_collector *c, const struct pl_ev_payload *e)
+{
+	uint32_t off = 0, len = e->len < PL_PAYLOAD_MAX ? e->len : PL_PAYLOAD_MAX, n;
+	int here = !!(e->l7_flags & PL_EVP_L7_HERE), first = 1;
+
+	if (e->h.key.proto != 6) {
+		if (here)
+			dns_deep(c, e, e->data, len, e->payload_len, 0);
+		return;
+	}
 	while (off + 2 <= len) {
 		n = 2u + ((uint32_t)e->data[off] << 8 | e->data[off + 1]);
-		if (n < 2 + 12 || off + n > len)
-			break;          /* cut by the segment or by PL_PAYLOAD_MAX */
-		if (!first) {
-			pl_parse_tcp_payload(e->data + off, n, e->h.key.sport, e->h.key.dport, &m);
-			if (m.l7_kind == PL_L7_DNS) {
-				l7.l7.dns = m.l7.dns;
-				l7_event(c, &l7);  /* not counted as a kernel event */
-			}
+		if (n < 2 + 12 || off + n > len) {
+			/* cut by the segment or by PL_PAYLOAD_MAX: the first is
+			 * read as far as it goes (flagged when cut) */
+			if (first && here)
+				dns_deep(c, e, e->data, len, e->payload_len, 1);
+			break;
 		}
+		if (!first || here)
+			dns_deep(c, e, e->data + off, n, n, 1);
 		first = 0;
 		off += n;
 	}
@@ -806,7 +855,7 @@ static void payload_event(struct pl_collector *c, const struct pl_ev_payload *e)
 	w = cn->wait[dir];
 	if (!w) {
 		if (e->l7_kind == PL_L7_DNS)
-			dns_more_messages(c, e);
+			dns_payload(c, e);
 		return;                 /* nothing else waits: the record was complete */
 	}
 	have = pl_reasm_add(&w->ra, e->tcp_seq, e->data, len);
@@ -957,6 +1006,12 @@ static void weird_log(struct pl_collector *c, uint64_t ts, const struct pl_flow_
 	pl_sink_write(c->sink, "weird", o);
 }
 
+void pl_collector_weird(struct pl_collector *c, uint64_t ts, const char *name,
+			const char *addl, const char *source)
+{
+	weird_log(c, ts, NULL, name, addl, source);
+}
+
 static void malformed_event(struct pl_collector *c, const struct pl_ev_malformed *e)
 {
 	weird_log(c, e->h.ts_ns, (e->flags & PL_F_IP) ? &e->h.key : NULL,
@@ -985,27 +1040,41 @@ static void flow_new_event(struct pl_collector *c, const struct pl_ev_flow *e)
 /* An L7 event's lengths index its own buffers: the parser keeps them in
  * bounds, but what comes over the ring buffer is checked as any input is
  * (a wrong length would read past the buffer into the next event). Lengths
- * past a buffer are cut to it; an unknown kind has no record to give. */
+ * past a buffer are cut to it, and the cut is flagged as the parser flags
+ * its own (the record's *_truncated fields); an unknown kind has no record
+ * to give. */
 static int l7_sane(struct pl_ev_l7 *e)
 {
 	switch (e->kind) {
 	case PL_L7_DNS:
-		if (e->l7.dns.qname_len > PL_DNS_NAME_MAX)
+		if (e->l7.dns.qname_len > PL_DNS_NAME_MAX) {
 			e->l7.dns.qname_len = PL_DNS_NAME_MAX;
+			e->l7.dns.qname_more = 1;
+		}
 		return 1;
 	case PL_L7_TLS:
-		if (e->l7.tls.sni_len > PL_SNI_MAX - 1)
+		if (e->l7.tls.sni_len > PL_SNI_MAX - 1) {
 			e->l7.tls.sni_len = PL_SNI_MAX - 1;
-		if (e->l7.tls.n_versions > PL_TLS_MAX_VERSIONS)
+			e->l7.tls.flags |= PL_TLS_SNI_TRUNC;
+		}
+		if (e->l7.tls.n_versions > PL_TLS_MAX_VERSIONS) {
 			e->l7.tls.n_versions = PL_TLS_MAX_VERSIONS;
+			e->l7.tls.flags |= PL_TLS_VERSIONS_TRUNC;
+		}
 		return 1;
 	case PL_L7_HTTP:
-		if (e->l7.http.method_len > PL_HTTP_METHOD_MAX)
+		if (e->l7.http.method_len > PL_HTTP_METHOD_MAX) {
 			e->l7.http.method_len = PL_HTTP_METHOD_MAX;
-		if (e->l7.http.host_len > PL_HTTP_HOST_MAX)
+			e->l7.http.flags |= PL_HTTP_METHOD_TRUNC;
+		}
+		if (e->l7.http.host_len > PL_HTTP_HOST_MAX) {
 			e->l7.http.host_len = PL_HTTP_HOST_MAX;
-		if (e->l7.http.path_len > PL_HTTP_PATH_MAX)
+			e->l7.http.flags |= PL_HTTP_HOST_TRUNC;
+		}
+		if (e->l7.http.path_len > PL_HTTP_PATH_MAX) {
 			e->l7.http.path_len = PL_HTTP_PATH_MAX;
+			e->l7.http.flags |= PL_HTTP_PATH_TRUNC;
+		}
 		return 1;
 	default:
 		return 0;
@@ -1186,6 +1255,7 @@ static void frag_l7(struct pl_collector *c, const struct pl_meta *m,
 	static struct pl_ev_payload p;  /* more DNS messages: big, not on the stack */
 	struct pl_ev_l7 e;
 	uint32_t n;
+	int here;
 
 	if (!m->l7_kind || !(m->flags & PL_F_L4))
 		return;
@@ -1198,8 +1268,12 @@ static void frag_l7(struct pl_collector *c, const struct pl_meta *m,
 	e.kind = m->l7_kind;
 	e.tcp_seq = m->tcp_seq;
 	memcpy(&e.l7, &m->l7, sizeof(e.l7));
-	l7_event(c, &e);
-	if (m->l7_kind != PL_L7_DNS || !m->l7.dns.more_msgs)
+	/* a name longer than the parser decodes: read from the bytes below,
+	 * as a kernel's payload event would have it */
+	here = m->l7_kind == PL_L7_DNS && m->l7.dns.qname_more;
+	if (!here)
+		l7_event(c, &e);
+	if (m->l7_kind != PL_L7_DNS || (!m->l7.dns.more_msgs && !here))
 		return;
 	memset(&p, 0, sizeof(p));
 	p.h = e.h;
@@ -1210,7 +1284,8 @@ static void frag_l7(struct pl_collector *c, const struct pl_meta *m,
 	p.len = (uint16_t)n;
 	p.payload_len = m->payload_len;
 	p.l7_kind = PL_L7_DNS;
-	dns_more_messages(c, &p);
+	p.l7_flags = here ? PL_EVP_L7_HERE : 0;
+	dns_payload(c, &p);
 }
 
 static void frag_end(void *ctx, enum pl_ipr_end why, const struct pl_ipdgram *d)

@@ -107,6 +107,10 @@ int pl_collector_sweep(struct pl_collector *c, uint64_t now, int final);
  * capture's timestamps can go backwards): the next sweep re-reads only flows
  * seen since then. Without it, a sweep assumes the kernel's live clock. */
 void pl_collector_changed_since(struct pl_collector *c, uint64_t ts);
+/* A weird record about no packet the kernel saw: the capture reader's and
+ * the replay clock's (source "capture"); ts is kernel clock as events'. */
+void pl_collector_weird(struct pl_collector *c, uint64_t ts, const char *name,
+			const char *addl, const char *source);
 const struct pl_collector_stats *pl_collector_stats(const struct pl_collector *c);
 /* Top names seen (DNS queries, SNI, HTTP hosts) for the summary. */
 size_t pl_collector_top(const struct pl_collector *c, enum pl_top_kind k,

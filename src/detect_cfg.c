@@ -223,6 +223,15 @@ void pl_detect_cfg_help(FILE *f)
 	size_t i;
 
 	fprintf(f, "detections (docs/detections.md; each a --KEY VALUE flag and a config key):\n");
-	for (i = 0; i < NKEYS; i++)
-		fprintf(f, "  --%-22s %s (default %s)\n", keys[i].name, keys[i].help, keys[i].def);
+	for (i = 0; i < NKEYS; i++) {
+		/* each takes a value, a yes/no one too (--detect no): say which */
+		static const char *const what[] = {
+			[K_BOOL] = "yes|no", [K_SECS] = "SECS", [K_SECS0] = "SECS",
+			[K_NUM] = "N", [K_U32] = "N",
+		};
+		char flag[64];
+
+		snprintf(flag, sizeof(flag), "%s %s", keys[i].name, what[keys[i].t]);
+		fprintf(f, "  --%-29s %s (default %s)\n", flag, keys[i].help, keys[i].def);
+	}
 }

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* options.c - one table of settings; command line and config file both go
  * through pl_options_set, so a value is checked the same way wherever it
- * comes from. The config file format is INI (libinih): `key = value` lines,
- * `#` or `;` comments, optionally under a [pktlens] section. */
+ * comes from. The config file: `key = value` lines, `#` or `;` comments,
+ * optionally under a [pktlens] section, read by pktlens' own line reader
+ * (below). */
 #include "options.h"
+#include "textfile.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,119 +230,198 @@ int pl_options_set_flag(struct pl_options *o, const struct option *opts, int c,
 	return -1;
 }
 
-struct load_ctx {
-	struct pl_options *o;
-	char msg[512];
-	int failed;
-};
-
-static int on_ini(void *user, const char *section, const char *name, const char *value)
+/* The option, of opts, named by the text from name up to '=' or its end. */
+static const struct option *long_named(const struct option *opts, const char *name)
 {
-	struct load_ctx *l = user;
+	size_t n = strcspn(name, "=");
 
-	if (l->failed)
-		return 1;               /* report the first error only */
-	if (section[0] && strcmp(section, "pktlens")) {
-		snprintf(l->msg, sizeof(l->msg), "unknown section [%s] (use [pktlens] or none)",
-			 section);
-		l->failed = 1;
-		return 0;
-	}
-	if (pl_options_set(l->o, name, value, l->msg, sizeof(l->msg))) {
-		l->failed = 1;
-		return 0;
-	}
-	return 1;
+	for (; opts->name; opts++)
+		if (strlen(opts->name) == n && !strncmp(opts->name, name, n))
+			return opts;
+	return NULL;
 }
 
-/* libinih reads a line in pieces of INI_MAX_LINE - 1 bytes (the newline
- * included) and takes each piece for a line of its own: the tail of a long
- * value would become a setting of its own. */
-#define LINE_MAX_CHARS (INI_MAX_LINE - 2)
-
-/* What libinih would accept loosely, refused here with its line number:
- * lines it would cut (above), NUL bytes (libinih would drop the rest of
- * the line unseen), indented
- * lines (joined to the previous value) and lines that are neither blank, a
- * comment, a [section] nor `key = value` (a ':' before the '=' is one:
- * libinih would split the line there). */
-static int check_lines(FILE *f, const char *name, char *err, size_t errlen)
+/* Whether short option c is in shortopts and takes a value. */
+static int short_takes_value(const char *shortopts, char c)
 {
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int line = 0;
+	const char *p = c && c != ':' ? strchr(shortopts, c) : NULL;
 
-	while ((n = getline(&buf, &cap, f)) >= 0) {
-		const char *p = buf;
-		size_t len = (size_t)n;
+	return p && p[1] == ':';
+}
 
-		line++;
-		if (memchr(buf, 0, len)) {
-			snprintf(err, errlen, "%s:%d: a NUL byte: not a text file", name, line);
+int pl_options_dashes(int argc, char **argv, const char *shortopts,
+		      const struct option *opts, char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct option *o;
+
+		if (!strcmp(a, "--"))
 			break;
-		}
-		if (len && buf[len - 1] == '\n')
-			len--;
-		if (len > LINE_MAX_CHARS) {
-			snprintf(err, errlen, "%s:%d: longer than %d characters", name, line,
-				 LINE_MAX_CHARS);
-			break;
-		}
-		while (isspace((unsigned char)*p))  /* libinih's blanks: \v and \f too */
-			p++;
-		if (!*p || *p == '#' || *p == ';')
+		if (!strncmp(a, "--", 2)) {
+			o = long_named(opts, a + 2);
+			if (o && o->has_arg == required_argument && !strchr(a, '='))
+				i++;            /* its value, whatever it looks like */
 			continue;
-		if (p != buf) {
-			snprintf(err, errlen, "%s:%d: indented line: continuation lines are not supported",
-				 name, line);
-			break;
 		}
-		if (*p == '[' ? !strchr(p, ']') : p[strcspn(p, "=:")] != '=') {
-			snprintf(err, errlen, "%s:%d: not a `key = value` line", name, line);
+		if (a[0] != '-' || !a[1])
+			continue;       /* an operand, or "-" (standard input) */
+		if (!a[2]) {
+			if (short_takes_value(shortopts, a[1]))
+				i++;
+			continue;
+		}
+		/* "-word": getopt reads single letters, so `-idle-timeout` would be
+		 * -i with the value "dle-timeout" and `-flows` an unknown -f */
+		o = long_named(opts, a + 1);
+		if (o) {
+			snprintf(err, errlen, "unknown option '%.64s': long options take two dashes (--%s)",
+				 a, o->name);
+			return -1;
+		}
+		if (!short_takes_value(shortopts, a[1])) {
+			snprintf(err, errlen, "unknown option '%.64s'", a);
+			return -1;
+		}
+		/* -iVALUE: a short option with its value attached */
+	}
+	return 0;
+}
+
+/* ---- the config file ----------------------------------------------------
+ * Read with pktlens' own line reader (textfile.h: a regular file, at most
+ * PL_CONFIG_MAX_BYTES, lines of at most PL_TEXT_LINE_MAX characters, no
+ * NUL), then line by line, docs/config.md's format:
+ *
+ *   - blank lines and comment lines (`#` or `;` first, blanks before it
+ *     allowed);
+ *   - `[pktlens]` (a section of any other name is an error; blanks or a
+ *     comment may follow the `]`);
+ *   - `key = value`, starting at the first column: an indented setting is
+ *     an error (INI readers would join it to the value above). A key with
+ *     a ':' is not a key (INI readers split `key: value` there).
+ *   - in a value, a `#` or `;` after a blank starts a comment; elsewhere
+ *     (`a#b`) it is part of the value, and `\#`, `\;` write one anywhere.
+ *     Trailing blanks are not part of a value.
+ *
+ * The first error stops the load, with the file and its line. */
+
+static int blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* The value in place: escapes undone, comment and trailing blanks cut. */
+static void config_value(char *v)
+{
+	char *r = v, *w = v;
+
+	for (; *r; r++) {
+		if (r[0] == '\\' && (r[1] == '#' || r[1] == ';')) {
+			*w++ = *++r;
+			continue;
+		}
+		if ((*r == '#' || *r == ';') && blank(r[-1]))   /* r[-1]: the line holds "k=" before v */
 			break;
+		*w++ = *r;
+	}
+	while (w > v && blank(w[-1]))
+		w--;
+	*w = 0;
+}
+
+static int config_line(struct pl_options *o, char *p, char *msg, size_t msglen)
+{
+	char *start = p, *eq, *k, *e;
+
+	while (blank(*p))
+		p++;
+	if (!*p || *p == '#' || *p == ';')
+		return 0;
+	if (p != start) {
+		snprintf(msg, msglen, "indented line: continuation lines are not supported");
+		return -1;
+	}
+	if (*p == '[') {
+		e = strchr(p, ']');
+		if (e) {
+			char *after = e + 1;
+
+			while (blank(*after))
+				after++;
+			if (*after && *after != '#' && *after != ';')
+				e = NULL;
+		}
+		if (!e) {
+			snprintf(msg, msglen, "not a `[section]` line");
+			return -1;
+		}
+		*e = 0;
+		if (strcmp(p + 1, "pktlens")) {
+			snprintf(msg, msglen, "unknown section [%.64s] (use [pktlens] or none)", p + 1);
+			return -1;
+		}
+		return 0;
+	}
+	eq = strchr(p, '=');
+	if (!eq || eq == p || memchr(p, ':', (size_t)(eq - p))) {
+		snprintf(msg, msglen, "not a `key = value` line");
+		return -1;
+	}
+	*eq = 0;
+	k = p;
+	for (e = eq; e > k && blank(e[-1]); e--)
+		e[-1] = 0;
+	p = eq + 1;
+	while (blank(*p))
+		p++;
+	config_value(p);
+	return pl_options_set(o, k, p, msg, msglen) ? -1 : 0;
+}
+
+static int config_parse(struct pl_options *o, struct pl_text *t, char *err, size_t errlen)
+{
+	char msg[512], *line;
+	size_t n;
+	int r;
+
+	while ((r = pl_text_next(t, &line, &n, err, errlen)) == 1) {
+		if (t->line == 1 && !strncmp(line, "\xef\xbb\xbf", 3))
+			line += 3;      /* a UTF-8 byte order mark */
+		if (config_line(o, line, msg, sizeof(msg))) {
+			snprintf(err, errlen, "%s:%u: %s", t->name, t->line, msg);
+			return -1;
 		}
 	}
-	if (!err[0] && ferror(f))
-		snprintf(err, errlen, "%s: cannot read: %s", name, strerror(errno));
-	free(buf);
-	return err[0] ? -1 : 0;
+	return r;
 }
 
 int pl_options_load(struct pl_options *o, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	struct pl_text t;
 	int r;
 
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	err[0] = 0;
+	if (pl_text_read(&t, path, 0, PL_CONFIG_MAX_BYTES, err, errlen))
 		return -1;
-	}
-	r = pl_options_fload(o, f, path, err, errlen);
-	fclose(f);
+	r = config_parse(o, &t, err, errlen);
+	pl_text_free(&t);
 	return r;
 }
 
 int pl_options_fload(struct pl_options *o, FILE *f, const char *name, char *err,
 		     size_t errlen)
 {
-	struct load_ctx l = { .o = o };
-	int line;
+	struct pl_text t;
+	int r;
 
 	err[0] = 0;
 	rewind(f);
-	if (check_lines(f, name, err, errlen))
+	if (pl_text_fread(&t, f, name, PL_CONFIG_MAX_BYTES, err, errlen))
 		return -1;
-	rewind(f);
-	line = ini_parse_file(f, on_ini, &l);
-	if (line == -2) {
-		snprintf(err, errlen, "%s: out of memory", name);
-		return -1;
-	}
-	if (line) {
-		snprintf(err, errlen, "%s:%d: %s", name, line,
-			 l.failed ? l.msg : "not a `key = value` line");
-		return -1;
-	}
-	return 0;
+	r = config_parse(o, &t, err, errlen);
+	pl_text_free(&t);
+	return r;
 }

@@ -21,6 +21,9 @@
 #define PL_DEFAULT_SWEEP_MS  1000
 #define PL_ANALYZE_FLOWS     262144
 #define PL_MAX_IFACES        16
+/* A config file larger than this is refused: a few hundred settings fit in
+ * a few KiB; this only stops an endless or huge file from being read. */
+#define PL_CONFIG_MAX_BYTES  (1u << 20)
 
 enum pl_xdp_mode { PL_MODE_AUTO, PL_MODE_NATIVE, PL_MODE_GENERIC };
 
@@ -58,13 +61,19 @@ void pl_options_free(struct pl_options *o);
  * Returns 0, or -1 for a bad value, -2 for an unknown name. */
 int pl_options_set(struct pl_options *o, const char *key, const char *value,
 		   char *err, size_t errlen);
+/* Before getopt_long: a word with one dash and more than one letter
+ * ("-flows", "-idle-timeout") that getopt would read as letters (an
+ * option that does not exist, or -i with the value "dle-timeout") is
+ * refused naming the word as typed, and the long option it looks like.
+ * Values of options that take one are skipped. 0, or -1 with err. */
+int pl_options_dashes(int argc, char **argv, const char *shortopts,
+		      const struct option *opts, char *err, size_t errlen);
 /* For getopt_long: sets the option whose val is c. */
 int pl_options_set_flag(struct pl_options *o, const struct option *opts, int c,
 			const char *value, char *err, size_t errlen);
-/* Reads a config file; errors name the file, line and key. Lines are
- * checked first, so an indented line (which libinih would quietly join to
- * the value above) or a line that is not `key = value` is an error at its
- * own line number. */
+/* Reads a config file (a regular file of at most PL_CONFIG_MAX_BYTES,
+ * lines of at most PL_TEXT_LINE_MAX characters); errors name the file,
+ * line and key: "FILE:LINE: unknown key 'x'". options.c has the format. */
 int pl_options_load(struct pl_options *o, const char *path, char *err, size_t errlen);
 /* The same from an open stream (read from its start; name is for messages). */
 int pl_options_fload(struct pl_options *o, FILE *f, const char *name, char *err,

@@ -11,6 +11,7 @@
 #include <pcap/pcap.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,9 +77,25 @@ static void put_eth(uint8_t *d, const uint8_t *src_mac, uint16_t proto)
 	d[13] = (uint8_t)proto;
 }
 
-#define SKIPPED 2               /* a record too short to hold its link header */
+/* A record rejected: PL_CAP_WEIRD with its name and what was wrong. */
+static int weird(struct pl_capture *c, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int weird(struct pl_capture *c, const char *name, const char *fmt, ...)
+{
+	va_list ap;
 
-static int next_record(struct pl_capture *c, struct pl_frame *f)
+	c->weird++;
+	c->weird_name = name;
+	va_start(ap, fmt);
+	vsnprintf(c->weird_addl, sizeof(c->weird_addl), fmt, ap);
+	va_end(ap);
+	return PL_CAP_WEIRD;
+}
+
+/* Seconds a 64-bit nanosecond clock holds (the year 2554). */
+#define TS_MAX_S (UINT64_MAX / 1000000000ull - 1)
+
+int pl_capture_read(struct pl_capture *c, struct pl_frame *f)
 {
 	struct pcap_pkthdr *h;
 	const uint8_t *b;
@@ -89,16 +106,34 @@ static int next_record(struct pl_capture *c, struct pl_frame *f)
 	int r = pcap_next_ex(c->p, &h, &b);
 
 	if (r == PCAP_ERROR_BREAK)
-		return 0;
+		return PL_CAP_END;
 	if (r != 1) {
 		snprintf(c->err, sizeof(c->err),
 			 "after packet %llu, the record at byte offset %ld is damaged: %s",
 			 (unsigned long long)c->count, record, pcap_geterr(c->p));
-		return -1;
+		return PL_CAP_ERROR;
 	}
 	c->count++;
 	f->number = c->count;
+	f->ts_ns = 0;
+	/* pcapng's 64-bit timestamps in units of its choice, and a pcap's
+	 * fraction field, can say more than a nanosecond clock holds: the
+	 * product would wrap to some other time. (Nanosecond precision: the
+	 * fraction is tv_usec, in ns, as libpcap scales it.) */
+	if (h->ts.tv_sec < 0 || (uint64_t)h->ts.tv_sec > TS_MAX_S || h->ts.tv_usec < 0 ||
+	    h->ts.tv_usec >= 1000000000)
+		return weird(c, PL_CAP_W_BAD_TS,
+			     "timestamp %lld s + %lld ns is out of range (0 to %llu s, under 1 s)",
+			     (long long)h->ts.tv_sec, (long long)h->ts.tv_usec,
+			     (unsigned long long)TS_MAX_S);
 	f->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+	if (h->caplen > h->len)
+		return weird(c, PL_CAP_W_CAPLEN,
+			     "captured length %u is more than the original length %u",
+			     h->caplen, h->len);
+	if (h->len > PL_WIRE_MAX)
+		return weird(c, PL_CAP_W_LEN_ABSURD,
+			     "original length %u is more than any packet's (%u)", h->len, PL_WIRE_MAX);
 	switch (c->linktype) {
 	case DLT_EN10MB:
 		break;
@@ -111,31 +146,37 @@ static int next_record(struct pl_capture *c, struct pl_frame *f)
 		break;
 	case DLT_LINUX_SLL:
 		if (h->caplen < 16)
-			return SKIPPED;
+			return weird(c, PL_CAP_W_COOKED_SHORT,
+				     "Linux cooked (SLL) record of %u bytes: its header takes 16",
+				     h->caplen);
 		skip = 16;
 		add = 14;
 		put_eth(f->data, b + 6, (uint16_t)(b[14] << 8 | b[15]));
 		break;
 	case LT_SLL2:
 		if (h->caplen < 20)
-			return SKIPPED;
+			return weird(c, PL_CAP_W_COOKED_SHORT,
+				     "Linux cooked (SLL2) record of %u bytes: its header takes 20",
+				     h->caplen);
 		skip = 20;
 		add = 14;
 		put_eth(f->data, b + 12, (uint16_t)(b[0] << 8 | b[1]));
 		break;
 	}
+	if (h->caplen - skip + add < 14)
+		return weird(c, PL_CAP_W_FRAME_SHORT,
+			     "frame of %u bytes: an Ethernet header takes 14", h->caplen);
 	f->caplen = h->caplen - skip;
 	if (f->caplen + add > PL_FRAME_MAX)
 		f->caplen = PL_FRAME_MAX - add;
 	memcpy(f->data + add, b + skip, f->caplen);
 	f->caplen += add;
-	/* a damaged file may claim less than its cooked header, or nearly
-	 * 4 GB: no wrap either way */
+	/* a damaged file may claim less than its cooked header: no wrap */
 	wire = h->len > skip ? (uint64_t)h->len - skip + add : 0;
 	f->wirelen = wire > UINT32_MAX ? UINT32_MAX : (uint32_t)wire;
 	if (f->wirelen < f->caplen)
 		f->wirelen = f->caplen;
-	return 1;
+	return PL_CAP_FRAME;
 }
 
 /* A loop, not a call per skipped record: a file of a million short cooked
@@ -144,7 +185,7 @@ int pl_capture_next(struct pl_capture *c, struct pl_frame *f)
 {
 	int r;
 
-	while ((r = next_record(c, f)) == SKIPPED)
+	while ((r = pl_capture_read(c, f)) == PL_CAP_WEIRD)
 		;
 	return r;
 }

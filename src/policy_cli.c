@@ -108,12 +108,15 @@ int pl_cli_args(int argc, char **argv, const char *who, int ttl_ok, struct pl_cl
 int pl_cli_open(const char *who, const struct pl_cli_args *a, struct pl_policy_target *t,
 		int *lock)
 {
-	char err[1024] = "";
+	char err[16384] = "";   /* a state folder of PATH_MAX, named in full */
 
 	if (pl_policy_open(t, a->pin, a->prog_id, err, sizeof(err))) {
 		fprintf(stderr, "pktlens %s: %s\n", who, err);
 		return -1;
 	}
+	/* found by looking, not named: say which daemon this talks to */
+	if (!a->pin && !a->prog_id)
+		fprintf(stderr, "pktlens %s: using %s\n", who, t->where);
 	*lock = pl_state_lock(t, err, sizeof(err));
 	if (*lock < 0) {
 		fprintf(stderr, "pktlens %s: %s\n", who, err);

@@ -2,11 +2,13 @@
 /* policy_maps.c - find a running pktlens' policy maps; keep the source of
  * the rule set loaded into them. */
 #include "policy_maps.h"
+#include "safe_file.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,11 +201,16 @@ static int open_prog(struct pl_policy_target *t, uint32_t id, char *err, size_t 
 	return 0;
 }
 
-/* Programs attached through XDP links (how `pktlens run` attaches). */
-static int attached(uint32_t prog_id)
+/* Where program prog_id is attached through an XDP link (how `pktlens
+ * run` attaches): 0 if nowhere; else *ifindex of its first link, and
+ * *here 1 if that interface is in this network namespace and runs it (a
+ * link only tells an ifindex, which every namespace reuses). */
+static int attached(uint32_t prog_id, int *ifindex, int *here)
 {
 	uint32_t id = 0;
+	int found = 0;
 
+	*here = 0;
 	while (!bpf_link_get_next_id(id, &id)) {
 		struct bpf_link_info li;
 		uint32_t len = sizeof(li);
@@ -214,18 +221,46 @@ static int attached(uint32_t prog_id)
 		memset(&li, 0, sizeof(li));
 		if (!bpf_obj_get_info_by_fd(fd, &li, &len) && li.type == BPF_LINK_TYPE_XDP &&
 		    li.prog_id == prog_id) {
-			close(fd);
-			return 1;
+			LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+			if (!found)
+				*ifindex = (int)li.xdp.ifindex;
+			found = 1;
+			if (!bpf_xdp_query((int)li.xdp.ifindex, 0, &q) &&
+			    (q.prog_id == prog_id || q.drv_prog_id == prog_id ||
+			     q.skb_prog_id == prog_id)) {
+				*ifindex = (int)li.xdp.ifindex;
+				*here = 1;
+			}
 		}
 		close(fd);
+		if (*here)
+			break;
 	}
-	return 0;
+	return found;
 }
 
-static int find_prog(uint32_t *out, char *err, size_t errlen)
+/* "program 42 on eth0" / "program 42 in another network namespace" */
+static void describe_prog(uint32_t id, int ifindex, int here, char *out, size_t outlen)
+{
+	char name[IF_NAMESIZE] = "";
+
+	if (here && if_indextoname((unsigned)ifindex, name))
+		snprintf(out, outlen, "program %u on %s (this network namespace)", id, name);
+	else
+		snprintf(out, outlen, "program %u in another network namespace (ifindex %d there)",
+			 id, ifindex);
+}
+
+/* The one pktlens program attached in this network namespace. A daemon
+ * in another namespace is never picked silently: it is listed, as several
+ * here are, for --prog-id or --pin to choose. */
+static int find_prog(uint32_t *out, char *where, size_t wherelen, char *err, size_t errlen)
 {
 	uint32_t id = 0, found[16], live[16];
-	unsigned nf = 0, nl = 0, i;
+	int ifx[16], here[16];
+	unsigned nf = 0, nl = 0, nh = 0, i, pick = 0;
+	char d[128];
 	size_t o;
 	int r;
 
@@ -245,10 +280,16 @@ static int find_prog(uint32_t *out, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = 0; i < nf; i++)
-		if (attached(found[i]))
+		if (attached(found[i], &ifx[nl], &here[nl])) {
+			if (here[nl]) {
+				nh++;
+				pick = nl;
+			}
 			live[nl++] = found[i];
-	if (nl == 1) {
-		*out = live[0];
+		}
+	if (nh == 1) {
+		*out = live[pick];
+		describe_prog(live[pick], ifx[pick], 1, where, wherelen);
 		return 0;
 	}
 	if (nl == 0) {
@@ -264,18 +305,22 @@ static int find_prog(uint32_t *out, char *err, size_t errlen)
 		}
 		return -1;
 	}
-	o = (size_t)snprintf(err, errlen, "%u pktlens programs are attached (ids", nl);
-	for (i = 0; i < nl && o < errlen; i++)
-		o += (size_t)snprintf(err + o, errlen - o, " %u", live[i]);
+	o = nh ? (size_t)snprintf(err, errlen, "%u pktlens programs are attached in this network namespace:", nh)
+	       : (size_t)snprintf(err, errlen, "no pktlens is attached in this network namespace; elsewhere:");
+	for (i = 0; i < nl && o < errlen; i++) {
+		describe_prog(live[i], ifx[i], here[i], d, sizeof(d));
+		o += (size_t)snprintf(err + o, errlen - o, "%s %s", i ? ";" : "", d);
+	}
 	if (o < errlen)
 		snprintf(err + o, errlen - o,
-			 "): say which with --prog-id N, or --pin DIR; `bpftool net` shows where each is attached");
+			 ". Say which with --prog-id N or --pin DIR (`bpftool net` in a namespace shows what is attached there)");
 	return -1;
 }
 
 int pl_policy_open(struct pl_policy_target *t, const char *pin_dir, uint32_t prog_id,
 		   char *err, size_t errlen)
 {
+	char where[128] = "";
 	size_t i;
 	int rc;
 
@@ -287,7 +332,10 @@ int pl_policy_open(struct pl_policy_target *t, const char *pin_dir, uint32_t pro
 	else if (prog_id)
 		rc = open_prog(t, prog_id, err, errlen);
 	else
-		rc = find_prog(&prog_id, err, errlen) ? -1 : open_prog(t, prog_id, err, errlen);
+		rc = find_prog(&prog_id, where, sizeof(where), err, errlen) ? -1 :
+		     open_prog(t, prog_id, err, errlen);
+	if (!rc && where[0])
+		snprintf(t->where, sizeof(t->where), "%s", where);
 	if (rc)
 		pl_policy_close(t);
 	return rc;
@@ -302,42 +350,41 @@ const char *pl_state_dir(void)
 	return d && *d ? d : "/run/pktlens";
 }
 
-static int state_file(const struct pl_policy_target *t, const char *ext, char *out, size_t outlen)
+/* rules-ID.EXT, in the state folder */
+static void state_name(const struct pl_policy_target *t, const char *ext, char *out, size_t outlen)
 {
-	return (size_t)snprintf(out, outlen, "%s/rules-%u.%s", pl_state_dir(), t->policy_id, ext) <
-	       outlen ? 0 : -1;
+	snprintf(out, outlen, "rules-%u.%s", t->policy_id, ext);
 }
 
-static int make_dir(char *err, size_t errlen)
+/* The state folder, created and checked as safe_file.h says: root reads
+ * and writes rule sources there, so no other user may swap them. */
+static int state_dirfd(char *err, size_t errlen)
 {
-	const char *d = pl_state_dir();
+	int fd = pl_safe_dir(pl_state_dir(), PL_STATE_DIR_MODE, "state folder", err, errlen);
+	size_t n;
 
-	if (mkdir(d, 0700) && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s (set PKTLENS_STATE_DIR for another folder)",
-			 d, strerror(errno));
-		return -1;
-	}
-	return 0;
+	if (fd < 0 && (n = strlen(err)) < errlen)
+		snprintf(err + n, errlen - n, " (PKTLENS_STATE_DIR names another folder)");
+	return fd;
 }
 
 int pl_state_lock(const struct pl_policy_target *t, char *err, size_t errlen)
 {
-	char path[4096];
-	int fd;
+	char name[64];
+	int fd, dfd = state_dirfd(err, errlen);
 
-	if (make_dir(err, errlen) || state_file(t, "lock", path, sizeof(path))) {
-		if (!*err)
-			snprintf(err, errlen, "state folder name too long");
+	if (dfd < 0)
 		return -1;
-	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+	state_name(t, "lock", name, sizeof(name));
+	fd = pl_safe_open(dfd, pl_state_dir(), name, O_RDWR | O_CREAT, PL_STATE_FILE_MODE,
+			  err, errlen);
+	close(dfd);
+	if (fd < 0)
 		return -1;
-	}
 	while (flock(fd, LOCK_EX)) {
 		if (errno != EINTR) {
-			snprintf(err, errlen, "cannot lock %s: %s", path, strerror(errno));
+			snprintf(err, errlen, "cannot lock %s/%s: %s", pl_state_dir(), name,
+				 strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -362,21 +409,30 @@ void pl_saved_rules_free(struct pl_saved_rules *s)
 int pl_state_read(const struct pl_policy_target *t, struct pl_saved_rules *s,
 		  char *err, size_t errlen)
 {
-	char path[4096];
+	char path[4200], name[64];
 	FILE *f;
 	char *buf = NULL, *nl;
 	size_t cap = 0, len = 0, n;
 	unsigned long long gen, when;
-	int k = 0;
+	int k = 0, fd, dfd;
 
 	memset(s, 0, sizeof(*s));
-	if (state_file(t, "txt", path, sizeof(path)))
+	state_name(t, "txt", name, sizeof(name));
+	snprintf(path, sizeof(path), "%s/%s", pl_state_dir(), name);
+	dfd = state_dirfd(err, errlen);
+	if (dfd < 0)
+		return -1;
+	fd = pl_safe_open(dfd, pl_state_dir(), name, O_RDONLY, 0, err, errlen);
+	close(dfd);
+	if (fd < 0 && errno == ENOENT) {
+		err[0] = 0;
 		return 1;
-	f = fopen(path, "r");
-	if (!f) {
-		if (errno == ENOENT)
-			return 1;
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+	}
+	if (fd < 0 || !(f = fdopen(fd, "r"))) {
+		if (fd >= 0) {
+			snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+			close(fd);
+		}
 		return -1;
 	}
 	for (;;) {
@@ -428,34 +484,37 @@ fail:
 }
 
 /* rules-ID.* of pl_policy maps that are gone */
-static void remove_stale(void)
+static void remove_stale(int dfd)
 {
-	DIR *d = opendir(pl_state_dir());
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
 
-	if (!d)
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	while ((e = readdir(d))) {
 		unsigned id;
-		char ext[8], path[4096];
+		char ext[8];
 		struct bpf_map_info mi;
 		uint32_t ml = sizeof(mi);
-		int fd, gone;
+		int mfd, gone;
 
 		if (sscanf(e->d_name, "rules-%u.%7s", &id, ext) != 2 ||
 		    (strcmp(ext, "txt") && strcmp(ext, "lock") && strcmp(ext, "tmp")))
 			continue;
-		fd = bpf_map_get_fd_by_id(id);
-		if (fd < 0) {
+		mfd = bpf_map_get_fd_by_id(id);
+		if (mfd < 0) {
 			gone = errno == ENOENT;
 		} else {
 			memset(&mi, 0, sizeof(mi));
-			gone = !bpf_obj_get_info_by_fd(fd, &mi, &ml) && strcmp(mi.name, "pl_policy");
-			close(fd);
+			gone = !bpf_obj_get_info_by_fd(mfd, &mi, &ml) && strcmp(mi.name, "pl_policy");
+			close(mfd);
 		}
-		if (gone && (size_t)snprintf(path, sizeof(path), "%s/%s", pl_state_dir(), e->d_name) <
-			    sizeof(path))
-			unlink(path);
+		if (gone)
+			unlinkat(dfd, e->d_name, 0);
 	}
 	closedir(d);
 }
@@ -463,35 +522,44 @@ static void remove_stale(void)
 int pl_state_save(const struct pl_policy_target *t, const char *text, size_t len,
 		  uint64_t generation, const char *from, char *err, size_t errlen)
 {
-	char path[4096], tmp[4096], src[256], *p;
+	char name[64], tmp[64], src[256], *p;
 	FILE *f;
-	int bad;
+	int bad, fd, dfd;
 
 	snprintf(src, sizeof(src), "%s", from ? from : "-");
 	for (p = src; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';       /* the header is one line */
 
-	if (make_dir(err, errlen) || state_file(t, "txt", path, sizeof(path)) ||
-	    state_file(t, "tmp", tmp, sizeof(tmp))) {
-		if (!*err)
-			snprintf(err, errlen, "state folder name too long");
+	dfd = state_dirfd(err, errlen);
+	if (dfd < 0)
 		return -1;
-	}
-	remove_stale();
-	f = fopen(tmp, "w");
+	state_name(t, "txt", name, sizeof(name));
+	state_name(t, "tmp", tmp, sizeof(tmp));
+	remove_stale(dfd);
+	fd = pl_safe_open(dfd, pl_state_dir(), tmp, O_WRONLY | O_CREAT | O_TRUNC,
+			  PL_STATE_FILE_MODE, err, errlen);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		if (fd >= 0) {
+			snprintf(err, errlen, "cannot write %s/%s: %s", pl_state_dir(), tmp,
+				 strerror(errno));
+			close(fd);
+		}
+		close(dfd);
 		return -1;
 	}
 	fprintf(f, HEADER "generation=%" PRIu64 " loaded=%lld from=%s\n", generation,
 		(long long)time(NULL), src);
 	fwrite(text, 1, len, f);
 	bad = ferror(f);
-	if (fclose(f) || bad || rename(tmp, path)) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (fclose(f) || bad || renameat(dfd, tmp, dfd, name)) {
+		snprintf(err, errlen, "cannot write %s/%s: %s", pl_state_dir(), name,
+			 strerror(errno));
+		unlinkat(dfd, tmp, 0);
+		close(dfd);
 		return -1;
 	}
+	close(dfd);
 	return 0;
 }

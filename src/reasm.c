@@ -60,4 +60,31 @@ void pl_parse_tcp_payload(const uint8_t *d, uint32_t len, uint16_t sport,
 	pk.end = frame + 14 + tl;
 	pk.pkt_len = 14 + tl;
 	pl_parse_frame(&pk, m);
+	/* The second reading goes as far as the bytes put together do, not
+	 * only as far as the kernel's verifier budget lets it look: the rest of
+	 * a long name, a Host past the kernel's window. */
+	if (m->l7_kind == PL_L7_DNS && m->l7.dns.qname_more &&
+	    pl_parse_dns(&pk, m, 1, PL_DNS_STEPS_MAX) < 0)
+		m->l7_kind = PL_L7_NONE;        /* as the kernel's: no half-read record */
+	else if (m->l7_kind == PL_L7_HTTP && (m->l7.http.flags & PL_HTTP_HOST_WINDOW))
+		pl_parse_http_scan(&pk, m, PL_HTTP_HOST_SCAN_MAX);
+}
+
+int pl_parse_dns_payload(const uint8_t *d, uint32_t len, uint32_t wire, int tcp,
+			 struct pl_meta *m)
+{
+	struct pl_pkt pk;
+
+	if (wire < len)
+		wire = len;
+	if (wire > 0xffff)
+		wire = 0xffff;
+	memset(m, 0, sizeof(*m));
+	pk.data = d;
+	pk.end = d + len;
+	pk.pkt_len = wire;
+	m->payload_off = 0;
+	m->payload_len = (uint16_t)len;
+	m->udp_len = (uint16_t)(wire + 8 > 0xffff ? 0xffff : wire + 8);
+	return pl_parse_dns(&pk, m, tcp, PL_DNS_STEPS_MAX);
 }

@@ -29,4 +29,12 @@ void pl_reasm_parse(const struct pl_reasm *r, uint32_t len, uint16_t sport,
 void pl_parse_tcp_payload(const uint8_t *d, uint32_t len, uint16_t sport,
 			  uint16_t dport, struct pl_meta *m);
 
+/* The collector's second reading of the DNS message at the start of d (len
+ * bytes seen of wire): names followed to the protocol's limits, 127 labels
+ * (pl_dns.h, PL_DNS_STEPS_MAX). tcp: d starts with the two-byte length.
+ * Returns -1 when malformed (m->malformed says why), else 0; m->l7_kind is
+ * PL_L7_DNS when a message was read. */
+int pl_parse_dns_payload(const uint8_t *d, uint32_t len, uint32_t wire, int tcp,
+			 struct pl_meta *m);
+
 #endif

@@ -16,11 +16,13 @@
  * them. */
 #include "rules.h"
 #include "bans.h"
+#include "textfile.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -425,6 +427,59 @@ static void compiled_free(struct pl_ruleset *rs)
 	rs->shared = rs->compiled = 0;
 }
 
+/* What a rule says, without where it was written: two rules with the same
+ * bytes here are the same rule. Parsed rules start zeroed, so padding
+ * compares equal too. */
+#define RULE_BODY offsetof(struct pl_rule_def, action)
+
+static uint64_t rule_hash(const struct pl_rule_def *r)
+{
+	const uint8_t *p = (const uint8_t *)r + RULE_BODY;
+	uint64_t h = 1469598103934665603ull;        /* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < sizeof(*r) - RULE_BODY; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+/* An exact duplicate is refused with both lines: the second copy never
+ * matches anything (the first one decides), so it is a mistake, often a
+ * rule added twice. One pass over a hash table: a million rules are fine. */
+static int find_duplicate(struct pl_ruleset *rs, char *err, size_t errlen)
+{
+	size_t cap = 16, i, mask;
+	uint32_t *slot;
+
+	while (cap < (size_t)rs->n_rules * 2)
+		cap *= 2;
+	slot = calloc(cap, sizeof(*slot));      /* rule index + 1, 0: empty */
+	if (!slot) {
+		snprintf(err, errlen, "%s: out of memory", rs->name);
+		return -1;
+	}
+	mask = cap - 1;
+	for (i = 0; i < rs->n_rules; i++) {
+		const struct pl_rule_def *r = &rs->rules[i];
+		size_t h = (size_t)rule_hash(r) & mask;
+
+		for (; slot[h]; h = (h + 1) & mask) {
+			const struct pl_rule_def *o = &rs->rules[slot[h] - 1];
+
+			if (!memcmp((const uint8_t *)o + RULE_BODY, (const uint8_t *)r + RULE_BODY,
+				    sizeof(*r) - RULE_BODY)) {
+				snprintf(err, errlen, "%s:%u: the same rule as line %u (a duplicate never matches)",
+					 rs->name, r->line, o->line);
+				free(slot);
+				return -1;
+			}
+		}
+		slot[h] = (uint32_t)i + 1;
+	}
+	free(slot);
+	return 0;
+}
+
 int pl_rules_parse(struct pl_ruleset *rs, const char *name, const char *text, size_t len,
 		   char *err, size_t errlen)
 {
@@ -450,6 +505,11 @@ int pl_rules_parse(struct pl_ruleset *rs, const char *name, const char *text, si
 		line++;
 		if (memchr(s, 0, n)) {
 			snprintf(err, errlen, "%s:%u: a NUL byte: not a text file", rs->name, line);
+			goto fail;
+		}
+		if (n > PL_TEXT_LINE_MAX) {     /* the same limit as config files */
+			snprintf(err, errlen, "%s:%u: longer than %d characters", rs->name, line,
+				 PL_TEXT_LINE_MAX);
 			goto fail;
 		}
 		if (n + 1 > bufcap) {
@@ -490,6 +550,10 @@ int pl_rules_parse(struct pl_ruleset *rs, const char *name, const char *text, si
 		off += n + (nl ? 1 : 0);
 	}
 	free(buf);
+	if (find_duplicate(rs, err, errlen)) {
+		pl_ruleset_free(rs);
+		return -1;
+	}
 	return 0;
 oom:
 	snprintf(err, errlen, "%s: out of memory", name ? name : "-");
@@ -499,50 +563,20 @@ fail:
 	return -1;
 }
 
+/* Through the shared reader (textfile.h): a regular file or standard
+ * input, at most PL_RULES_MAX_BYTES, so /dev/zero or a folder is refused
+ * at once instead of read forever. */
 int pl_rules_parse_file(struct pl_ruleset *rs, const char *path, char *err, size_t errlen)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	char *text = NULL;
-	size_t len = 0, cap = 0, n;
+	struct pl_text t;
 	int e;
 
 	memset(rs, 0, sizeof(*rs));
-	if (!f) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+	if (pl_text_read(&t, path, 1, PL_RULES_MAX_BYTES, err, errlen))
 		return -1;
-	}
-	for (;;) {
-		if (len + 65536 > cap) {
-			size_t nc = cap ? cap * 2 : 1 << 20;
-			char *nt = realloc(text, nc);
-
-			if (!nt) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				goto fail;
-			}
-			text = nt;
-			cap = nc;
-		}
-		n = fread(text + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (f != stdin)
-		fclose(f);
-	e = pl_rules_parse(rs, strcmp(path, "-") ? path : "<stdin>", text ? text : "", len,
-			   err, errlen);
-	free(text);
+	e = pl_rules_parse(rs, t.name, t.buf, t.len, err, errlen);
+	pl_text_free(&t);
 	return e;
-fail:
-	if (f != stdin)
-		fclose(f);
-	free(text);
-	return -1;
 }
 
 char *pl_rule_format(const struct pl_rule_def *r, int with_src, char *out, size_t outlen)

@@ -19,6 +19,9 @@
 #include <stdint.h>
 #include "pl_policy.h"
 
+/* A rule file larger than this is refused (a million rules take ~30 MB). */
+#define PL_RULES_MAX_BYTES (256u << 20)
+
 struct pl_policy_fds;
 
 /* What a source prefix was written as: it matches only that family
@@ -69,10 +72,13 @@ struct pl_ruleset {
 };
 
 /* Parses text (len bytes, need not be NUL-terminated; copied). On a bad
- * line: -1 and err = "NAME:LINE: what is wrong". */
+ * line: -1 and err = "NAME:LINE: what is wrong"; an exact duplicate of an
+ * earlier rule is one ("NAME:7: the same rule as line 3 ..."). */
 int pl_rules_parse(struct pl_ruleset *rs, const char *name, const char *text, size_t len,
 		   char *err, size_t errlen);
-/* Reads a file ("-": stdin) and parses it. */
+/* Reads a file ("-": stdin) and parses it: a regular file (or stdin) of
+ * at most PL_RULES_MAX_BYTES, lines of at most PL_TEXT_LINE_MAX
+ * characters (textfile.h). */
 int pl_rules_parse_file(struct pl_ruleset *rs, const char *path, char *err, size_t errlen);
 /* Builds trie entries, deduplicated rule lists and counter ids. -1 with
  * err naming the prefix or the limit that does not fit. */

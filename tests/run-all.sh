@@ -92,6 +92,8 @@ suite "collector unit tests: options, reassembly, records, sink (native, ASan+UB
 	"$build/san/test_collector"
 suite "bounded tables: DNS queries, top names, TLS/HTTP reassembly, weird rate, past their bounds (native, ASan+UBSan)" \
 	"$build/san/test_bounds"
+suite "files pktlens writes: folder and file checks, whole lines through a short write, reopen (native, ASan+UBSan)" \
+	"$build/san/test_files"
 suite "text from the network escaped for records and terminals: UTF-8 classes and boundaries (native, ASan+UBSan)" \
 	"$build/san/test_text_escape"
 suite "capture reader: link types, a million short cooked records, errors (native, ASan+UBSan)" \
@@ -115,8 +117,12 @@ suite "live vs offline: every capture replayed over a veth pair, both vs tshark"
 	tests/integration/live_vs_offline.sh "$pcaps" "$build/pktlens"
 suite "IP fragments: crafted captures through pktlens analyze vs tshark with reassembly, and live over a veth pair" \
 	tests/integration/frag_records.sh "$build/pktlens"
+suite "L7 limits: DNS names of 127 labels and a tunnel's 40, a pointer loop, HTTP Host past the windows, a 300-byte SNI: analyze vs tshark, truncation flagged" \
+	tests/integration/l7_limits.sh "$build/pktlens"
 suite "bad input: damaged captures, bad config, no privileges, no bpffs; nothing left behind (ASan+UBSan)" \
 	tests/integration/bad_input.sh "$pcaps" "$build/san/pktlens"
+suite "hostile corpus: short cooked records, short frames, 2038, bad timestamps and lengths, /dev/zero, folders, long lines, NUL, duplicate rules, bad bans (ASan+UBSan, time and memory bounds)" \
+	tests/hostile/run.sh "$build/san/pktlens"
 suite "hostile text: escape sequences, CR LF, invalid UTF-8, C1, bidi in DNS, SNI, HTTP: records valid UTF-8 JSON, no raw control on the terminal: analyze, run, demo (ASan+UBSan)" \
 	tests/integration/hostile_text.sh "$build/san/pktlens"
 suite "restart: SIGKILL without --pin detaches; with --pin stays, resumes, detaches on rm" \
@@ -133,6 +139,8 @@ suite "detections: a busy network's benign traffic live, 50k+ packets/s for 60+ 
 	tests/integration/benign_live.sh "$build/pktlens" "$build/gen_mixed"
 suite "pktlens rules/bans/limits on a running daemon: ping through a veth pair (ASan+UBSan)" \
 	tests/integration/rules_cli.sh "$build/san/pktlens"
+suite "hostile files: a user's planted link, open or read-only log folders, SIGHUP after mv, a full disk, two daemons on one pin folder (ASan+UBSan)" \
+	tests/integration/hostile_files.sh "$build/san/pktlens"
 suite "fragments: nmap -f, hping3 -f and IPv6 fragmented SYNs do not get past a port rule or a ban; allowed datagrams arrive whole" \
 	tests/integration/fragments.sh "$build/pktlens"
 # One case per fuzz target (tests/fuzz/run.sh prints its ok/FAIL line): the

@@ -3,13 +3,22 @@
  * for the two-byte length prefix over TCP).
  *
  * Only the first question is read; its name cannot be compressed.
+ *
+ * Names are followed to the protocol's limits (RFC 1035 2.3.4: 255 octets,
+ * so at most 127 labels) by the native parser's second reading in the
+ * collector (PL_DNS_STEPS_MAX). The kernel takes PL_DNS_STEPS steps: each
+ * costs the verifier about 2,000 instructions, and 128 of them do not fit
+ * its budget. A longer name keeps the labels read and is flagged
+ * `qname_more`; the kernel then sends the segment's bytes instead of the
+ * record, and the collector reads the whole name from them.
  */
 #ifndef PL_DNS_H
 #define PL_DNS_H
 
 #include "pl_cursor.h"
 
-#define PL_DNS_STEPS 32      /* labels decoded; a longer name is left undecoded */
+#define PL_DNS_STEPS 32      /* kernel: a label or the root a step, 31 labels (budget) */
+#define PL_DNS_STEPS_MAX 128 /* 127 labels and the root: the protocol's limit */
 
 /* The message is declared to occupy [msg, msg_end). Running out of bytes
  * before msg_end means the rest is elsewhere (a later TCP segment, a later
@@ -24,6 +33,18 @@ PL_INLINE int pl_dns_fail(const struct pl_pkt *pk, struct pl_meta *m, __u32 off,
 		return 1;
 	}
 	return pl_fail(m, why);
+}
+
+/* The name runs on beyond the bytes seen (pl_dns_fail's incomplete case):
+ * the labels read are kept and flagged, as for a name longer than decoded;
+ * the question is not read. Needing bytes past msg_end is malformed (-1). */
+PL_INLINE int pl_dns_partial(const struct pl_pkt *pk, struct pl_meta *m, __u32 off,
+			     __u32 msg_end, enum pl_malformed why)
+{
+	if (pl_dns_fail(pk, m, off, msg_end, why) < 0)
+		return -1;
+	m->l7.dns.qname_more = 1;
+	return 0;
 }
 
 /* Copy one label of `len` (1..63) bytes at packet offset src to text
@@ -66,7 +87,7 @@ PL_INLINE int pl_dns_copy_label(const struct pl_pkt *pk, char *q, __u64 t,
  * malformed. One turn per label; the offsets carried between turns are
  * clamped (PL_CLAMP) so that the verifier's work stays linear. */
 PL_INLINE int pl_dns_name(const struct pl_pkt *pk, struct pl_meta *m, __u32 s,
-			  __u32 msg_end)
+			  __u32 msg_end, int steps)
 {
 	struct pl_dns *d = &m->l7.dns;
 	__u64 o = s, t;
@@ -74,7 +95,7 @@ PL_INLINE int pl_dns_name(const struct pl_pkt *pk, struct pl_meta *m, __u32 s,
 	int i;
 
 	d->qname_len = 0;
-	for (i = 0; i < PL_DNS_STEPS; i++) {
+	for (i = 0; i < steps; i++) {
 		const __u8 *p;
 
 		/* Offset and text length come back from memory the verifier
@@ -85,10 +106,10 @@ PL_INLINE int pl_dns_name(const struct pl_pkt *pk, struct pl_meta *m, __u32 s,
 		t = d->qname_len;
 		PL_CLAMP_TO(t, PL_DNS_NAME_MAX);
 		if (o >= msg_end)
-			return pl_dns_fail(pk, m, o, msg_end, PL_MAL_DNS_LABEL_OVERFLOW);
+			return pl_dns_partial(pk, m, o, msg_end, PL_MAL_DNS_LABEL_OVERFLOW);
 		p = pl_at(pk, o, 1);
 		if (!p)
-			return pl_dns_fail(pk, m, o, msg_end, PL_MAL_DNS_LABEL_OVERFLOW);
+			return pl_dns_partial(pk, m, o, msg_end, PL_MAL_DNS_LABEL_OVERFLOW);
 		len = p[0];
 		if (len == 0)                   /* root label: the name ends */
 			return (int)(o + 1);
@@ -108,18 +129,21 @@ PL_INLINE int pl_dns_name(const struct pl_pkt *pk, struct pl_meta *m, __u32 s,
 		if (t)
 			d->qname[t++] = '.';
 		if (pl_dns_copy_label(pk, d->qname, t, o + 1, len))
-			return pl_dns_fail(pk, m, o + len, msg_end,
-					   PL_MAL_DNS_LABEL_OVERFLOW);
+			return pl_dns_partial(pk, m, o + len, msg_end,
+					      PL_MAL_DNS_LABEL_OVERFLOW);
 		d->qname_len = (__u16)(t + len);
 		o += 1 + len;
 	}
-	/* More labels than decoded: sound as far as read, left undecoded. */
-	d->qname_len = 0;
+	/* More labels than decoded: sound as far as read. The labels read are
+	 * kept (qname_len) and flagged; the question is not complete. With
+	 * PL_DNS_STEPS_MAX steps this is not reached: 127 labels fill the 253
+	 * characters, and one more fails PL_MAL_DNS_NAME_TOO_LONG above. */
+	d->qname_more = 1;
 	return 0;
 }
 
 PL_INLINE int pl_parse_dns_msg(const struct pl_pkt *pk, struct pl_meta *m,
-			       __u32 msg, __u32 msg_end)
+			       __u32 msg, __u32 msg_end, int steps)
 {
 	struct pl_dns *d = &m->l7.dns;
 	const __u8 *h = pl_at(pk, msg, 12);
@@ -141,13 +165,14 @@ PL_INLINE int pl_parse_dns_msg(const struct pl_pkt *pk, struct pl_meta *m,
 	d->nscount = pl_be16(h + 8);
 	d->arcount = pl_be16(h + 10);
 	d->qname_len = 0;
+	d->qname_more = 0;
 	d->has_question = 0;
 	d->qtype = 0;
 	d->qclass = 0;
 	if (d->qdcount == 0)
 		return 0;
 
-	after = pl_dns_name(pk, m, msg + 12, msg_end);
+	after = pl_dns_name(pk, m, msg + 12, msg_end, steps);
 	if (after <= 0)
 		return after;
 	if ((__u32)after + 4 > msg_end)
@@ -164,7 +189,8 @@ PL_INLINE int pl_parse_dns_msg(const struct pl_pkt *pk, struct pl_meta *m,
 /* DNS over UDP: the payload is the message. Over TCP: a two-byte length, then
  * the message; a segment that does not start with a plausible length is
  * not parsed (it continues an earlier message). */
-PL_INLINE int pl_parse_dns(const struct pl_pkt *pk, struct pl_meta *m, int tcp)
+PL_INLINE int pl_parse_dns(const struct pl_pkt *pk, struct pl_meta *m, int tcp,
+			   int steps)
 {
 	__u32 msg = m->payload_off, end;
 	const __u8 *l;
@@ -185,9 +211,9 @@ PL_INLINE int pl_parse_dns(const struct pl_pkt *pk, struct pl_meta *m, int tcp)
 	if (!tcp)
 		m->l7.dns.more_msgs = 0;
 	m->l7.dns.tcp = (__u8)tcp;
-	return pl_parse_dns_msg(pk, m, msg, end);
+	return pl_parse_dns_msg(pk, m, msg, end, steps);
 }
 
-PL_SUBPROG(pl_sub_dns, pl_parse_dns(pk, m, (int)a))
+PL_SUBPROG(pl_sub_dns, pl_parse_dns(pk, m, (int)a, PL_DNS_STEPS))
 
 #endif /* PL_DNS_H */

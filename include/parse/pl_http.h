@@ -6,7 +6,12 @@
  * tables decide differently; the method list is what keeps SMTP's "MAIL" or
  * IRC from passing as HTTP). The request target is the second token of the
  * line, cut at PL_HTTP_PATH_MAX - 1 bytes; Host is searched for in the next
- * PL_HTTP_HOST_SCAN bytes of this segment.
+ * PL_HTTP_HOST_SCAN bytes of this segment (after at most PL_HTTP_LINE_SCAN
+ * bytes of request target). When the header block is not read to its end
+ * there (PL_HTTP_HOST_WINDOW), the kernel sends the first segments to the
+ * collector, whose second reading searches all the bytes it put together
+ * (PL_HTTP_HOST_SCAN_MAX) — as far as a byte-per-turn loop would cost the
+ * verifier ~20 instructions a byte, so the kernel's window stays short.
  *
  * Each loop carries nothing but its offset from one turn to the next, so the
  * verifier sees one state per turn.
@@ -17,6 +22,7 @@
 #include "pl_cursor.h"
 
 #define PL_HTTP_HOST_SCAN 512
+#define PL_HTTP_HOST_SCAN_MAX 8192 /* the collector's: past all it reassembles */
 #define PL_HTTP_LINE_SCAN 320   /* request line bytes looked at for its end */
 
 #define PL_W3(a, b, c) ((__u64)(a) << 16 | (__u64)(b) << 8 | (c))
@@ -56,27 +62,28 @@ PL_INLINE int pl_http_known_method(__u64 w)
 }
 
 PL_INLINE int pl_http_host(const struct pl_pkt *pk, struct pl_meta *m, __u32 o,
-			   __u32 end)
+			   __u32 end, __u32 scan)
 {
 	struct pl_http *h = &m->l7.http;
 	__u32 i, n = 0;
 	const __u8 *p;
 
 	/* find "\nHost:" (any case) */
-	for (i = 0; i < PL_HTTP_HOST_SCAN; i++, o++) {
-		if (o + 6 > end)
+	for (i = 0; i < scan; i++, o++) {
+		if (o + 6 > end || !(p = pl_at(pk, o, 6))) {
+			h->flags |= PL_HTTP_HOST_WINDOW;        /* bytes ran out */
 			return 0;
-		p = pl_at(pk, o, 6);
-		if (!p)
-			return 0;
+		}
 		if (p[0] == '\n' && (p[1] | 0x20) == 'h' && (p[2] | 0x20) == 'o' &&
 		    (p[3] | 0x20) == 's' && (p[4] | 0x20) == 't' && p[5] == ':')
 			break;
 		if (p[0] == '\n' && (p[1] == '\r' || p[1] == '\n'))
 			return 0;       /* end of the header block */
 	}
-	if (i == PL_HTTP_HOST_SCAN)
+	if (i == scan) {
+		h->flags |= PL_HTTP_HOST_WINDOW;                /* window ran out */
 		return 0;
+	}
 	o += 6;
 	for (i = 0; i < 16; i++, o++) { /* optional whitespace */
 		p = pl_at(pk, o, 1);
@@ -106,9 +113,12 @@ PL_INLINE int pl_http_host(const struct pl_pkt *pk, struct pl_meta *m, __u32 o,
 
 /* Its own subprogram: the verifier then checks the header scan once, not
  * once for each place the request-line scan may end. */
-PL_SUBPROG(pl_sub_http_host, pl_http_host(pk, m, a, b))
+PL_SUBPROG(pl_sub_http_host, pl_http_host(pk, m, a, b, PL_HTTP_HOST_SCAN))
 
-PL_INLINE int pl_parse_http(const struct pl_pkt *pk, struct pl_meta *m)
+/* scan: PL_HTTP_HOST_SCAN (the kernel's, a constant there), or natively
+ * PL_HTTP_HOST_SCAN_MAX for the collector's second reading. */
+PL_INLINE int pl_parse_http_scan(const struct pl_pkt *pk, struct pl_meta *m,
+				 __u32 scan)
 {
 	struct pl_http *h = &m->l7.http;
 	__u32 o = m->payload_off, end = o + m->payload_len, i, n = 0;
@@ -153,9 +163,11 @@ PL_INLINE int pl_parse_http(const struct pl_pkt *pk, struct pl_meta *m)
 	}
 	h->path_len = (__u16)n;
 	/* the rest of the request line, then the headers */
-	return PL_CALL(pl_sub_http_host, pk, m, o, end);
+	if (scan == PL_HTTP_HOST_SCAN)
+		return PL_CALL(pl_sub_http_host, pk, m, o, end);
+	return pl_http_host(pk, m, o, end, scan);       /* natively only */
 }
 
-PL_SUBPROG(pl_sub_http, pl_parse_http(pk, m))
+PL_SUBPROG(pl_sub_http, pl_parse_http_scan(pk, m, PL_HTTP_HOST_SCAN))
 
 #endif /* PL_HTTP_H */

@@ -252,6 +252,48 @@ static void test_events_payload_for_split_hello(void **s)
 	assert_int_equal(count_type(PL_EV_PAYLOAD), 0);
 }
 
+/* DNS names to the protocol's limits: the kernel decodes PL_DNS_STEPS
+ * steps, a label or the root each (its verifier budget): a name of more
+ * than 31 labels sends no L7 event but the
+ * message's bytes, flagged PL_EVP_L7_HERE, for the collector to read it
+ * whole (pl_dns.h). Before, a name of more than 32 labels gave an L7 event
+ * with no query: the tunnel detection never saw it. */
+static void test_events_dns_long_name(void **s)
+{
+	static const int labels[] = { 31, 32, 33, 40, 127 };
+	const struct pl_ev_payload *e;
+	uint8_t msg[600];
+	uint32_t len, i;
+	struct pkt p;
+
+	(void)s;
+	/* 31 labels and the root, PL_DNS_STEPS: the kernel's own record */
+	len = dns_long_query(msg, 31, 1);
+	pk_dns_msg(&p, 41000, msg, len);
+	run_events(&p, 9500);
+	assert_int_equal(count_type(PL_EV_L7), 1);
+	assert_int_equal(count_type(PL_EV_PAYLOAD), 0);
+	for (i = 1; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		len = dns_long_query(msg, labels[i], 1);
+		pk_dns_msg(&p, (uint16_t)(41000 + i), msg, len);
+		run_events(&p, 9500 + i);
+		assert_int_equal(count_type(PL_EV_L7), 0);
+		assert_int_equal(count_type(PL_EV_PAYLOAD), 1);
+		e = first_of(PL_EV_PAYLOAD);
+		assert_int_equal(e->l7_kind, PL_L7_DNS);
+		assert_int_equal(e->l7_flags, PL_EVP_L7_HERE);
+		assert_int_equal(e->len, len);
+		assert_memory_equal(e->data, msg, len);
+	}
+	/* past 253 characters within the first 32 labels: malformed in the
+	 * kernel already, a weird record, no query */
+	len = dns_long_query(msg, 5, 63);
+	pk_dns_msg(&p, 41100, msg, len);
+	run_events(&p, 9600);
+	assert_int_equal(count_type(PL_EV_MALFORMED), 1);
+	assert_int_equal(count_type(PL_EV_L7) + count_type(PL_EV_PAYLOAD), 0);
+}
+
 static void test_source_table(void **s)
 {
 	struct pl_src_key k = { .addr = { 0 } };
@@ -457,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_events_flow_and_l7),
 		cmocka_unit_test(test_events_malformed),
 		cmocka_unit_test(test_events_payload_for_split_hello),
+		cmocka_unit_test(test_events_dns_long_name),
 		cmocka_unit_test(test_source_table),
 		cmocka_unit_test(test_collector_close_timers),
 		cmocka_unit_test(test_collector_talkers_bounded),

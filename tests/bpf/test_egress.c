@@ -309,6 +309,32 @@ static void test_dns_query_event(void **s)
 	assert_false(((const struct pl_event_hdr *)seen.data[0].b)->flags & PL_EVH_EGRESS);
 }
 
+/* A DNS name of more than the kernel's 31 labels sent by the host: the TC
+ * program sends the message's bytes (PL_EVP_L7_HERE), not a record with no
+ * query, as the XDP program does (test_bpf). */
+static void test_dns_long_name_event(void **s)
+{
+	const struct pl_ev_payload *e;
+	uint8_t msg[600];
+	uint32_t len;
+	struct pkt p;
+
+	(void)s;
+	len = dns_long_query(msg, 40, 5);
+	pk_dns_msg(&p, 0xa350, msg, len);
+	drain();
+	assert_int_equal(run_tc(p.b, p.len, 0, 0), TC_ACT_UNSPEC);
+	drain();
+	assert_int_equal(count_type(PL_EV_L7), 0);
+	assert_int_equal(count_type(PL_EV_PAYLOAD), 1);
+	e = first_of(PL_EV_PAYLOAD);
+	assert_true(e->h.flags & PL_EVH_EGRESS);
+	assert_int_equal(e->l7_kind, PL_L7_DNS);
+	assert_int_equal(e->l7_flags, PL_EVP_L7_HERE);
+	assert_int_equal(e->len, len);
+	assert_memory_equal(e->data, msg, len);
+}
+
 static uint64_t mono_ns(void)
 {
 	struct timespec t;
@@ -435,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_gso_counts_segments),
 		cmocka_unit_test(test_fragments_keyed),
 		cmocka_unit_test(test_dns_query_event),
+		cmocka_unit_test(test_dns_long_name_event),
 		cmocka_unit_test(test_collector_merges_directions),
 	};
 

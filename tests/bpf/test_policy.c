@@ -228,6 +228,19 @@ static void test_parse_errors(void **s)
 	expect_error("deny 10.0.0.0/8 dst 2001:db8::/32\n", "not the same IP version");
 	expect_error("deny 2001:db8::/32 proto icmp\n", "never matches IPv6");
 	expect_error("deny 10.0.0.0/8 froM 1.2.3.4\n", "unknown word 'froM'");
+	/* an exact duplicate (however spaced or commented): both lines named;
+	 * the same source with another condition is another rule */
+	expect_error("deny 192.0.2.0/24 port 22\nallow any\ndeny  192.0.2.0/24  port 22 # again\n",
+		     "t.rules:3: the same rule as line 1");
+	expect_error("deny 192.0.2.7\ndeny 192.0.2.7/32\n", "t.rules:2: the same rule as line 1");
+	{
+		struct pl_ruleset rs;
+		char err[512] = "";
+
+		assert_int_equal(compile(&rs, "deny 192.0.2.0/24 port 22\ndeny 192.0.2.0/24 port 23\n",
+					 err, sizeof(err)), 0);
+		pl_ruleset_free(&rs);
+	}
 	{
 		struct pl_ruleset rs;
 		char err[256] = "";

@@ -179,6 +179,35 @@ static inline void pk_dns_query(struct pkt *p)
 	pk_bytes(p, dns_query, sizeof(dns_query));
 }
 
+/* A DNS query (type A, id 0x4242) for `labels` labels of `llen` letters
+ * each ('a', 'b', ... by label) into out (room for 12 + 256 + 4 bytes when
+ * the name fits the protocol; more otherwise); returns its length. */
+static inline uint32_t dns_long_query(uint8_t *out, int labels, int llen)
+{
+	uint32_t n = 12;
+	int i, j;
+
+	memset(out, 0, 12);
+	out[0] = 0x42; out[1] = 0x42; out[2] = 0x01; out[5] = 1;
+	for (i = 0; i < labels; i++) {
+		out[n++] = (uint8_t)llen;
+		for (j = 0; j < llen; j++)
+			out[n++] = (uint8_t)('a' + i % 26);
+	}
+	out[n++] = 0;
+	out[n++] = 0; out[n++] = 1; out[n++] = 0; out[n++] = 1;
+	return n;
+}
+
+static inline void pk_dns_msg(struct pkt *p, uint16_t sport, const uint8_t *msg,
+			      uint32_t len)
+{
+	pk_eth(p, 0x0800);
+	pk_ipv4(p, 17, 8 + len);
+	pk_udp(p, sport, 53, len);
+	pk_bytes(p, msg, len);
+}
+
 static const char http_get[] = "GET /index.html?q=1 HTTP/1.1\r\nUser-Agent: t\r\nHost: example.org\r\n\r\n";
 
 static inline void pk_http_get(struct pkt *p)

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_config.c - libFuzzer over config files and single settings
- * (src/options.c on libinih, src/detect_cfg.c).
+ * (src/options.c on src/textfile.c, src/detect_cfg.c).
  *
  * The input is a config file, loaded by pl_options_fload from a memory
  * stream (pl_options_load is fopen + that). When the load succeeds, the
  * file is read again by a model of the documented format (docs/config.md:
- * `key = value` lines, `#` and `;` comment lines, ` ;` comments after a
- * value, an optional [pktlens] section) and each setting given to
+ * `key = value` lines, `#` and `;` comment lines, `#` or `;` after a
+ * blank starts a comment, `\#` and `\;` write one, an optional
+ * [pktlens] section, lines of at most 4096 characters) and each setting
+ * given to
  * pl_options_set: the two must agree on every option. A file that
  * pl_options_load accepts but that is not what the format says, or that
  * sets something else than its lines say, aborts.
@@ -35,17 +37,24 @@ static void rtrim(char *s)
 		*--e = 0;
 }
 
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
 static int model_load(struct pl_options *o, const char *text, size_t len)
 {
-	char err[512], line[MAX_INPUT + 1];
+	char err[512], line[MAX_INPUT + 1], val[MAX_INPUT + 1];
 	size_t off = 0;
-	int first = 1, other = 0;
+	int first = 1;
 
 	while (off < len) {
 		const char *nl = memchr(text + off, '\n', len - off);
-		size_t n = nl ? (size_t)(nl - (text + off)) : len - off;
-		char *start = line, *p, *e, *k, *v;
+		size_t n = nl ? (size_t)(nl - (text + off)) : len - off, i, w;
+		char *start = line, *p, *e, *k;
 
+		if (n > 4096)
+			return -1;              /* the line limit */
 		memcpy(line, text + off, n);
 		line[n] = 0;
 		off += n + (nl ? 1 : 0);
@@ -54,8 +63,7 @@ static int model_load(struct pl_options *o, const char *text, size_t len)
 		if (first && !strncmp(line, "\xef\xbb\xbf", 3))
 			start += 3;             /* a UTF-8 byte order mark */
 		first = 0;
-		rtrim(start);
-		for (p = start; isspace((unsigned char)*p); p++)
+		for (p = start; is_blank(*p); p++)
 			;
 		if (!*p || *p == '#' || *p == ';')
 			continue;
@@ -65,27 +73,37 @@ static int model_load(struct pl_options *o, const char *text, size_t len)
 			e = strchr(p, ']');
 			if (!e)
 				return -1;
-			*e = 0;         /* what follows the ']' does not count */
-			other = p[1] && strcmp(p + 1, "pktlens");
+			for (k = e + 1; is_blank(*k); k++)
+				;
+			if (*k && *k != '#' && *k != ';')
+				return -1;      /* only a comment after the ']' */
+			*e = 0;
+			if (strcmp(p + 1, "pktlens"))
+				return -1;      /* no other section */
 			continue;
 		}
 		e = strchr(p, '=');
-		if (!e || e == p || other)
-			return -1;      /* a setting under another section is one too */
+		if (!e || e == p || memchr(p, ':', (size_t)(e - p)))
+			return -1;
 		*e = 0;
 		k = p;
-		v = e + 1;
-		/* a comment after the value starts at a ';' after a blank */
-		for (e = v; *e; e++)
-			if (*e == ';' && e > v && isspace((unsigned char)e[-1])) {
-				*e = 0;
-				break;
-			}
 		rtrim(k);
-		while (isspace((unsigned char)*v))
-			v++;
-		rtrim(v);
-		if (pl_options_set(o, k, v, err, sizeof(err)))
+		/* the value: blanks skipped, escapes undone, up to a comment */
+		for (p = e + 1; is_blank(*p); p++)
+			;
+		for (i = 0, w = 0; p[i]; i++) {
+			if (p[i] == '\\' && (p[i + 1] == '#' || p[i + 1] == ';')) {
+				val[w++] = p[++i];
+				continue;
+			}
+			if ((p[i] == '#' || p[i] == ';') && is_blank(p[(ptrdiff_t)i - 1]))
+				break;
+			val[w++] = p[i];
+		}
+		while (w > 0 && is_blank(val[w - 1]))
+			w--;
+		val[w] = 0;
+		if (pl_options_set(o, k, val, err, sizeof(err)))
 			return -1;
 	}
 	return 0;

@@ -150,6 +150,9 @@ static void payload(const struct pl_meta *m, const uint8_t *frame, uint64_t ts)
 	e.payload_len = m->payload_len;
 	e.tcp_flags = m->tcp_flags;
 	e.l7_kind = m->l7_kind;
+	/* the kernel's rule (bpf/events.h): a DNS name longer than it decodes
+	 * comes as these bytes, flagged, in place of the L7 event */
+	e.l7_flags = m->l7_kind == PL_L7_DNS && m->l7.dns.qname_more ? PL_EVP_L7_HERE : 0;
 	memcpy(e.data, frame + m->payload_off, m->payload_len);
 	event(&e, sizeof(e));
 }
@@ -444,6 +447,24 @@ static void story_raw(const char *dir)
 	rec(FZC_OP_RAW, big, sizeof(big));                      /* oversized */
 	f.h.type = 99;
 	event(&f, sizeof(f));
+	/* DNS names past the kernel's 31 labels: 40 labels, 127 (the
+	 * protocol's limit), 128 (too long) and a compression pointer loop */
+	{
+		static const int labels[] = { 40, 127, 128, 34 };
+		uint8_t msg[600];
+		uint32_t len, i;
+
+		for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+			len = dns_long_query(msg, labels[i], i ? 1 : 5);
+			if (labels[i] == 34) {
+				msg[12 + 33 * 2] = 0xc0;
+				msg[12 + 33 * 2 + 1] = 12 + 33 * 2;
+			}
+			pk_dns_msg(&p, (uint16_t)(40100 + i), msg, len);
+			parse(&p, &m);
+			payload(&m, p.b, T0 + 1 + i);
+		}
+	}
 	finish();
 }
 

@@ -321,16 +321,17 @@ expect_err "^pktlens run: .*bad-value\.conf:3:.*12" "the bad value '12'"
 no_leftover
 finish "config file: bad value"
 
-# A line longer than the INI reader reads whole: its tail would have been
-# read as a setting of its own (here an interface); refused at its line.
-printf 'flows = 2048\nlog-dir = %s/%0200dinterface=%s\n' "$tmp/g.logs" 0 "$vb" \
+# A line longer than the line reader takes (4096 characters): libinih, used
+# before, read the tail of a long line as a setting of its own (here an
+# interface); refused at its line.
+printf 'flows = 2048\nlog-dir = %s/%05000dinterface=%s\n' "$tmp/g.logs" 0 "$vb" \
 	> "$tmp/long-line.conf"
 pl g3 "$pktlens" run --config "$tmp/long-line.conf"
 expect_fail
-expect_err "^pktlens run: .*long-line\.conf:2: longer than 198 characters" \
+expect_err "^pktlens run: .*long-line\.conf:2: longer than 4096 characters" \
 	"FILE:2 and that the line is too long"
 no_leftover
-finish "config file: a line longer than 198 characters"
+finish "config file: a line longer than 4096 characters"
 
 # (h) no privileges: uid/gid 65534 (nobody), no groups, no capabilities; the
 # binary and a capture copied where that user can read them.

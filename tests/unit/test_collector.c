@@ -18,11 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <ini.h>
 
 #include "bpffs.h"
 #include "collector.h"
 #include "options.h"
+#include "textfile.h"
 #include "reasm.h"
 #include "records.h"
 #include "sink.h"
@@ -594,8 +594,10 @@ static void test_load_indented_line(void **s)
 	struct pl_options o;
 	char path[PATH_MAX];
 
-	if (load(s, &o, "[pktlens]\nlog-dir = /var/log/pktlens\n  rotate-mb = 16\n", path))
-		return;                 /* refused: fine too, as long as it says so */
+	if (load(s, &o, "[pktlens]\nlog-dir = /var/log/pktlens\n  rotate-mb = 16\n", path)) {
+		pl_options_free(&o);    /* refused: fine too, as long as it says so */
+		return;
+	}
 	assert_string_equal(o.log_dir, "/var/log/pktlens");
 	assert_int_equal(o.rotate_bytes, 16ull << 20);
 	pl_options_free(&o);
@@ -691,6 +693,8 @@ static void test_load_first_error_only(void **s)
 	pl_options_free(&o);
 }
 
+/* Named at the section's own line (libinih named the first setting under
+ * it), even with no setting after it. */
 static void test_load_unknown_section(void **s)
 {
 	struct pl_options o;
@@ -698,7 +702,7 @@ static void test_load_unknown_section(void **s)
 
 	assert_int_equal(load(s, &o, "[pktlens]\nflows = 2048\n[other]\nsources = 2048\n",
 			      path), -1);
-	fmt(want, sizeof(want), "%s:4: unknown section [other]", path);
+	fmt(want, sizeof(want), "%s:3: unknown section [other]", path);
 	if (strncmp(err, want, strlen(want)))
 		fail_msg("got '%s', want it to start with '%s'", err, want);
 	pl_options_free(&o);
@@ -784,30 +788,123 @@ static void test_load_indented_vt_ff(void **s)
 	pl_options_free(&o);
 }
 
-/* libinih reads 199 bytes of a line at a time and takes the rest for a new
+/* libinih read 199 bytes of a line at a time and took the rest for a new
  * line: a long log-dir value whose tail read "interface=evil0" added that
- * interface (found by fuzz_config). Lines longer than libinih reads whole
- * are refused; the longest it reads whole is fine. */
+ * interface (found by fuzz_config). pktlens' own reader refuses a line
+ * longer than PL_TEXT_LINE_MAX at its own number; the longest is fine. */
 static void test_load_long_line(void **s)
 {
-	char text[512], want[64];
+	static char text[2 * PL_TEXT_LINE_MAX];
+	char want[64];
 	struct pl_options o;
 	int n;
 
 	(void)s;
-	n = snprintf(text, sizeof(text), "flows = 2048\nlog-dir = /var/%0184dinterface=evil0\n", 0);
+	n = snprintf(text, sizeof(text), "flows = 2048\nlog-dir = /var/%0*dinterface=evil0\n",
+		     PL_TEXT_LINE_MAX, 0);
 	assert_int_equal(load_bytes(&o, text, (size_t)n), -1);
-	fmt(want, sizeof(want), "t.conf:2: longer than %d characters", INI_MAX_LINE - 2);
+	fmt(want, sizeof(want), "t.conf:2: longer than %d characters", PL_TEXT_LINE_MAX);
 	assert_string_equal(err, want);
 	assert_int_equal(o.n_ifaces, 0);
 	pl_options_free(&o);
-	n = snprintf(text, sizeof(text), "log-dir = /%0*d\n", INI_MAX_LINE - 2 - 11, 0);
+	n = snprintf(text, sizeof(text), "log-dir = /%0*d\n", PL_TEXT_LINE_MAX - 11, 0);
 	assert_int_equal(load_bytes(&o, text, (size_t)n), 0);
-	assert_int_equal(strlen(o.log_dir), INI_MAX_LINE - 2 - 10);
+	assert_int_equal(strlen(o.log_dir), PL_TEXT_LINE_MAX - 10);
 	pl_options_free(&o);
-	n = snprintf(text, sizeof(text), "log-dir = /%0*d", INI_MAX_LINE - 2 - 11, 0);
+	n = snprintf(text, sizeof(text), "log-dir = /%0*d", PL_TEXT_LINE_MAX - 11, 0);
 	assert_int_equal(load_bytes(&o, text, (size_t)n), 0);      /* no newline at the end */
 	pl_options_free(&o);
+}
+
+/* A 5,000-character comment on line 3: libinih failed on a later line (it
+ * cut the comment into pieces). The error names line 3, and nothing of the
+ * comment's tail is read as a setting. */
+static void test_load_long_comment(void **s)
+{
+	static char text[8192];
+	struct pl_options o;
+	int n;
+
+	(void)s;
+	n = snprintf(text, sizeof(text), "flows = 2048\n\n# %0*d detect-dry-run = false\nsummary = 5\n",
+		     5000, 0);
+	assert_int_equal(load_bytes(&o, text, (size_t)n), -1);
+	assert_string_equal(err, "t.conf:3: longer than 4096 characters");
+	pl_options_free(&o);
+}
+
+/* docs/config.md: a `#` or `;` after a blank starts a comment, also after a
+ * value; one inside a word is part of the value; `\#` and `\;` write one
+ * anywhere. */
+static void test_load_inline_comment(void **s)
+{
+	static const char text[] =
+		"interface = eth0   # the uplink\n"
+		"interface = eth1\t; the other one\n"
+		"log-dir = /var/log/a#b;c   # a and b\n"
+		"pin = /sys/fs/bpf/x \\# y\\;z   ; escaped\n"
+		"[pktlens]  # the section, with a comment\n";
+	static const char bad[] = "summary = 7#\n";
+	struct pl_options o;
+
+	(void)s;
+	if (load_bytes(&o, text, sizeof(text) - 1))
+		fail_msg("inline comments refused: %s", err);
+	assert_int_equal(o.n_ifaces, 2);
+	assert_string_equal(o.ifaces[0], "eth0");
+	assert_string_equal(o.ifaces[1], "eth1");
+	assert_string_equal(o.log_dir, "/var/log/a#b;c");
+	assert_string_equal(o.pin_dir, "/sys/fs/bpf/x # y;z");
+	pl_options_free(&o);
+	/* "7#" is the value: a '#' inside a word is no comment */
+	assert_int_equal(load_bytes(&o, bad, sizeof(bad) - 1), -1);
+	assert_string_equal(err, "t.conf:1: bad value '7#' for summary: want a whole number from 0 to 3600");
+	pl_options_free(&o);
+}
+
+/* Only regular files: a folder, /dev/zero (an endless stream: libinih
+ * spun forever on it) and a FIFO (open would wait for a writer) are
+ * refused at once with what they are. */
+static void test_load_not_regular(void **s)
+{
+	char path[PATH_MAX], want[PATH_MAX + 64];
+	struct pl_options o;
+
+	pl_options_defaults(&o);
+	assert_int_equal(pl_options_load(&o, "/dev/zero", err, sizeof(err)), -1);
+	assert_string_equal(err, "/dev/zero: not a regular file (a character device)");
+	tmp_path(s, "", path);
+	assert_int_equal(pl_options_load(&o, path, err, sizeof(err)), -1);
+	fmt(want, sizeof(want), "%s: not a regular file (a folder)", path);
+	assert_string_equal(err, want);
+	tmp_path(s, "fifo.conf", path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(pl_options_load(&o, path, err, sizeof(err)), -1);
+	fmt(want, sizeof(want), "%s: not a regular file (a FIFO)", path);
+	assert_string_equal(err, want);
+	unlink(path);
+	pl_options_free(&o);
+}
+
+/* A file larger than PL_CONFIG_MAX_BYTES is refused before it is parsed;
+ * a stream (that has no size) is cut off when it passes the cap. */
+static void test_load_size_cap(void **s)
+{
+	size_t len = PL_CONFIG_MAX_BYTES + 1;
+	char *text = malloc(len);
+	struct pl_options o;
+	char want[64];
+
+	(void)s;
+	assert_non_null(text);
+	memset(text, '\n', len);
+	assert_int_equal(load_bytes(&o, text, len), -1);
+	fmt(want, sizeof(want), "t.conf: larger than %u bytes", PL_CONFIG_MAX_BYTES);
+	assert_string_equal(err, want);
+	pl_options_free(&o);
+	assert_int_equal(load_bytes(&o, text, len - 1), 0);
+	pl_options_free(&o);
+	free(text);
 }
 
 /* A line that is not `key = value`, then an unknown key further down: the
@@ -1052,6 +1149,48 @@ static void test_reasm_http_host_later(void **s)
 	assert_true(m.l7.http.flags & PL_HTTP_HAS_HOST);
 	assert_int_equal(m.l7.http.host_len, 11);
 	assert_memory_equal(m.l7.http.host, "example.org", 11);
+	free(r);
+}
+
+/* A Host past the kernel's window (PL_HTTP_HOST_SCAN bytes after at most
+ * PL_HTTP_LINE_SCAN of request target): found by the collector's second
+ * reading, which looks through all it put together; past that, flagged
+ * PL_HTTP_HOST_WINDOW (the record's host_not_in_window). Before, such a
+ * Host was lost without a word. */
+static void test_reasm_http_host_past_window(void **s)
+{
+	static char req[PL_REASM_BYTES + 64];
+	struct pl_reasm *r = reasm_new();
+	struct pl_meta m;
+	uint32_t n, off, seg;
+
+	(void)s;
+	/* a 1,000-byte request target, then Host: one 1,040-byte segment */
+	n = (uint32_t)snprintf(req, sizeof(req), "GET /%0999d HTTP/1.1\r\nHost: far.example\r\n\r\n", 7);
+	assert_int_equal(pl_reasm_add(r, 1, (const uint8_t *)req, n), n);
+	reasm_parse(r, n, 80, &m);
+	assert_int_equal(m.l7_kind, PL_L7_HTTP);
+	assert_true(m.l7.http.flags & PL_HTTP_HAS_HOST);
+	assert_false(m.l7.http.flags & PL_HTTP_HOST_WINDOW);
+	assert_int_equal(m.l7.http.host_len, 11);
+	assert_memory_equal(m.l7.http.host, "far.example", 11);
+	assert_true(m.l7.http.flags & PL_HTTP_PATH_TRUNC);
+	free(r);
+
+	/* headers that fill all the collector reassembles, Host after them */
+	r = reasm_new();
+	n = (uint32_t)snprintf(req, sizeof(req), "GET / HTTP/1.1\r\n");
+	while (n < PL_REASM_BYTES)
+		n += (uint32_t)snprintf(req + n, sizeof(req) - n, "X-Pad: %054d\r\n", 0);
+	n += (uint32_t)snprintf(req + n, sizeof(req) - n, "Host: late.example\r\n\r\n");
+	for (off = 0; off < n; off += seg) {
+		seg = n - off < PL_PAYLOAD_MAX ? n - off : PL_PAYLOAD_MAX;
+		pl_reasm_add(r, 1 + off, (const uint8_t *)req + off, seg);
+	}
+	reasm_parse(r, PL_REASM_BYTES, 80, &m);
+	assert_int_equal(m.l7_kind, PL_L7_HTTP);
+	assert_false(m.l7.http.flags & PL_HTTP_HAS_HOST);
+	assert_true(m.l7.http.flags & PL_HTTP_HOST_WINDOW);
 	free(r);
 }
 
@@ -1550,6 +1689,126 @@ static size_t field_len(struct json_object *o, const char *name)
 	return (size_t)json_object_get_string_len(v);
 }
 
+static int field_true(struct json_object *o, const char *name)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, name, &v) && json_object_get_boolean(v);
+}
+
+/* One payload event (what the kernel sends for a DNS name longer than it
+ * decodes: PL_EVP_L7_HERE) of len bytes of a wire-byte message through a
+ * collector of its own; returns the one record of `kind` it logged, and
+ * removes the logs. */
+static struct json_object *dns_payload_record(void **state, const uint8_t *msg,
+					      uint32_t len, uint32_t wire, uint8_t proto,
+					      const char *kind)
+{
+	struct pl_collector_opts co = { .idle_timeout_ns = 1, .active_timeout_ns = 0 };
+	struct pl_ev_payload *e = calloc(1, sizeof(*e));
+	const struct tmp *t = *state;
+	char path[PATH_MAX];
+	struct json_object *o;
+	struct pl_collector *c;
+	struct pl_sink sink;
+
+	assert_non_null(e);
+	assert_int_equal(pl_sink_open(&sink, t->dir, 0, err, sizeof(err)), 0);
+	c = pl_collector_new(&co, &sink, -1);
+	assert_non_null(c);
+	e->h.type = PL_EV_PAYLOAD;
+	e->h.size = sizeof(*e);
+	e->h.ts_ns = 1000;
+	e->h.key.proto = proto;
+	e->h.key.sport = 40000;
+	e->h.key.dport = 53;
+	e->l7_kind = PL_L7_DNS;
+	e->l7_flags = PL_EVP_L7_HERE;
+	if (proto == 6) {               /* the two-byte length first */
+		e->data[0] = (uint8_t)(len >> 8);
+		e->data[1] = (uint8_t)len;
+		memcpy(e->data + 2, msg, len);
+		len += 2;
+	} else {
+		memcpy(e->data, msg, len);
+	}
+	e->len = (uint16_t)len;
+	e->payload_len = (uint16_t)(wire + (proto == 6 ? 2 : 0));
+	pl_collector_on_event(c, e, sizeof(*e));
+	pl_collector_sweep(c, 0, 1);
+	pl_collector_free(c);
+	pl_sink_close(&sink);
+	free(e);
+	o = only_record(state, kind);
+	unlink(tmp_path(state, "dns.log", path));
+	unlink(tmp_path(state, "weird.log", path));
+	unlink(tmp_path(state, "conn.log", path));
+	return o;
+}
+
+static void assert_query(struct json_object *o, const uint8_t *msg, int labels, int llen)
+{
+	char want[PL_DNS_NAME_BUF];
+	int i, n = 0;
+
+	for (i = 0; i < labels; i++) {
+		if (i)
+			want[n++] = '.';
+		memset(want + n, 'a' + i % 26, (size_t)llen);
+		n += llen;
+	}
+	(void)msg;
+	assert_int_equal(field_len(o, "query"), n);
+	assert_memory_equal(json_object_get_string(json_object_object_get(o, "query")), want, n);
+	assert_false(field_true(o, "query_truncated"));
+	assert_int_equal(json_object_get_int(json_object_object_get(o, "qtype")), 1);
+}
+
+/* DNS names to the protocol's limits (RFC 1035 2.3.4: 255 octets, 127
+ * labels), read by the collector from the bytes the kernel sends: before,
+ * a name of more than 32 labels was logged with no query. */
+static void test_dns_long_names(void **state)
+{
+	uint8_t msg[600];
+	struct json_object *o;
+	uint32_t len;
+
+	len = dns_long_query(msg, 127, 1);              /* 127 labels, 255 octets */
+	assert_int_equal(len, 12 + 255 + 4);
+	o = dns_payload_record(state, msg, len, len, 17, "dns");
+	assert_query(o, msg, 127, 1);
+	assert_int_equal(field_len(o, "query"), 253);
+	json_object_put(o);
+	len = dns_long_query(msg, 40, 5);               /* 40 labels, tunnel-like */
+	o = dns_payload_record(state, msg, len, len, 17, "dns");
+	assert_query(o, msg, 40, 5);
+	json_object_put(o);
+	o = dns_payload_record(state, msg, len, len, 6, "dns");      /* over TCP */
+	assert_query(o, msg, 40, 5);
+	json_object_put(o);
+	/* 253 characters in 4 labels: the kernel reads those itself; a name
+	 * of 128 labels is past 255 octets: malformed, a weird record */
+	len = dns_long_query(msg, 128, 1);
+	o = dns_payload_record(state, msg, len, len, 17, "weird");
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "name")),
+			    "dns_name_too_long");
+	json_object_put(o);
+	/* a compression pointer in the question (here to itself: a loop) */
+	len = dns_long_query(msg, 34, 1);
+	msg[12 + 33 * 2] = 0xc0;
+	msg[12 + 33 * 2 + 1] = 12 + 33 * 2;
+	o = dns_payload_record(state, msg, len, len, 17, "weird");
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "name")),
+			    "dns_bad_pointer");
+	json_object_put(o);
+	/* cut by the segment: what was read, flagged */
+	len = dns_long_query(msg, 60, 1);
+	o = dns_payload_record(state, msg, 12 + 45 * 2, len, 17, "dns");
+	assert_true(field_true(o, "query_truncated"));
+	assert_int_equal(field_len(o, "query"), 45 * 2 - 1);
+	json_object_put(o);
+}
+
 /* L7 events whose lengths run past their buffers (the kernel never sends
  * them; the collector reads them as hostile input): each string is cut to
  * its buffer, not read past the event (found by fuzz_collector: qname_len,
@@ -1601,18 +1860,26 @@ static void test_l7_event_lengths(void **state)
 	pl_collector_free(c);
 	pl_sink_close(&sink);
 
+	/* and every cut is flagged (docs/records.md, truncation) */
 	o = only_record(state, "http");
 	assert_int_equal(field_len(o, "method"), PL_HTTP_METHOD_MAX);
 	assert_int_equal(field_len(o, "host"), PL_HTTP_HOST_MAX);
 	assert_int_equal(field_len(o, "uri"), PL_HTTP_PATH_MAX);
+	assert_true(field_true(o, "method_truncated"));
+	assert_true(field_true(o, "host_truncated"));
+	assert_true(field_true(o, "uri_truncated"));
+	assert_true(field_true(o, "truncated"));
 	json_object_put(o);
 	o = only_record(state, "ssl");
 	assert_int_equal(field_len(o, "server_name"), PL_SNI_MAX - 1);
+	assert_true(field_true(o, "server_name_truncated"));
 	assert_int_equal(json_object_array_length(json_object_object_get(o, "client_versions")),
 			 PL_TLS_MAX_VERSIONS);
+	assert_true(field_true(o, "client_versions_truncated"));
 	json_object_put(o);
 	o = only_record(state, "dns");          /* the kind-200 one made none */
 	assert_int_equal(field_len(o, "query"), PL_DNS_NAME_MAX);
+	assert_true(field_true(o, "query_truncated"));
 	json_object_put(o);
 	free(e);
 }
@@ -1682,7 +1949,12 @@ int main(void)
 		cmocka_unit_test(test_load_colon),
 		cmocka_unit_test(test_load_indented_vt_ff),
 		cmocka_unit_test(test_load_long_line),
+		cmocka_unit_test(test_load_long_comment),
+		cmocka_unit_test(test_load_inline_comment),
+		cmocka_unit_test_setup_teardown(test_load_not_regular, tmp_setup, tmp_teardown),
+		cmocka_unit_test(test_load_size_cap),
 		cmocka_unit_test_setup_teardown(test_l7_event_lengths, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(test_dns_long_names, tmp_setup, tmp_teardown),
 		cmocka_unit_test(test_reasm_in_order),
 		cmocka_unit_test(test_reasm_out_of_order),
 		cmocka_unit_test(test_reasm_overlap),
@@ -1691,6 +1963,7 @@ int main(void)
 		cmocka_unit_test(test_reasm_tls_split),
 		cmocka_unit_test(test_reasm_tls_three_parts),
 		cmocka_unit_test(test_reasm_http_host_later),
+		cmocka_unit_test(test_reasm_http_host_past_window),
 		cmocka_unit_test(test_addr_str),
 		cmocka_unit_test(test_rec_id),
 		cmocka_unit_test(test_uid),

@@ -461,12 +461,55 @@ static void test_frag_snapped_not_tiny(void **s)
 	assert_false(m.flags & PL_F_L4);
 }
 
+/* DNS names past the kernel's PL_DNS_STEPS: the labels read are kept and
+ * flagged qname_more, with no question; and a name cut by the capture is
+ * flagged the same way. Before, a cut name's question was read anyway,
+ * its QTYPE from the frame's second byte (pl_dns_name returned
+ * pl_dns_fail's "incomplete" 1 as an offset). */
+static void test_dns_long_and_cut_names(void **s)
+{
+	uint8_t msg[600];
+	struct pl_pkt pk;
+	struct pkt p;
+	uint32_t len;
+
+	(void)s;
+	len = dns_long_query(msg, 40, 1);
+	pk_dns_msg(&p, 40000, msg, len);
+	assert_int_equal(parse(&p), 0);
+	assert_int_equal(m.l7_kind, PL_L7_DNS);
+	assert_int_equal(m.l7.dns.has_question, 0);
+	assert_int_equal(m.l7.dns.qname_more, 1);
+	assert_int_equal(m.l7.dns.qname_len, 32 * 2 - 1);       /* 32 labels read */
+	assert_memory_equal(m.l7.dns.qname, "a.b.c.d", 7);
+	/* 31 labels: the kernel's whole */
+	len = dns_long_query(msg, 31, 1);
+	pk_dns_msg(&p, 40000, msg, len);
+	assert_int_equal(parse(&p), 0);
+	assert_int_equal(m.l7.dns.has_question, 1);
+	assert_int_equal(m.l7.dns.qname_more, 0);
+	assert_int_equal(m.l7.dns.qtype, 1);
+	/* 10 labels of 5, the capture cut inside the fourth */
+	len = dns_long_query(msg, 10, 5);
+	pk_dns_msg(&p, 40000, msg, len);
+	pk = (struct pl_pkt){ p.b, p.b + 14 + 20 + 8 + 12 + 6 * 3 + 3, p.len };
+	assert_int_equal(pl_parse_frame(&pk, &m), 0);
+	assert_int_equal(m.malformed, PL_MAL_NONE);
+	assert_true(m.flags & PL_F_SNAPPED);
+	assert_int_equal(m.l7_kind, PL_L7_DNS);
+	assert_int_equal(m.l7.dns.has_question, 0);
+	assert_int_equal(m.l7.dns.qname_more, 1);
+	assert_int_equal(m.l7.dns.qname_len, 6 * 3 - 1);
+	assert_memory_equal(m.l7.dns.qname, "aaaaa.bbbbb.ccccc", 17);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dns_query),
 		cmocka_unit_test(test_dns_label_overflow),
 		cmocka_unit_test(test_dns_bad_label_type),
+		cmocka_unit_test(test_dns_long_and_cut_names),
 		cmocka_unit_test(test_http_get),
 		cmocka_unit_test(test_tls_client_hello),
 		cmocka_unit_test(test_tls_split_hello),
