@@ -38,7 +38,7 @@ BENCH_SKELS := $(BUILD)/bench_parse.skel.h $(BUILD)/bench_flows.skel.h $(BUILD)/
 
 LIB_SRCS  := src/safe_file.c src/pcap_frames.c src/replay.c src/replay_clock.c src/meta_fmt.c src/names.c \
 	src/records.c src/text_escape.c src/sink.c src/reasm.c src/ipreasm.c src/collector.c \
-	src/counters.c \
+	src/topk.c src/counters.c \
 	src/summary.c src/options.c src/textfile.c src/bans.c src/egress.c src/mitigations.c src/neigh.c \
 	src/bpffs.c src/pin_lock.c
 # Detections (docs/detections.md): fed by the collector's hooks.
@@ -57,7 +57,7 @@ APP_SRCS  += src/cmd_rules.c src/cmd_limits.c $(POLICY_SRCS)
 obj  = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 sobj = $(patsubst %.c,$(BUILD)/san/obj/%.o,$(1))
 
-.PHONY: all deps test test-kernels demo fuzz bench bench-rules bench-offline bench-live bench-mem clean
+.PHONY: all deps test test-kernels demo fuzz bench bench-rules bench-offline bench-live bench-mem bench-mem-hostile clean
 all: $(BUILD)/pktlens
 
 deps:
@@ -119,7 +119,7 @@ $(BUILD)/san/test_parser: $(call sobj,tests/unit/test_parser.c)
 # collector's event intake, the bpffs check), natively.
 COLLECTOR_UNIT_SRCS := src/safe_file.c src/options.c src/textfile.c src/reasm.c src/records.c \
 	src/text_escape.c src/sink.c src/detect_cfg.c \
-	src/collector.c src/ipreasm.c src/names.c src/bpffs.c
+	src/collector.c src/topk.c src/ipreasm.c src/names.c src/bpffs.c
 
 $(BUILD)/san/test_collector: $(call sobj,tests/unit/test_collector.c $(COLLECTOR_UNIT_SRCS))
 	$(call msg,LD,$@)
@@ -130,6 +130,11 @@ $(BUILD)/san/test_collector: $(call sobj,tests/unit/test_collector.c $(COLLECTOR
 $(BUILD)/san/test_files: $(call sobj,tests/unit/test_files.c src/safe_file.c src/sink.c)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c
+
+# The collector's bounded tables driven past their bounds (docs/bounds.md).
+$(BUILD)/san/test_bounds: $(call sobj,tests/unit/test_bounds.c $(COLLECTOR_UNIT_SRCS) src/summary.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcmocka -ljson-c -lbpf -lm
 
 # The escaping of text from the network, and records written with it.
 $(BUILD)/san/test_text_escape: $(call sobj,tests/unit/test_text_escape.c src/text_escape.c \
@@ -191,7 +196,7 @@ FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 FUZZ_DATA := $(BUILD)/fuzz/config.dict $(BUILD)/fuzz/rules.dict \
 	$(BUILD)/fuzz/seeds-collector/.done \
 	$(patsubst %,$(BUILD)/fuzz/seeds-%/.hostile,capture config rules)
-FUZZ_COLLECTOR_SRCS := src/safe_file.c src/collector.c src/ipreasm.c src/records.c src/text_escape.c src/sink.c src/reasm.c src/names.c \
+FUZZ_COLLECTOR_SRCS := src/safe_file.c src/collector.c src/topk.c src/ipreasm.c src/records.c src/text_escape.c src/sink.c src/reasm.c src/names.c \
 	src/summary.c $(DETECT_SRCS)
 
 # Objects of the fuzz flavour, each with its .d (see DEPFLAGS).
@@ -271,6 +276,7 @@ PCAPS     ?= ../shared/pcaps
 FUZZ_SECS ?=
 
 test: deps $(BUILD)/pktlens $(BUILD)/san/test_parser $(BUILD)/san/test_collector \
+		$(BUILD)/san/test_bounds \
 		$(BUILD)/san/test_capture $(BUILD)/san/test_ipreasm $(BUILD)/san/test_detect \
 		$(BUILD)/san/test_files $(BUILD)/san/test_text_escape \
 		$(BUILD)/san/test_bpf $(BUILD)/san/test_egress $(BUILD)/san/test_fragments \
@@ -310,7 +316,7 @@ $(BUILD)/bench_xdp: $(call obj,bench/bench_xdp.c)
 bench: deps $(BUILD)/bench_xdp $(BUILD)/bench_rules
 	$(Q)$(BUILD)/bench_xdp $(BENCH_ARGS)
 	$(Q)$(BUILD)/bench_rules
-	$(Q)$(MAKE) --no-print-directory -j1 bench-offline bench-live bench-mem bench-detect
+	$(Q)$(MAKE) --no-print-directory -j1 bench-offline bench-live bench-mem bench-mem-hostile bench-detect
 
 # ns/packet with 0 to 1M rules, and the load time of 1M prefixes.
 $(BUILD)/bench_rules: $(call obj,bench/bench_rules.c $(POLICY_SRCS) src/textfile.c src/bans.c src/records.c \
@@ -345,6 +351,15 @@ bench-mem: deps $(BUILD)/pktlens $(BUILD)/live
 # start to the first notice and to 99% dropped; the flood the victim's stack
 # absorbs with pktlens dropping and without.
 .PHONY: bench-detect
+# The collector's tables under floods (docs/bounds.md); no root needed.
+$(BUILD)/mem_hostile: $(call obj,bench/mem_hostile.c src/collector.c src/topk.c src/ipreasm.c \
+		src/records.c src/text_escape.c src/safe_file.c src/sink.c src/reasm.c src/names.c)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -ljson-c -lbpf -lm
+
+bench-mem-hostile: deps $(BUILD)/mem_hostile
+	$(Q)bench/mem_hostile.sh "$(BUILD)"
+
 bench-detect: deps $(BUILD)/pktlens
 	$(Q)bench/bench_detect.sh "$(BUILD)/pktlens"
 

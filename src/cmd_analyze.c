@@ -150,7 +150,7 @@ int cmd_analyze(int argc, char **argv)
 	};
 	struct pl_options po;
 	struct pl_replay_opts ro = { .events = 1, .flows_max = PL_ANALYZE_FLOWS };
-	struct pl_collector_opts co;
+	struct pl_collector_opts co = { 0 };    /* 0: the defaults of what is not set */
 	struct pl_replay rp;
 	struct pl_capture cap;
 	struct pl_sink sink;

@@ -485,7 +485,7 @@ int cmd_run(int argc, char **argv)
 	struct attachment at[PL_MAX_IFACES];
 	struct pl_egress_att eg[PL_MAX_IFACES];
 	struct pl_options o;
-	struct pl_collector_opts co;
+	struct pl_collector_opts co = { 0 };    /* 0: the defaults of what is not set */
 	struct pl_collector *col = NULL;
 	struct pktlens_bpf *skel = NULL;
 	struct pktlens_tc_bpf *tc = NULL;

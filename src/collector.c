@@ -25,6 +25,7 @@
 #include "names.h"
 #include "records.h"
 #include "reasm.h"
+#include "topk.h"
 #include "parse/pl_parse.h"
 
 #define CONN_MAX_FLOWS 4        /* kernel flows folded into one connection */
@@ -63,14 +64,42 @@ struct conn_flow {                      /* one kernel flow of the connection */
 	int dir;                        /* 0 orig, 1 resp */
 };
 
+struct conn;
+
+/* Open DNS queries are found by what a response repeats (Zeek keys them by
+ * connection and transaction id): a hash of (connection, direction, id,
+ * question) to the queries that share it, oldest first. A response takes
+ * the oldest in O(1), however many are open on its 5-tuple. */
+struct dnsq_key {
+	const struct conn *cn;
+	uint16_t id, qtype, qname_len;
+	uint8_t dir, has_question;      /* dir: the query's */
+	char qname[PL_DNS_NAME_BUF];
+};
+
+struct dns_query;
+
+struct dnsq_bucket {
+	struct dnsq_key key;            /* zeroed first: hashed as bytes */
+	UT_hash_handle hh;
+	struct dns_query *head, *tail;  /* oldest first */
+};
+
 struct dns_query {
-	struct dns_query *next;
+	struct dns_query *bnext;        /* in its bucket */
+	struct dnsq_bucket *b;
+	struct dns_query *cprev, *cnext;        /* its connection's, oldest first */
+	struct dns_query *gprev, *gnext;        /* every open query, oldest first */
+	struct conn *cn;
 	uint64_t ts;
 	struct pl_flow_key k;           /* as the query went */
 	struct pl_dns q;
 };
 
 struct l7_wait {                        /* an L7 record waiting for more segments */
+	struct l7_wait *gprev, *gnext;  /* every waiting record, oldest first */
+	struct conn *cn;
+	int dir;
 	uint8_t kind;
 	uint64_t ts;
 	uint32_t seq;
@@ -95,32 +124,41 @@ struct conn {
 	uint32_t http_seq[2];
 	uint8_t http_seen[2];
 	uint32_t http_depth;
-	struct dns_query *dns;
+	struct dns_query *dns_old, *dns_new;    /* open queries, oldest first */
+	uint32_t ndns;
 	struct l7_wait *wait[2];
 	struct dir_adj adj[2];
 };
 
-struct top_name {
-	char name[PL_DNS_NAME_BUF];
-	uint64_t count;
-	UT_hash_handle hh;
+/* Weird records in the current second, per (name, source address). */
+struct weird_key {
+	char name[64];
+	uint8_t src[16];
 };
 
-struct talker {
-	uint8_t addr[16];
-	uint64_t pkts, bytes;
+struct weird_count {
+	struct weird_key key;
 	UT_hash_handle hh;
+	uint64_t n;                     /* this second */
+	uint64_t first_ts;
 };
 
 struct pl_collector {
 	struct pl_collector_opts o;
-	struct talker *talkers;
+	struct pl_topk *talkers;        /* by bytes; aux: packets */
 	struct pl_sink *sink;
 	int flows_fd;
 	int ncpu;
 	struct pl_flow_val *percpu;
 	struct conn *conns;
-	struct top_name *top[PL_TOP__COUNT];
+	struct pl_topk *top[PL_TOP__COUNT];
+	struct dnsq_bucket *dnsq;       /* open DNS queries by what a response repeats */
+	struct dns_query *dns_old, *dns_new;
+	struct l7_wait *wait_old, *wait_new;
+	struct weird_count *weirds;     /* this second's */
+	unsigned nweirds;
+	uint64_t weird_window;          /* its start; 0: none yet */
+	uint64_t weird_over;            /* weirds with no room for their pair */
 	struct pl_collector_stats st;
 	uint64_t seq;                   /* uid seeds */
 	struct pl_collector_hooks hk;   /* observers (detections); zero: none */
@@ -156,6 +194,7 @@ void pl_collector_set_hooks(struct pl_collector *c, const struct pl_collector_ho
 }
 
 static int frag_setup(struct pl_collector *c);
+static void conn_close(struct pl_collector *c, struct conn *cn);
 
 /* ICMP: both directions of an exchange are one connection, keyed by the
  * request's type (an echo reply belongs with its request). */
@@ -246,6 +285,13 @@ static struct conn *conn_get(struct pl_collector *c, const struct pl_flow_key *k
 	HASH_FIND(hh, c->conns, &ck, sizeof(ck), cn);
 	if (cn)
 		return cn;
+	/* Full: the oldest connection (uthash keeps them in the order they
+	 * came) is logged and closed now, as at its idle timeout. Callers hold
+	 * no other connection while they ask for a new one. */
+	if (c->st.conns_open >= c->o.conns_max && c->conns) {
+		c->st.conns_evicted++;
+		conn_close(c, c->conns);
+	}
 	cn = calloc(1, sizeof(*cn));
 	if (!cn)
 		return NULL;
@@ -267,20 +313,69 @@ static struct conn *conn_get(struct pl_collector *c, const struct pl_flow_key *k
 	return cn;
 }
 
+static void bounds_defaults(struct pl_collector_opts *o)
+{
+#define DEF(f, v) do { if (!o->f) o->f = (v); } while (0)
+	DEF(dns_pending_conn, PL_COL_DNS_PENDING_CONN);
+	DEF(dns_pending_max, PL_COL_DNS_PENDING_MAX);
+	DEF(top_names_max, PL_COL_TOP_NAMES_MAX);
+	DEF(talkers_max, PL_COL_TALKERS_MAX);
+	DEF(reasm_mem_bytes, PL_COL_REASM_MEM);
+	DEF(reasm_timeout_ns, PL_COL_REASM_TIMEOUT_NS);
+	DEF(weird_per_sec, PL_COL_WEIRD_PER_SEC);
+	DEF(weird_keys_max, PL_COL_WEIRD_KEYS_MAX);
+#undef DEF
+}
+
+/* Connections: twice the kernel's flow table (a connection is one or two
+ * of its flows), at least PL_COL_CONNS_MIN. Events for flows the table had
+ * no room for, or that it evicted, make connections too: without a bound a
+ * flood of new 5-tuples would hold one per packet until the idle timeout. */
+static uint32_t conns_max_default(int flows_fd)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t ilen = sizeof(info);
+
+	if (flows_fd >= 0 && !bpf_obj_get_info_by_fd(flows_fd, &info, &ilen) &&
+	    info.max_entries > PL_COL_CONNS_MIN / 2)
+		return info.max_entries < (1u << 30) ? 2 * info.max_entries : 1u << 31;
+	return PL_COL_CONNS_MIN;
+}
+
+size_t pl_collector_reasm_entry_bytes(void)
+{
+	return sizeof(struct l7_wait);
+}
+
+size_t pl_collector_dns_entry_bytes(void)
+{
+	return sizeof(struct dns_query) + sizeof(struct dnsq_bucket);
+}
+
 struct pl_collector *pl_collector_new(const struct pl_collector_opts *o,
 				      struct pl_sink *sink, int flows_map_fd)
 {
 	struct pl_collector *c = calloc(1, sizeof(*c));
+	int i, bad = 0;
 
 	if (!c)
 		return NULL;
 	c->o = *o;
+	bounds_defaults(&c->o);
+	if (!c->o.conns_max)
+		c->o.conns_max = conns_max_default(flows_map_fd);
 	c->sink = sink;
 	c->flows_fd = flows_map_fd;
 	c->ncpu = libbpf_num_possible_cpus();
 	c->percpu = calloc((size_t)c->ncpu, sizeof(struct pl_flow_val));
 	c->frag_frame = malloc(FRAG_FRAME_MAX);
-	if (!c->percpu || !c->frag_frame || frag_setup(c)) {
+	for (i = 0; i < PL_TOP__COUNT; i++)
+		bad |= !(c->top[i] = pl_topk_new(c->o.top_names_max, PL_DNS_NAME_BUF - 1));
+	bad |= !(c->talkers = pl_topk_new(c->o.talkers_max, 16));
+	if (bad || !c->percpu || !c->frag_frame || frag_setup(c)) {
+		for (i = 0; i < PL_TOP__COUNT; i++)
+			pl_topk_free(c->top[i]);
+		pl_topk_free(c->talkers);
 		free(c->frag_frame);
 		free(c->percpu);
 		free(c);
@@ -294,31 +389,23 @@ static uint64_t epoch(const struct pl_collector *c, uint64_t kernel_ns)
 	return kernel_ns + c->o.clock_offset_ns;
 }
 
+/* A name counts up to its first NUL, as it prints. The table keeps the
+ * heaviest names in a fixed number of slots (topk.c): a flood of random
+ * names takes the slots of the lightest, counted, never more memory. */
 static void top_count(struct pl_collector *c, enum pl_top_kind k, const char *s, size_t n)
 {
-	struct top_name *t;
-	char name[PL_DNS_NAME_BUF];
+	const char *z = memchr(s, 0, n);
 
-	if (n >= sizeof(name))
-		n = sizeof(name) - 1;
-	memcpy(name, s, n);
-	name[n] = 0;
-	HASH_FIND_STR(c->top[k], name, t);
-	if (!t) {
-		t = calloc(1, sizeof(*t));
-		if (!t)
-			return;
-		memcpy(t->name, name, n + 1);
-		HASH_ADD_STR(c->top[k], name, t);
-	}
-	t->count++;
+	if (z)
+		n = (size_t)(z - s);
+	pl_topk_add(c->top[k], s, n, 1, 0);
+	c->st.top_evicted[k] = pl_topk_evicted(c->top[k]);
+	c->st.top_max_err[k] = pl_topk_max_err(c->top[k]);
 }
 
 /* Per-source packets and bytes: what each sweep adds to a flow's counts. */
 static void flow_set_stat(struct pl_collector *c, struct conn_flow *f, const struct dir_stat *s)
 {
-	struct talker *t;
-
 	if (s->pkts > f->st.pkts && c->hk.on_flow_delta) {
 		struct pl_flow_delta d = {
 			.pkts = s->pkts - f->st.pkts, .bytes = s->bytes - f->st.bytes,
@@ -329,15 +416,9 @@ static void flow_set_stat(struct pl_collector *c, struct conn_flow *f, const str
 		c->hk.on_flow_delta(c->hk.ctx, &f->k, &d);
 	}
 	if (s->pkts > f->st.pkts) {
-		HASH_FIND(hh, c->talkers, f->k.src, 16, t);
-		if (!t && (t = calloc(1, sizeof(*t)))) {
-			memcpy(t->addr, f->k.src, 16);
-			HASH_ADD(hh, c->talkers, addr, 16, t);
-		}
-		if (t) {
-			t->pkts += s->pkts - f->st.pkts;
-			t->bytes += s->bytes - f->st.bytes;
-		}
+		pl_topk_add(c->talkers, f->k.src, 16, s->bytes - f->st.bytes, s->pkts - f->st.pkts);
+		c->st.top_evicted[PL_TOP_TALKERS] = pl_topk_evicted(c->talkers);
+		c->st.top_max_err[PL_TOP_TALKERS] = pl_topk_max_err(c->talkers);
 	}
 	f->st = *s;
 }
@@ -389,36 +470,122 @@ static void dns_log(struct pl_collector *c, struct conn *cn, const struct dns_qu
 	pl_sink_write(c->sink, "dns", o);
 }
 
+static void dnsq_key_of(struct dnsq_key *key, const struct conn *cn, int dir,
+			const struct pl_dns *d)
+{
+	memset(key, 0, sizeof(*key));
+	key->cn = cn;
+	key->dir = (uint8_t)dir;
+	key->id = d->id;
+	key->has_question = !!d->has_question;
+	if (d->has_question)
+		key->qtype = d->qtype;
+	key->qname_len = d->qname_len < PL_DNS_NAME_BUF ? d->qname_len : PL_DNS_NAME_BUF - 1;
+	memcpy(key->qname, d->qname, key->qname_len);
+}
+
+/* Takes q out of its bucket, its connection's list and the global one. */
+static void dnsq_unlink(struct pl_collector *c, struct dns_query *q)
+{
+	struct dnsq_bucket *b = q->b;
+	struct dns_query **pp = &b->head, *prev = NULL;
+	struct conn *cn = q->cn;
+
+	while (*pp != q) {              /* q is the head but for a match in the middle */
+		prev = *pp;
+		pp = &(*pp)->bnext;
+	}
+	*pp = q->bnext;
+	if (b->tail == q)
+		b->tail = prev;
+	if (!b->head) {
+		HASH_DEL(c->dnsq, b);
+		free(b);
+	}
+	*(q->cprev ? &q->cprev->cnext : &cn->dns_old) = q->cnext;
+	*(q->cnext ? &q->cnext->cprev : &cn->dns_new) = q->cprev;
+	*(q->gprev ? &q->gprev->gnext : &c->dns_old) = q->gnext;
+	*(q->gnext ? &q->gnext->gprev : &c->dns_new) = q->gprev;
+	cn->ndns--;
+	c->st.dns_pending--;
+}
+
+/* An open query that has to go: logged unanswered, as at the end of its
+ * connection (a late response is then logged on its own). */
+static void dnsq_evict(struct pl_collector *c, struct dns_query *q, uint64_t *counter)
+{
+	dns_log(c, q->cn, q, NULL, 0);
+	dnsq_unlink(c, q);
+	free(q);
+	(*counter)++;
+}
+
+static void dnsq_add(struct pl_collector *c, struct conn *cn, const struct pl_ev_l7 *e)
+{
+	struct dnsq_key key;
+	struct dnsq_bucket *b;
+	struct dns_query *q;
+
+	if (cn->ndns >= c->o.dns_pending_conn && cn->dns_old)
+		dnsq_evict(c, cn->dns_old, &c->st.dns_evicted_conn);
+	if (c->st.dns_pending >= c->o.dns_pending_max && c->dns_old)
+		dnsq_evict(c, c->dns_old, &c->st.dns_evicted_total);
+	dnsq_key_of(&key, cn, conn_dir(cn, &e->h.key), &e->l7.dns);
+	HASH_FIND(hh, c->dnsq, &key, sizeof(key), b);
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return;
+		b->key = key;
+		HASH_ADD(hh, c->dnsq, key, sizeof(key), b);
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		if (!b->head) {
+			HASH_DEL(c->dnsq, b);
+			free(b);
+		}
+		return;
+	}
+	q->ts = e->h.ts_ns;
+	q->k = e->h.key;
+	q->q = e->l7.dns;
+	q->cn = cn;
+	q->b = b;
+	*(b->tail ? &b->tail->bnext : &b->head) = q;
+	b->tail = q;
+	q->cprev = cn->dns_new;
+	*(cn->dns_new ? &cn->dns_new->cnext : &cn->dns_old) = q;
+	cn->dns_new = q;
+	q->gprev = c->dns_new;
+	*(c->dns_new ? &c->dns_new->gnext : &c->dns_old) = q;
+	c->dns_new = q;
+	cn->ndns++;
+	c->st.dns_pending++;
+}
+
 static void dns_event(struct pl_collector *c, struct conn *cn, const struct pl_ev_l7 *e)
 {
 	const struct pl_dns *d = &e->l7.dns;
-	struct dns_query **pp, *q;
+	struct dns_query *q = NULL;
+	struct dnsq_bucket *b;
+	struct dnsq_key key;
 
 	if (c->hk.on_dns)
 		c->hk.on_dns(c->hk.ctx, e->h.ts_ns, &e->h.key, d, cn->uid);
 	if (d->has_question && !d->qr)
 		top_count(c, PL_TOP_DNS, d->qname, d->qname_len);
 	if (!d->qr) {
-		q = calloc(1, sizeof(*q));
-		if (!q)
-			return;
-		q->ts = e->h.ts_ns;
-		q->k = e->h.key;
-		q->q = *d;
-		q->next = cn->dns;
-		cn->dns = q;
+		dnsq_add(c, cn, e);
 		return;
 	}
-	/* a response: the oldest open query with its id and name */
-	for (pp = &cn->dns, q = NULL; *pp; pp = &(*pp)->next)
-		if ((*pp)->q.id == d->id && (*pp)->q.qname_len == d->qname_len &&
-		    !memcmp((*pp)->q.qname, d->qname, d->qname_len) &&
-		    !same_direction(&(*pp)->k, &e->h.key))
-			q = *pp;
-	if (q) {
-		for (pp = &cn->dns; *pp != q; pp = &(*pp)->next)
-			;
-		*pp = q->next;
+	/* a response: the oldest open query the other way with its id and question */
+	dnsq_key_of(&key, cn, !conn_dir(cn, &e->h.key), d);
+	HASH_FIND(hh, c->dnsq, &key, sizeof(key), b);
+	if (b) {
+		q = b->head;
+		c->st.dns_match_steps++;
+		dnsq_unlink(c, q);
 	}
 	dns_log(c, cn, q, d, e->h.ts_ns);
 	free(q);
@@ -428,15 +595,9 @@ static void dns_flush(struct pl_collector *c, struct conn *cn)
 {
 	struct dns_query *q;
 
-	/* oldest first: the list is newest first */
-	while (cn->dns) {
-		struct dns_query **pp = &cn->dns;
-
-		while ((*pp)->next)
-			pp = &(*pp)->next;
-		q = *pp;
-		*pp = NULL;
+	while ((q = cn->dns_old)) {     /* oldest first */
 		dns_log(c, cn, q, NULL, 0);
+		dnsq_unlink(c, q);
 		free(q);
 	}
 }
@@ -522,6 +683,24 @@ static void l7_emit(struct pl_collector *c, struct conn *cn, int dir, uint8_t ki
 		ssl_log(c, cn, dir, ts, l7);
 }
 
+/* Waiting records are bounded: two per connection (one per direction),
+ * PL_REASM_BYTES each (with the parse), and in all by a memory budget and
+ * a time limit far below the idle timeout: a ClientHello that announces
+ * more than it sends ends as an incomplete ssl record, not 7 KB held for
+ * the connection's life. The oldest waiting record gives way first. */
+static void wait_drop(struct pl_collector *c, struct conn *cn, int dir)
+{
+	struct l7_wait *w = cn->wait[dir];
+
+	if (!w)
+		return;
+	*(w->gprev ? &w->gprev->gnext : &c->wait_old) = w->gnext;
+	*(w->gnext ? &w->gnext->gprev : &c->wait_new) = w->gprev;
+	c->st.reasm_waiting--;
+	free(w);
+	cn->wait[dir] = NULL;
+}
+
 static void wait_finish(struct pl_collector *c, struct conn *cn, int dir)
 {
 	struct l7_wait *w = cn->wait[dir];
@@ -530,8 +709,27 @@ static void wait_finish(struct pl_collector *c, struct conn *cn, int dir)
 		return;
 	c->st.reasm_gave_up++;
 	l7_emit(c, cn, dir, w->kind, w->ts, w->seq, &w->m.l7);
-	free(w);
-	cn->wait[dir] = NULL;
+	wait_drop(c, cn, dir);
+}
+
+/* Room for one more waiting record, made by ending the oldest ones. */
+static void wait_room(struct pl_collector *c)
+{
+	while (c->wait_old && (c->st.reasm_waiting + 1) * sizeof(struct l7_wait) >
+			      c->o.reasm_mem_bytes) {
+		c->st.reasm_evicted++;
+		wait_finish(c, c->wait_old->cn, c->wait_old->dir);
+	}
+}
+
+/* Records that waited reasm_timeout_ns (event time) end with what they have. */
+static void wait_expire(struct pl_collector *c, uint64_t now)
+{
+	while (c->wait_old && now > c->wait_old->ts &&
+	       now - c->wait_old->ts >= c->o.reasm_timeout_ns) {
+		c->st.reasm_timed_out++;
+		wait_finish(c, c->wait_old->cn, c->wait_old->dir);
+	}
 }
 
 static int l7_complete(uint8_t kind, const struct pl_meta *m)
@@ -566,9 +764,20 @@ static void l7_event(struct pl_collector *c, const struct pl_ev_l7 *e)
 	}
 	/* The rest of it follows in payload events: wait for them. */
 	wait_finish(c, cn, dir);
-	w = calloc(1, sizeof(*w));
-	if (!w)
+	wait_room(c);
+	if ((c->st.reasm_waiting + 1) * sizeof(*w) > c->o.reasm_mem_bytes ||
+	    !(w = calloc(1, sizeof(*w)))) {
+		/* no room at all (a budget below one record): what it has now */
+		c->st.reasm_evicted++;
+		l7_emit(c, cn, dir, e->kind, e->h.ts_ns, e->tcp_seq, &e->l7);
 		return;
+	}
+	w->cn = cn;
+	w->dir = dir;
+	w->gprev = c->wait_new;
+	*(c->wait_new ? &c->wait_new->gnext : &c->wait_old) = w;
+	c->wait_new = w;
+	c->st.reasm_waiting++;
 	w->kind = e->kind;
 	w->ts = e->h.ts_ns;
 	w->seq = e->tcp_seq;
@@ -654,8 +863,7 @@ static void payload_event(struct pl_collector *c, const struct pl_ev_payload *e)
 	if (l7_complete(w->kind, &m)) {
 		c->st.reasm_done++;
 		l7_emit(c, cn, dir, w->kind, w->ts, w->seq, &m.l7);
-		free(w);
-		cn->wait[dir] = NULL;
+		wait_drop(c, cn, dir);
 	} else if (w->ra.segs >= PL_REASM_SEGS) {
 		if (m.l7_kind == w->kind)
 			w->m = m;       /* more of it than the first segment had */
@@ -675,12 +883,112 @@ static struct conn *conn_find(struct pl_collector *c, const struct pl_flow_key *
 	return cn;
 }
 
+/* Weird records are rate-limited per (name, source address): the first
+ * weird_per_sec of a pair in each second are logged, the rest counted, and
+ * when the second is over one weird record per pair says how many were not
+ * logged ("suppressed"). A second holds weird_keys_max pairs; weirds of
+ * pairs past that are counted together and reported the same way. */
+#define WEIRD_WINDOW_NS 1000000000ull
+
+static void weird_suppressed_log(struct pl_collector *c, uint64_t ts, const char *name,
+				 const uint8_t *src, uint64_t n)
+{
+	struct json_object *o = pl_rec_new("weird");
+	char addr[64], addl[192];
+
+	pl_rec_ts(o, "ts", epoch(c, ts));
+	if (src) {
+		pl_addr_str(src, addr, sizeof(addr));
+		pl_rec_add(o, "id.orig_h", json_object_new_string(addr));
+		snprintf(addl, sizeof(addl), "%llu more from %s in one second were not logged "
+			 "(at most %u a second per name and source)",
+			 (unsigned long long)n, addr, c->o.weird_per_sec);
+	} else {
+		snprintf(addl, sizeof(addl), "%llu more, of more than %u name and source pairs "
+			 "in one second, were not logged", (unsigned long long)n,
+			 c->o.weird_keys_max);
+	}
+	pl_rec_add(o, "name", json_object_new_string(name));
+	pl_rec_add(o, "addl", json_object_new_string(addl));
+	pl_rec_add(o, "notice", json_object_new_boolean(0));
+	pl_rec_add(o, "peer", json_object_new_string("pktlens"));
+	pl_rec_add(o, "source", json_object_new_string("rate-limit"));
+	pl_rec_u64(o, "suppressed", n);
+	pl_sink_write(c->sink, "weird", o);
+}
+
+/* Ends the current second: what it suppressed is said, its pairs forgotten. */
+static void weird_window_end(struct pl_collector *c)
+{
+	struct weird_count *w, *t;
+
+	HASH_ITER(hh, c->weirds, w, t) {
+		if (w->n > c->o.weird_per_sec)
+			weird_suppressed_log(c, w->first_ts, w->key.name, w->key.src,
+					     w->n - c->o.weird_per_sec);
+		HASH_DEL(c->weirds, w);
+		free(w);
+	}
+	c->nweirds = 0;
+	if (c->weird_over)
+		weird_suppressed_log(c, c->weird_window, "weird_rate_limited", NULL,
+				     c->weird_over);
+	c->weird_over = 0;
+	c->weird_window = 0;
+}
+
+/* At a sweep: a second that is over ends even if no weird comes after it. */
+static void weird_tick(struct pl_collector *c, uint64_t now, int final)
+{
+	if (c->weird_window && (final || now < c->weird_window ||
+				now - c->weird_window >= WEIRD_WINDOW_NS))
+		weird_window_end(c);
+}
+
+/* 1 if this weird is to be logged. */
+static int weird_admit(struct pl_collector *c, uint64_t ts, const char *name,
+		       const struct pl_flow_key *k)
+{
+	struct weird_key key;
+	struct weird_count *w;
+
+	weird_tick(c, ts, 0);           /* a clock that went back ends it too */
+	if (!c->weird_window)
+		c->weird_window = ts ? ts : 1;
+	memset(&key, 0, sizeof(key));
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	if (k)
+		memcpy(key.src, k->src, 16);
+	HASH_FIND(hh, c->weirds, &key, sizeof(key), w);
+	if (!w) {
+		if (c->nweirds >= c->o.weird_keys_max || !(w = calloc(1, sizeof(*w)))) {
+			c->weird_over++;
+			c->st.weird_suppressed++;
+			return 0;
+		}
+		w->key = key;
+		w->first_ts = ts;
+		HASH_ADD(hh, c->weirds, key, sizeof(key), w);
+		c->nweirds++;
+	}
+	if (++w->n > c->o.weird_per_sec) {
+		c->st.weird_suppressed++;
+		return 0;
+	}
+	return 1;
+}
+
 /* k: the addresses (and ports) it is about, NULL if they could not be read. */
 static void weird_log(struct pl_collector *c, uint64_t ts, const struct pl_flow_key *k,
 		      const char *name, const char *addl, const char *source)
 {
-	struct json_object *o = pl_rec_new("weird");
+	struct json_object *o;
 	struct conn *cn = NULL;
+
+	if (!weird_admit(c, ts, name, k))
+		return;
+	c->st.weird_logged++;
+	o = pl_rec_new("weird");
 
 	pl_rec_ts(o, "ts", epoch(c, ts));
 	if (k) {
@@ -1464,6 +1772,9 @@ int pl_collector_sweep(struct pl_collector *c, uint64_t now, int final)
 		pl_ipreasm_flush(c->ipr);
 	else
 		pl_ipreasm_expire(c->ipr, now);
+	if (!final)
+		wait_expire(c, now);
+	weird_tick(c, now, final);
 	c->st.frag = *pl_ipreasm_stats(c->ipr);
 	c->has_hint = 0;
 	c->prev_sweep_ns = now;
@@ -1493,56 +1804,45 @@ const struct pl_collector_stats *pl_collector_stats(const struct pl_collector *c
 	return &c->st;
 }
 
-static int by_count(struct top_name *a, struct top_name *b)
-{
-	return a->count < b->count ? 1 : a->count > b->count ? -1 : strcmp(a->name, b->name);
-}
-
+/* Ties in key order (names; addresses, which come in the flow table's
+ * order that its random hash seed makes differ from run to run). */
 size_t pl_collector_top(const struct pl_collector *c, enum pl_top_kind k,
 			const char **names, uint64_t *counts, size_t max)
 {
-	struct pl_collector *mc = (struct pl_collector *)c;
-	struct top_name *t;
-	size_t n = 0;
+	struct pl_topk_item it[16];
+	size_t n, i;
 
-	HASH_SORT(mc->top[k], by_count);
-	for (t = mc->top[k]; t && n < max; t = t->hh.next, n++) {
-		names[n] = t->name;
-		counts[n] = t->count;
+	if (max > sizeof(it) / sizeof(it[0]))
+		max = sizeof(it) / sizeof(it[0]);
+	n = pl_topk_top(c->top[k], it, max);
+	for (i = 0; i < n; i++) {
+		names[i] = (const char *)it[i].key;
+		counts[i] = it[i].count;
 	}
 	return n;
-}
-
-/* Ties in address order: talkers come in the flow table's order, which
- * its random hash seed makes differ from run to run. */
-static int by_talker_bytes(struct talker *a, struct talker *b)
-{
-	return a->bytes < b->bytes ? 1 : a->bytes > b->bytes ? -1 :
-	       memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
 size_t pl_collector_talkers(const struct pl_collector *c, uint8_t (*addrs)[16],
 			    uint64_t *pkts, uint64_t *bytes, size_t max)
 {
-	struct pl_collector *mc = (struct pl_collector *)c;
-	struct talker *t;
-	size_t n = 0;
+	struct pl_topk_item it[16];
+	size_t n, i;
 
-	HASH_SORT(mc->talkers, by_talker_bytes);
-	for (t = mc->talkers; t && n < max; t = t->hh.next, n++) {
-		memcpy(addrs[n], t->addr, 16);
-		pkts[n] = t->pkts;
-		bytes[n] = t->bytes;
+	if (max > sizeof(it) / sizeof(it[0]))
+		max = sizeof(it) / sizeof(it[0]);
+	n = pl_topk_top(c->talkers, it, max);
+	for (i = 0; i < n; i++) {
+		memcpy(addrs[i], it[i].key, 16);
+		pkts[i] = it[i].aux;
+		bytes[i] = it[i].count;
 	}
 	return n;
 }
 
 void pl_collector_free(struct pl_collector *c)
 {
-
-	struct talker *tk, *tk2;
+	struct weird_count *w, *wt;
 	struct conn *cn, *tmp;
-	struct top_name *t, *tt;
 	int i;
 
 	if (!c)
@@ -1550,24 +1850,22 @@ void pl_collector_free(struct pl_collector *c)
 	HASH_ITER(hh, c->conns, cn, tmp) {
 		struct dns_query *q;
 
-		while ((q = cn->dns)) {
-			cn->dns = q->next;
+		while ((q = cn->dns_old)) {
+			dnsq_unlink(c, q);
 			free(q);
 		}
-		free(cn->wait[0]);
-		free(cn->wait[1]);
+		for (i = 0; i < 2; i++)
+			wait_drop(c, cn, i);
 		HASH_DEL(c->conns, cn);
 		free(cn);
 	}
-	HASH_ITER(hh, c->talkers, tk, tk2) {
-		HASH_DEL(c->talkers, tk);
-		free(tk);
+	HASH_ITER(hh, c->weirds, w, wt) {
+		HASH_DEL(c->weirds, w);
+		free(w);
 	}
+	pl_topk_free(c->talkers);
 	for (i = 0; i < PL_TOP__COUNT; i++)
-		HASH_ITER(hh, c->top[i], t, tt) {
-			HASH_DEL(c->top[i], t);
-			free(t);
-		}
+		pl_topk_free(c->top[i]);
 	free(c->batch_keys);
 	free(c->batch_vals);
 	pl_ipreasm_free(c->ipr);

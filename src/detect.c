@@ -36,6 +36,8 @@ static const char *const table_names[PL_DT__COUNT] = {
 	[PL_DT_SCAN_PROBES] = "scan probes",
 	[PL_DT_DNS] = "DNS domains",
 	[PL_DT_ARP] = "ARP",
+	[PL_DT_DNS_NAMES] = "DNS names",
+	[PL_DT_SUPPRESS] = "suppression",
 };
 
 const char *pl_detect_table_name(enum pl_detect_table t)
@@ -85,8 +87,10 @@ int det_suppressed(struct pl_detect *d, enum pl_note note, const uint8_t *src,
 	if (s && ts < s->until)
 		return 1;
 	if (!s) {
-		if (d->nsupp >= DET_MAX_ENTRIES || !(s = calloc(1, sizeof(*s))))
+		if (d->nsupp >= DET_MAX_ENTRIES || !(s = calloc(1, sizeof(*s)))) {
+			d->dropped[PL_DT_SUPPRESS]++;
 			return 0;       /* cannot remember: raise it anyway */
+		}
 		s->k = k;
 		HASH_ADD(hh, d->supp, k, sizeof(k), s);
 		d->nsupp++;

@@ -72,6 +72,8 @@ enum pl_detect_table {
 	PL_DT_SCAN_PROBES,              /* (source, host, port) */
 	PL_DT_DNS,                      /* (source, registrable domain) */
 	PL_DT_ARP,                      /* bindings and MACs */
+	PL_DT_DNS_NAMES,                /* names per (source, domain), all together */
+	PL_DT_SUPPRESS,                 /* notices raised, for suppression */
 	PL_DT__COUNT
 };
 

@@ -140,6 +140,7 @@ static struct det_dns *dns_get(struct pl_detect *d, const uint8_t src[16], const
 		HASH_ITER(hh, e->names, nm, t) {
 			HASH_DEL(e->names, nm);
 			free(nm);
+			d->ndns_names--;
 		}
 		e->start = ts;
 		e->queries = e->suspicious = e->odd = e->unique = 0;
@@ -204,10 +205,18 @@ void det_dns_msg(struct pl_detect *d, uint64_t ts, const struct pl_flow_key *k,
 	if (e->unique < c->dns_subdomains) {
 		h = fnv(name, n);
 		HASH_FIND(hh, e->names, &h, sizeof(h), nm);
-		if (!nm && (nm = calloc(1, sizeof(*nm)))) {
+		/* each entry holds at most dns-subdomains names, and all of them
+		 * together DET_DNS_NAMES_MAX: a flood of random names under many
+		 * domains would otherwise hold 65536 x dns-subdomains */
+		if (nm) {
+			;               /* asked before */
+		} else if (d->ndns_names >= DET_DNS_NAMES_MAX || !(nm = calloc(1, sizeof(*nm)))) {
+			d->dropped[PL_DT_DNS_NAMES]++;
+		} else {
 			nm->h = h;
 			HASH_ADD(hh, e->names, h, sizeof(h), nm);
 			e->unique++;
+			d->ndns_names++;
 		}
 	}
 	if (e->suspicious >= c->dns_suspicious || e->unique >= c->dns_subdomains ||
@@ -251,6 +260,7 @@ static void dns_del(struct pl_detect *d, struct det_dns *e)
 	HASH_ITER(hh, e->names, nm, t) {
 		HASH_DEL(e->names, nm);
 		free(nm);
+		d->ndns_names--;
 	}
 	HASH_DEL(d->dns, e);
 	free(e);

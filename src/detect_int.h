@@ -12,6 +12,7 @@
 #include "detect.h"
 
 #define DET_MAX_ENTRIES 65536   /* per table: a flood of new keys cannot eat memory */
+#define DET_DNS_NAMES_MAX (4 * DET_MAX_ENTRIES) /* DNS names remembered, all domains */
 #define DET_HH 8                /* heavy-hitter slots (Misra-Gries) per destination */
 #define DET_SKETCH_BITS 1024    /* distinct sources of a flood: exact-ish to ~3000, at most ~7000 */
 
@@ -109,6 +110,7 @@ struct pl_detect {
 	int scan_pairs_hot;             /* a pair reached the port threshold since the last tick */
 	struct det_dns *dns;
 	unsigned ndns;
+	unsigned ndns_names;            /* in every det_dns together */
 	struct psl_ctx_st *psl;         /* public suffix list (detect_dns.c) */
 	struct det_arp_ip *arp_ips;
 	struct det_arp_mac *arp_macs;

@@ -108,6 +108,41 @@ static void top_names(FILE *f, const struct pl_collector *col, enum pl_top_kind 
 	fprintf(f, "%s\n", n ? "" : " none yet");
 }
 
+/* The collector's bounded tables (docs/bounds.md), when one of them had to
+ * evict or refuse: the top lists above are then approximate (Space-Saving:
+ * a count is over the truth by at most the figure given). */
+static void bounds_line(FILE *f, const struct pl_collector_stats *st)
+{
+	uint64_t top = 0, err = 0;
+	unsigned i;
+
+	for (i = 0; i <= PL_TOP__COUNT; i++) {
+		top += st->top_evicted[i];
+		if (st->top_max_err[i] > err)
+			err = st->top_max_err[i];
+	}
+	if (!top && !st->dns_evicted_conn && !st->dns_evicted_total && !st->reasm_evicted &&
+	    !st->reasm_timed_out && !st->weird_suppressed && !st->conns_evicted)
+		return;
+	if (top)
+		fprintf(f, "  top lists approximate: evicted dns names %llu, tls sni %llu, "
+			"http hosts %llu, talkers %llu (a count is over by at most %llu)\n",
+			(unsigned long long)st->top_evicted[PL_TOP_DNS],
+			(unsigned long long)st->top_evicted[PL_TOP_SNI],
+			(unsigned long long)st->top_evicted[PL_TOP_HTTP],
+			(unsigned long long)st->top_evicted[PL_TOP_TALKERS],
+			(unsigned long long)err);
+	fprintf(f, "  bounded: dns queries open %llu, logged unanswered at the limit %llu "
+		"(per connection) + %llu (in all); tls/http waiting %llu, ended early %llu "
+		"(memory) + %llu (timeout); weird logged %llu, suppressed %llu; connections closed early "
+		"at the limit %llu\n",
+		(unsigned long long)st->dns_pending, (unsigned long long)st->dns_evicted_conn,
+		(unsigned long long)st->dns_evicted_total, (unsigned long long)st->reasm_waiting,
+		(unsigned long long)st->reasm_evicted, (unsigned long long)st->reasm_timed_out,
+		(unsigned long long)st->weird_logged, (unsigned long long)st->weird_suppressed,
+		(unsigned long long)st->conns_evicted);
+}
+
 void pl_summary_print(FILE *f, const struct pl_counters *c,
 		      const struct pl_collector *col, const int *sources_fd)
 {
@@ -140,6 +175,7 @@ void pl_summary_print(FILE *f, const struct pl_counters *c,
 	top_names(f, col, PL_TOP_DNS, "dns names");
 	top_names(f, col, PL_TOP_SNI, "tls sni");
 	top_names(f, col, PL_TOP_HTTP, "http hosts");
+	bounds_line(f, st);
 	for (i = 1; i < PL_MAL__COUNT; i++)
 		mal += c->malformed[i];
 	fprintf(f, "  malformed: %llu", (unsigned long long)mal);

@@ -90,6 +90,8 @@ suite "BPF stack: the deepest chain of calls of each program fits Linux 6.1's 51
 suite "parser unit tests (native, ASan+UBSan)" "$build/san/test_parser"
 suite "collector unit tests: options, reassembly, records, sink (native, ASan+UBSan)" \
 	"$build/san/test_collector"
+suite "bounded tables: DNS queries, top names, TLS/HTTP reassembly, weird rate, past their bounds (native, ASan+UBSan)" \
+	"$build/san/test_bounds"
 suite "files pktlens writes: folder and file checks, whole lines through a short write, reopen (native, ASan+UBSan)" \
 	"$build/san/test_files"
 suite "text from the network escaped for records and terminals: UTF-8 classes and boundaries (native, ASan+UBSan)" \

@@ -439,6 +439,55 @@ static void test_collector_close_timers(void **s)
 	rmdir(dir);
 }
 
+/* The talkers table through the program's flow table: 10 sources, room
+ * for 4 (docs/bounds.md). The table stays at 4, the 6 slots taken are
+ * counted, and the source that sent the most is still first. */
+static void test_collector_talkers_bounded(void **s)
+{
+	struct pl_collector_opts co = { .idle_timeout_ns = 60 * SEC_NS, .talkers_max = 4 };
+	struct pl_replay_opts ro = { .events = 1 };
+	const struct pl_collector_stats *st;
+	char dir[] = "/tmp/pktlens-test-talkers.XXXXXX", err[256];
+	uint8_t addrs[8][16];
+	uint64_t pkts[8], bytes[8];
+	struct pl_collector *col;
+	struct pl_replay r;
+	struct pl_sink sink;
+	struct pkt p;
+	int i;
+
+	(void)s;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(pl_replay_open_opts(&r, &ro, err, sizeof(err)), 0);
+	assert_int_equal(pl_sink_open(&sink, dir, 0, err, sizeof(err)), 0);
+	col = pl_collector_new(&co, &sink, bpf_map__fd(r.skel->maps.pl_flows));
+	assert_non_null(col);
+	st = pl_collector_stats(col);
+	for (i = 0; i < 10 + 20; i++) {
+		tcp_between(&p, 0, 0x02);
+		p.b[29] = (uint8_t)(i < 10 ? 100 + i : 200);    /* 10.0.0.200: 20 packets */
+		assert_int_equal(pl_replay_run(&r, p.b, p.len, p.len, SEC_NS + (uint64_t)i,
+					       NULL, NULL), 0);
+	}
+	pl_collector_sweep(col, 2 * SEC_NS, 0);
+	assert_int_equal(st->top_evicted[PL_TOP_TALKERS], 11 - 4);
+	assert_int_equal(pl_collector_talkers(col, addrs, pkts, bytes, 8), 4);
+	assert_int_equal(addrs[0][15], 200);
+	assert_int_equal(pkts[0], 20);
+	pl_collector_sweep(col, 0, 1);
+	pl_collector_free(col);
+	pl_sink_close(&sink);
+	pl_replay_close(&r);
+	for (i = 0; i < 6; i++) {
+		static const char *const kinds[] = { "conn", "dns", "http", "ssl", "weird", "notice" };
+		char path[sizeof(dir) + 16];
+
+		snprintf(path, sizeof(path), "%s/%s.log", dir, kinds[i]);
+		unlink(path);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_events_dns_long_name),
 		cmocka_unit_test(test_source_table),
 		cmocka_unit_test(test_collector_close_timers),
+		cmocka_unit_test(test_collector_talkers_bounded),
 	};
 
 	return cmocka_run_group_tests_name("bpf", tests, setup, teardown);

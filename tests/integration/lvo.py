@@ -244,9 +244,13 @@ class Logs:
         self.sni = collections.Counter(
             text(r.get('server_name')) for r in read_log(d, 'ssl', self.errors))
         # Malformed packets by reason: the datapath must judge a frame the
-        # same way live and offline.
-        self.weird = collections.Counter(
-            text(r.get('name')) for r in read_log(d, 'weird', self.errors))
+        # same way live and offline. Weird records are rate-limited per
+        # second (docs/bounds.md), and live seconds are not the capture's:
+        # a rate-limit record counts as the `suppressed` ones it stands for.
+        self.weird = collections.Counter()
+        for r in read_log(d, 'weird', self.errors):
+            n = r.get('suppressed') if r.get('source') == 'rate-limit' else 1
+            self.weird[text(r.get('name'))] += n if isinstance(n, int) else 1
 
     def directions(self):
         """Packets per direction of every conn record, keyed like a truth

@@ -613,6 +613,30 @@ static void dns_names(struct fx *f, unsigned src, const char *base, int n, uint6
 	}
 }
 
+/* The names remembered for dns-subdomains are bounded all domains
+ * together, not only per domain: 6800 domains x 39 names (one short of
+ * the notice each) pass the 262144 names held; the rest are counted, and
+ * no domain is judged on a name it could not remember. */
+static void test_dns_names_bounded(void **state)
+{
+	struct fx *f = *state;
+	struct pl_detect_activity act;
+	uint64_t t = 100 * S;
+	char base[64];
+	int i;
+
+	start(f);
+	for (i = 0; i < 6800; i++) {
+		snprintf(base, sizeof(base), "d%d.com", i);
+		dns_names(f, 3, base, 39, t + (uint64_t)i * 100);
+	}
+	pl_detect_activity(f->d, &act);
+	assert_int_equal(act.untracked_in[PL_DT_DNS_NAMES], 6800 * 39 - 262144);
+	assert_int_equal(act.untracked_in[PL_DT_DNS], 0);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 0);
+	assert_string_equal(pl_detect_table_name(PL_DT_DNS_NAMES), "DNS names");
+}
+
 /* Names are grouped by registrable domain (the public suffix list), not by
  * their last labels: everyone's domain under co.uk, me.uk or github.io is
  * its own. */
@@ -933,6 +957,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syn_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_burst_answered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_names_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spoofed_flood_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_few_sources_alert_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spoofed_flood_kinds, setup, teardown),
