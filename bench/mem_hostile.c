@@ -21,6 +21,7 @@
 
 #include "collector.h"
 #include "sink.h"
+#include "../tests/common/l7_events.h"
 
 static long rss_kib(const char *field)
 {
@@ -43,56 +44,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void key(struct pl_flow_key *k, uint8_t proto, uint32_t src, uint16_t sport,
-		uint32_t dst, uint16_t dport)
-{
-	memset(k, 0, sizeof(*k));
-	k->proto = proto;
-	k->ip_version = 4;
-	k->src[10] = k->src[11] = 0xff;
-	k->dst[10] = k->dst[11] = 0xff;
-	src = htonl(src);
-	dst = htonl(dst);
-	memcpy(k->src + 12, &src, 4);
-	memcpy(k->dst + 12, &dst, 4);
-	k->sport = sport;
-	k->dport = dport;
-}
-
-static void dns(struct pl_collector *c, struct pl_ev_l7 *e, uint64_t ts, uint32_t client,
-		uint16_t sport, int qr, uint16_t id, const char *name)
-{
-	memset(e, 0, sizeof(*e));
-	e->h.type = PL_EV_L7;
-	e->h.size = sizeof(*e);
-	e->h.ts_ns = ts;
-	if (qr)
-		key(&e->h.key, 17, 0x08080808, 53, client, sport);
-	else
-		key(&e->h.key, 17, client, sport, 0x08080808, 53);
-	e->kind = PL_L7_DNS;
-	e->l7.dns.id = id;
-	e->l7.dns.qr = (uint8_t)qr;
-	e->l7.dns.has_question = 1;
-	e->l7.dns.qtype = 1;
-	e->l7.dns.qclass = 1;
-	e->l7.dns.qname_len = (uint16_t)strlen(name);
-	memcpy(e->l7.dns.qname, name, e->l7.dns.qname_len);
-	pl_collector_on_event(c, e, sizeof(*e));
-}
-
-static void hello(struct pl_collector *c, struct pl_ev_l7 *e, uint64_t ts, uint32_t client)
-{
-	memset(e, 0, sizeof(*e));
-	e->h.type = PL_EV_L7;
-	e->h.size = sizeof(*e);
-	e->h.ts_ns = ts;
-	key(&e->h.key, 6, client, 40000, 0x08080808, 443);
-	e->kind = PL_L7_TLS;
-	e->l7.tls.hello_len = 16000;
-	pl_collector_on_event(c, e, sizeof(*e));
 }
 
 int main(int argc, char **argv)
@@ -134,17 +85,17 @@ int main(int argc, char **argv)
 
 		if (!strcmp(sc, "names")) {
 			snprintf(name, sizeof(name), "r%08lx%lu.flood.example", i * 2654435761ul, i);
-			dns(c, e, ts, 0x0a000001, 40000, 0, (uint16_t)i, name);
-			dns(c, e, ts + 500, 0x0a000001, 40000, 1, (uint16_t)i, name);
+			ev_dns(c, e, ts, 0x08080808, 0x0a000001, 40000, 0, (uint16_t)i, name);
+			ev_dns(c, e, ts + 500, 0x08080808, 0x0a000001, 40000, 1, (uint16_t)i, name);
 		} else if (!strcmp(sc, "pending1")) {
 			snprintf(name, sizeof(name), "q%lu.example", i);
-			dns(c, e, ts, 0x0a000001, 40000, 0, (uint16_t)i, name);
+			ev_dns(c, e, ts, 0x08080808, 0x0a000001, 40000, 0, (uint16_t)i, name);
 		} else if (!strcmp(sc, "pending")) {
 			snprintf(name, sizeof(name), "q%lu.example", i);
-			dns(c, e, ts, 0x0a000000 + (uint32_t)(i >> 14), (uint16_t)(1024 + (i & 16383)),
+			ev_dns(c, e, ts, 0x08080808, 0x0a000000 + (uint32_t)(i >> 14), (uint16_t)(1024 + (i & 16383)),
 			    0, (uint16_t)i, name);
 		} else {
-			hello(c, e, ts, 0x0a000000 + (uint32_t)i);
+			ev_hello_incomplete(c, e, ts, 0x08080808, 0x0a000000 + (uint32_t)i);
 		}
 		if (i + 1 == step * (unsigned long)s) {
 			t1 = now_s();

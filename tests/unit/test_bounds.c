@@ -22,6 +22,7 @@
 #include "summary.h"
 #include "topk.h"
 #include "sink.h"
+#include "../common/l7_events.h"
 
 #define NS 1000000000ull
 
@@ -123,44 +124,10 @@ static const char *str(struct json_object *o, const char *name)
 	return json_object_get_string(v);
 }
 
-static void key(struct pl_flow_key *k, uint8_t proto, uint32_t src, uint16_t sport,
-		uint32_t dst, uint16_t dport)
-{
-	memset(k, 0, sizeof(*k));
-	k->proto = proto;
-	k->ip_version = 4;
-	k->src[10] = k->src[11] = 0xff;
-	k->dst[10] = k->dst[11] = 0xff;
-	src = htonl(src);
-	dst = htonl(dst);
-	memcpy(k->src + 12, &src, 4);
-	memcpy(k->dst + 12, &dst, 4);
-	k->sport = sport;
-	k->dport = dport;
-}
-
 static void send_dns(struct fx *f, uint64_t ts, uint32_t client, uint16_t sport, int qr,
 		     uint16_t id, const char *name)
 {
-	struct pl_ev_l7 *e = f->e;
-
-	memset(e, 0, sizeof(*e));
-	e->h.type = PL_EV_L7;
-	e->h.size = sizeof(*e);
-	e->h.ts_ns = ts;
-	if (qr)
-		key(&e->h.key, 17, 0x01010101, 53, client, sport);
-	else
-		key(&e->h.key, 17, client, sport, 0x01010101, 53);
-	e->kind = PL_L7_DNS;
-	e->l7.dns.id = id;
-	e->l7.dns.qr = (uint8_t)qr;
-	e->l7.dns.has_question = 1;
-	e->l7.dns.qtype = 1;
-	e->l7.dns.qclass = 1;
-	e->l7.dns.qname_len = (uint16_t)strlen(name);
-	memcpy(e->l7.dns.qname, name, e->l7.dns.qname_len);
-	pl_collector_on_event(f->c, e, sizeof(*e));
+	ev_dns(f->c, f->e, ts, 0x01010101, client, sport, qr, id, name);
 }
 
 /* ---- DNS: open queries ---------------------------------------------------- */
@@ -363,16 +330,8 @@ static void test_top_names_flood(void **state)
 
 static void send_hello(struct fx *f, uint64_t ts, uint32_t client)
 {
-	struct pl_ev_l7 *e = f->e;
-
-	memset(e, 0, sizeof(*e));
-	e->h.type = PL_EV_L7;
-	e->h.size = sizeof(*e);
-	e->h.ts_ns = ts;
-	key(&e->h.key, 6, client, 40000, 0x01010101, 443);
-	e->kind = PL_L7_TLS;
-	e->l7.tls.hello_len = 16000;    /* announces more than it will ever send */
-	pl_collector_on_event(f->c, e, sizeof(*e));
+	/* announces more than it will ever send */
+	ev_hello_incomplete(f->c, f->e, ts, 0x01010101, client);
 }
 
 /* ClientHellos that never complete (spoofed sources, no handshake): the
@@ -422,7 +381,7 @@ static void send_malformed(struct fx *f, uint64_t ts, uint32_t src, uint8_t reas
 	e.h.type = PL_EV_MALFORMED;
 	e.h.size = sizeof(e);
 	e.h.ts_ns = ts;
-	key(&e.h.key, 6, src, 1234, 0x01010101, 80);
+	ev_key4(&e.h.key, 6, src, 1234, 0x01010101, 80);
 	e.reason = reason;
 	e.flags = PL_F_IP;
 	pl_collector_on_event(f->c, &e, sizeof(e));
