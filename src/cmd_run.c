@@ -149,6 +149,15 @@ static int run_limit(void *ctx, const uint8_t dst[16], uint8_t proto, uint16_t d
 	return pl_dlim_add(ctx, &k, pps, ttl_ns, reason, err, errlen);
 }
 
+static int run_unlimit(void *ctx, const uint8_t dst[16], uint8_t proto, uint16_t dport,
+		       char *err, size_t errlen)
+{
+	struct pl_dlim_key k;
+
+	pl_dlim_key_make(&k, dst, proto, dport);
+	return pl_dlim_del(ctx, &k, err, errlen);
+}
+
 static void run_trust(void *ctx, const uint8_t src[16], const uint8_t dst[16], uint64_t ttl_ns)
 {
 	pl_trust_add(ctx, src, dst, pl_mono_ns() + ttl_ns);
@@ -637,9 +646,12 @@ int cmd_run(int argc, char **argv)
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.pl_events), pl_collector_on_event, col, NULL);
 	if (col && o.detect.enabled) {
 		struct pl_detect_actions act = { .ctx = &pfds, .ban = run_ban, .limit = run_limit,
-						 .trust = run_trust, .pin = run_pin };
+						 .unlimit = run_unlimit, .trust = run_trust,
+						 .pin = run_pin };
 		struct pl_collector_hooks hk;
 
+		/* with the host's own sending in view, its answers are evidence */
+		o.detect.egress = o.egress;
 		det = pl_detect_new(&o.detect, &sink, co.clock_offset_ns, &act);
 		if (det) {
 			pl_detect_hooks(det, &hk);

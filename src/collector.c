@@ -62,6 +62,7 @@ struct conn_flow {                      /* one kernel flow of the connection */
 	struct pl_flow_key k;
 	struct dir_stat st;             /* its counts at the last sweep */
 	int dir;                        /* 0 orig, 1 resp */
+	int egress;                     /* the host sent it (its new-flow event came from TC) */
 };
 
 struct conn;
@@ -120,6 +121,7 @@ struct conn {
 	uint8_t services;               /* 1 << pl_l7_kind */
 	uint8_t orig_mac[6], resp_mac[6];
 	uint8_t have_mac;
+	uint8_t egress_dirs;            /* 1 << dir: that direction's new flow came from TC */
 	uint8_t ssl_logged[2];
 	uint32_t http_seq[2];
 	uint8_t http_seen[2];
@@ -411,6 +413,7 @@ static void flow_set_stat(struct pl_collector *c, struct conn_flow *f, const str
 			.pkts = s->pkts - f->st.pkts, .bytes = s->bytes - f->st.bytes,
 			.flags_before = f->st.tcp_flags, .flags_now = s->tcp_flags,
 			.first_ns = s->first_ns, .last_ns = s->last_ns,
+			.dir = (uint8_t)f->dir, .egress = (uint8_t)f->egress,
 		};
 
 		c->hk.on_flow_delta(c->hk.ctx, &f->k, &d);
@@ -1030,6 +1033,15 @@ static void flow_new_event(struct pl_collector *c, const struct pl_ev_flow *e)
 	if (!(cn->have_mac & (1u << dir))) {
 		memcpy(dir ? cn->resp_mac : cn->orig_mac, e->eth_src, 6);
 		cn->have_mac |= (uint8_t)(1u << dir);
+	}
+	/* the detections judge what the host sends apart from what it gets */
+	if (e->h.flags & PL_EVH_EGRESS) {
+		int i;
+
+		cn->egress_dirs |= (uint8_t)(1u << dir);
+		for (i = 0; i < cn->nflows; i++)
+			if (same_direction(&cn->flows[i].k, &e->h.key))
+				cn->flows[i].egress = 1;
 	}
 	if (e->h.ts_ns < cn->start_ns)
 		cn->start_ns = e->h.ts_ns;
@@ -1651,6 +1663,7 @@ static void conn_note_flow(struct pl_collector *c, const struct pl_flow_key *k,
 		cn->nflows++;
 		cn->flows[i].k = *k;
 		cn->flows[i].dir = conn_dir(cn, k);
+		cn->flows[i].egress = !!(cn->egress_dirs & (1u << cn->flows[i].dir));
 	}
 	flow_set_stat(c, &cn->flows[i], s);
 	if (s->first_ns && s->first_ns < cn->start_ns && !cn->logged[0].pkts &&

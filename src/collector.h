@@ -79,6 +79,11 @@ struct pl_flow_delta {
 	uint64_t pkts, bytes;           /* added since the flow's previous sweep */
 	uint16_t flags_before, flags_now; /* union of the flow's TCP flags */
 	uint64_t first_ns, last_ns;
+	/* the flow's side of its connection: 0 the originator's (the SYN's
+	 * sender, the query's), 1 the responder's (the SYN-ACK's, the answer's) */
+	uint8_t dir;
+	/* the host sent it (the TC egress program counted it, --egress) */
+	uint8_t egress;
 };
 
 struct pl_collector_hooks {

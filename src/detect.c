@@ -20,6 +20,7 @@ static const char *const note_names[PL_NOTE__COUNT] = {
 	[PL_NOTE_ARP_CHANGED] = "ARP::Binding_Changed",
 	[PL_NOTE_ARP_STORM] = "ARP::Gratuitous_Storm",
 	[PL_NOTE_BASELINE] = "Anomaly::Baseline",
+	[PL_NOTE_LIMIT_RELEASED] = "Flood::Limit_Released",
 };
 
 const char *pl_note_name(enum pl_note n)
@@ -97,6 +98,23 @@ int det_suppressed(struct pl_detect *d, enum pl_note note, const uint8_t *src,
 	}
 	s->until = ts + for_ns;
 	return 0;
+}
+
+void det_unsuppress(struct pl_detect *d, enum pl_note note, const uint8_t *dst)
+{
+	struct det_supp_key k;
+	struct det_supp *s;
+
+	memset(&k, 0, sizeof(k));
+	k.note = note;
+	if (dst)
+		memcpy(k.dst, dst, 16);
+	HASH_FIND(hh, d->supp, &k, sizeof(k), s);
+	if (s) {
+		HASH_DEL(d->supp, s);
+		free(s);
+		d->nsupp--;
+	}
 }
 
 static void supp_prune(struct pl_detect *d, uint64_t now)
@@ -236,12 +254,18 @@ int det_raise(struct pl_detect *d, struct det_notice *n)
 	if (n->port >= 0)
 		pl_rec_add(o, "p", json_object_new_int(n->port));
 	pl_rec_u64(o, "n", n->n);
+	if (n->evidence)
+		pl_rec_strz(o, "evidence", n->evidence);
 	if (n->src_mac)
 		pl_rec_add(o, "src_mac", json_object_new_string(n->src_mac));
 	pl_rec_add(o, "peer_descr", json_object_new_string("pktlens"));
 	actions = json_object_new_array();
 	json_object_array_add(actions, json_object_new_string("Notice::ACTION_LOG"));
 	mitigate(d, n, o, actions);
+	if (n->action)
+		action(actions, n->action);
+	if (n->action_error)
+		pl_rec_strz(o, "release_error", n->action_error);
 	pl_rec_add(o, "actions", actions);
 	pl_rec_secs(o, "suppress_for", n->suppress_ns);
 	pl_sink_write(d->sink, "notice", o);
@@ -360,6 +384,7 @@ void pl_detect_activity(const struct pl_detect *d, struct pl_detect_activity *a)
 	a->base_samples = d->base_judged;
 	a->base_hosts = d->base_hosts;
 	a->syn_answered = d->syn_answered;
+	a->udp_answered = d->udp_answered;
 	a->untracked = 0;
 	for (i = 0; i < PL_DT__COUNT; i++) {
 		a->untracked_in[i] = d->dropped[i];
@@ -377,19 +402,22 @@ void pl_detect_summary(const struct pl_detect *d, FILE *f)
 		if (d->count[i])
 			fprintf(f, "%s%s %llu", k++ ? ", " : " (", pl_note_name(i),
 				(unsigned long long)d->count[i]);
-	fprintf(f, "%s; bans %llu, refused %llu, dry-run %llu; destination limits %llu, failed %llu, "
-		"dry-run %llu; ARP pins %llu, failed %llu, dry-run %llu%s\n", k ? ")" : "",
+	fprintf(f, "%s; bans %llu, refused %llu, dry-run %llu; destination limits %llu, released %llu, "
+		"failed %llu, dry-run %llu; ARP pins %llu, failed %llu, dry-run %llu%s\n", k ? ")" : "",
 		(unsigned long long)d->bans, (unsigned long long)d->bans_refused,
 		(unsigned long long)d->bans_dry, (unsigned long long)d->limits,
+		(unsigned long long)d->limits_released,
 		(unsigned long long)d->limits_failed, (unsigned long long)d->limits_dry,
 		(unsigned long long)d->pins, (unsigned long long)d->pins_failed,
 		(unsigned long long)d->pins_dry, d->c.dry_run ? " (detect-dry-run)" : "");
 	pl_detect_activity(d, &a);
 	fprintf(f, "  judged: baseline %llu samples of %llu hosts (past warm-up, at least "
-		"baseline-min-pps); SYN windows at syn-flood-rate but answered %llu; tracking "
+		"baseline-min-pps); SYN windows at syn-flood-rate but answered %llu; UDP windows "
+		"at udp-flood-rate but answered %llu; tracking "
 		"%llu sources, %llu destinations; new keys not tracked (a table full): %llu",
 		(unsigned long long)a.base_samples, (unsigned long long)a.base_hosts,
-		(unsigned long long)a.syn_answered, (unsigned long long)a.sources,
+		(unsigned long long)a.syn_answered, (unsigned long long)a.udp_answered,
+		(unsigned long long)a.sources,
 		(unsigned long long)a.destinations, (unsigned long long)a.untracked);
 	for (i = 0, k = 0; i < PL_DT__COUNT; i++)
 		if (a.untracked_in[i])

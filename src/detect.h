@@ -26,6 +26,9 @@ struct pl_detect_actions {
 	 * dport (0: any), at pps packets/s */
 	int (*limit)(void *ctx, const uint8_t dst[16], uint8_t proto, uint16_t dport,
 		     uint64_t pps, uint64_t ttl_ns, uint32_t reason, char *err, size_t errlen);
+	/* takes back a limit that limit() put in: its evidence went away */
+	int (*unlimit)(void *ctx, const uint8_t dst[16], uint8_t proto, uint16_t dport,
+		       char *err, size_t errlen);
 	/* src completed a handshake with dst: dst's limits let it through */
 	void (*trust)(void *ctx, const uint8_t src[16], const uint8_t dst[16], uint64_t ttl_ns);
 	/* only mac may claim ip in ARP frames on (ifindex, vlan); *restored
@@ -48,6 +51,7 @@ enum pl_note {
 	PL_NOTE_ARP_CHANGED,
 	PL_NOTE_ARP_STORM,
 	PL_NOTE_BASELINE,
+	PL_NOTE_LIMIT_RELEASED,         /* a destination limit taken back early */
 	PL_NOTE__COUNT
 };
 
@@ -88,6 +92,10 @@ struct pl_detect_activity {
 	/* windows in which the SYNs to one destination reached syn-flood-rate
 	 * and no notice came, as too many of them were answered */
 	uint64_t syn_answered;
+	/* UDP windows at udp-flood-rate whose destination answered too much
+	 * of it to call it a flood (its answers seen: --egress, or a capture
+	 * of both directions) */
+	uint64_t udp_answered;
 	uint64_t untracked;             /* new keys refused, all tables */
 	uint64_t untracked_in[PL_DT__COUNT];    /* ... per table */
 };

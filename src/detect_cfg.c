@@ -39,6 +39,9 @@ static const struct key keys[] = {
 	{ "udp-flood-window", K_SECS, O(udp_window_ns), 0, 0, "5", "UDP flood window, seconds" },
 	{ "udp-flood-rate", K_NUM, O(udp_rate), 1, 1e12, "2000",
 	  "UDP packets per second to one destination, over the window" },
+	{ "udp-flood-unanswered", K_NUM, O(udp_unanswered), 0, 1, "0.9",
+	  "share of those packets the destination must leave unanswered (no datagram back "
+	  "from the port) for a flood, when its answers are seen (--egress)" },
 	{ "udp-flood-ban", K_SECS0, O(udp_ban_ns), 0, 0, "600", "ban time (0: alert only)" },
 	{ "udp-flood-limit", K_SECS0, O(udp_limit_ns), 0, 0, "300",
 	  "a spoofed UDP flood: destination limit time (0: alert only)" },
@@ -47,6 +50,9 @@ static const struct key keys[] = {
 	{ "icmp-flood-window", K_SECS, O(icmp_window_ns), 0, 0, "5", "ICMP flood window, seconds" },
 	{ "icmp-flood-rate", K_NUM, O(icmp_rate), 1, 1e12, "500",
 	  "ICMP/ICMPv6 packets per second to one destination, over the window" },
+	{ "icmp-flood-unanswered", K_NUM, O(icmp_unanswered), 0, 1, "0.5",
+	  "share of echo requests without an echo reply that makes a spoofed ICMP flood "
+	  "harmful (limited), when the replies are seen (--egress)" },
 	{ "icmp-flood-ban", K_SECS0, O(icmp_ban_ns), 0, 0, "600", "ban time (0: alert only)" },
 	{ "icmp-flood-limit", K_SECS0, O(icmp_limit_ns), 0, 0, "300",
 	  "a spoofed ICMP flood: destination limit time (0: alert only)" },

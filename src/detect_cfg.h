@@ -13,6 +13,9 @@
 struct pl_detect_cfg {
 	int enabled;                    /* detect */
 	int dry_run;                    /* detect-dry-run: alert only */
+	/* not a key: `run --egress` is on, so the detections see what the
+	 * host sends (its answers) and judge it apart from what it gets */
+	int egress;
 
 	/* floods toward one destination, counted per window */
 	uint64_t syn_window_ns;
@@ -23,11 +26,13 @@ struct pl_detect_cfg {
 	uint32_t syn_limit_pps;
 	uint64_t udp_window_ns;
 	double udp_rate;                /* packets/s */
+	double udp_unanswered;          /* share of them the destination did not answer */
 	uint64_t udp_ban_ns;
 	uint64_t udp_limit_ns;
 	uint32_t udp_limit_pps;
 	uint64_t icmp_window_ns;
 	double icmp_rate;
+	double icmp_unanswered;         /* share of echo requests without an echo reply */
 	uint64_t icmp_ban_ns;
 	uint64_t icmp_limit_ns;
 	uint32_t icmp_limit_pps;

@@ -141,6 +141,7 @@ static void flood_add(struct det_flood *f, const uint8_t src[16], uint64_t n, ui
 	else if (port != f->port)
 		f->ports = 1;
 	f->n += n;
+	f->tick_n += n;
 	f->bytes += bytes;
 	f->port = port;
 	det_hh_add(&f->hh, src, n);
@@ -153,6 +154,10 @@ void det_flood_flow_new(struct pl_detect *d, const struct pl_ev_flow *e)
 	struct det_dst *t;
 	struct det_src *s;
 
+	/* what the host sends (--egress) is judged by nobody here: it is
+	 * what pktlens protects, and XDP could not stop it anyway */
+	if (e->h.flags & PL_EVH_EGRESS)
+		return;
 	if ((s = src_get(d, k->src))) {
 		s->b_flows++;
 		s->last = e->h.ts_ns;
@@ -165,6 +170,41 @@ void det_flood_flow_new(struct pl_detect *d, const struct pl_ev_flow *e)
 	}
 }
 
+/* What a watched destination sends back: its answers. Live they are seen
+ * with --egress only (XDP sees what arrives); a capture of both directions
+ * has them too. UDP from the flooded port answers its UDP; an ICMP
+ * unreachable says the port (or host) refused it; an echo reply answers
+ * an echo request. */
+static void answers_from(struct pl_detect *d, const struct pl_flow_key *k,
+			 const struct pl_flow_delta *dl, uint64_t ts)
+{
+	struct det_dst *t;
+	struct det_flood *f;
+
+	/* The host's own (--egress) are kept from its first answer on, which
+	 * a sweep may hand over before the requests: it is a few addresses.
+	 * Others only once they are a destination: every sender of a spoofed
+	 * flood would fill the table. */
+	if (dl->egress)
+		t = dst_get(d, k->src);
+	else
+		HASH_FIND(hh, d->dsts, k->src, 16, t);
+	if (!t)
+		return;
+	t->heard = ts > t->heard ? ts : t->heard;
+	if (k->proto == 17) {
+		/* before its window starts too: a sweep hands over a flow's two
+		 * directions in any order (flood_check drops answers to nothing) */
+		f = &t->f[F_UDP];
+		if (!f->start || f->ports || k->sport == f->port)
+			f->answered += dl->pkts;
+	} else if ((k->proto == 1 && k->sport == 3) || (k->proto == 58 && k->sport == 1)) {
+		t->f[F_UDP].unreach += dl->pkts;
+	} else if ((k->proto == 1 && k->sport == 0) || (k->proto == 58 && k->sport == 129)) {
+		t->f[F_ICMP].answered += dl->pkts;
+	}
+}
+
 void det_flood_delta(struct pl_detect *d, const struct pl_flow_key *k,
 		     const struct pl_flow_delta *dl)
 {
@@ -172,7 +212,11 @@ void det_flood_delta(struct pl_detect *d, const struct pl_flow_key *k,
 	struct det_src *s;
 	uint64_t ts = dl->last_ns ? dl->last_ns : d->now;
 
-	if ((s = src_get(d, k->src))) {
+	if (k->proto == 17 || k->proto == 1 || k->proto == 58)
+		answers_from(d, k, dl, ts);
+	/* the host's own sending (--egress), its answers above all, is
+	 * neither a source's rate nor a flood against its clients */
+	if (!dl->egress && (s = src_get(d, k->src))) {
 		s->rate_pkts += dl->pkts;
 		s->rate_bytes += dl->bytes;
 		s->b_pkts += dl->pkts;
@@ -180,9 +224,11 @@ void det_flood_delta(struct pl_detect *d, const struct pl_flow_key *k,
 		s->last = ts;
 	}
 	if (k->proto == 6) {
-		/* the sender's first ACK after its SYN: a completed handshake */
-		if ((dl->flags_now & 0x12) && (dl->flags_now & 0x10) && (dl->flags_now & 0x02) &&
-		    !(dl->flags_before & 0x10)) {
+		/* the sender's first ACK after its SYN: a completed handshake.
+		 * Only the originator's side: the server's flow (SYN-ACK, then
+		 * ACKs) shows SYN and ACK as well, but completes nothing. */
+		if (dl->dir == 0 && (dl->flags_now & 0x12) && (dl->flags_now & 0x10) &&
+		    (dl->flags_now & 0x02) && !(dl->flags_before & 0x10)) {
 			HASH_FIND(hh, d->dsts, k->dst, 16, t);
 			if (t && t->f[F_SYN].start)
 				t->f[F_SYN].answered++;
@@ -191,12 +237,15 @@ void det_flood_delta(struct pl_detect *d, const struct pl_flow_key *k,
 			if (dl->pkts >= 2 || (dl->flags_before & 0x12) == 0x02)
 				det_trust_seen(d, k->src, k->dst, t, ts);
 		}
-	} else if (k->proto == 17 || k->proto == 1 || k->proto == 58) {
+	} else if ((k->proto == 17 || k->proto == 1 || k->proto == 58) && !dl->egress) {
 		int w = k->proto == 17 ? F_UDP : F_ICMP;
 
 		if ((t = dst_get(d, k->dst))) {
 			flood_add(&t->f[w], k->src, dl->pkts, dl->bytes,
 				  k->proto == 17 ? k->dport : 0, ts);
+			if (w == F_ICMP && ((k->proto == 1 && k->sport == 8) ||
+					    (k->proto == 58 && k->sport == 128)))
+				t->f[w].echo_req += dl->pkts;
 			t->last = ts;
 		}
 	}
@@ -204,11 +253,64 @@ void det_flood_delta(struct pl_detect *d, const struct pl_flow_key *k,
 
 /* ---- floods toward one destination --------------------------------------- */
 
-static void flood_check(struct pl_detect *d, struct det_dst *t, int w, uint64_t now)
+static const enum pl_note flood_notes[3] = { PL_NOTE_SYN_FLOOD, PL_NOTE_UDP_FLOOD,
+					      PL_NOTE_ICMP_FLOOD };
+static const char *const flood_what[3] = { "SYNs", "UDP packets", "ICMP packets" };
+
+static double flood_rate(const struct pl_detect_cfg *c, int w)
 {
-	static const enum pl_note notes[3] = { PL_NOTE_SYN_FLOOD, PL_NOTE_UDP_FLOOD,
-					       PL_NOTE_ICMP_FLOOD };
-	static const char *what[3] = { "SYNs", "UDP packets", "ICMP packets" };
+	return w == F_SYN ? c->syn_rate : w == F_UDP ? c->udp_rate : c->icmp_rate;
+}
+
+/* A destination limit is evidence-bound: taken back at the first tick at
+ * which its destination got less than the flood's rate since the tick
+ * before (what XDP drops is still counted, so a flood held down by its
+ * limit keeps it). Its answers cannot decide here: the limit itself
+ * leaves the dropped packets unanswered. */
+static void limit_release(struct pl_detect *d, struct det_dst *t, int w, uint64_t now,
+			  double tick_rate)
+{
+	struct det_notice n = { .note = PL_NOTE_LIMIT_RELEASED, .port = -1 };
+	char err[256] = "", ds[64];
+	int len;
+
+	det_addr(t->addr, ds, sizeof(ds));
+	n.action = "pktlens::ACTION_RELEASE_LIMIT_DST";
+	if (d->act.unlimit &&
+	    d->act.unlimit(d->act.ctx, t->addr, t->lim_proto[w], t->lim_port[w], err, sizeof(err))) {
+		n.action = "pktlens::ACTION_RELEASE_LIMIT_DST_FAILED";
+		n.action_error = err;
+	}
+	d->limits_released++;
+	n.ts = now;
+	n.dst = t->addr;
+	n.port = t->lim_port[w] ? t->lim_port[w] : -1;
+	n.n = t->f[w].tick_n;
+	n.supp_by_dst = 1;
+	len = snprintf(n.msg, sizeof(n.msg), "%s flood against %s is over: %.0f %s/s since the last "
+		       "sweep, below %.0f/s; its limit (%s", w == F_SYN ? "SYN" : w == F_UDP ?
+		       "UDP" : "ICMP", ds, tick_rate, flood_what[w], flood_rate(&d->c, w),
+		       flood_what[w]);
+	if (t->lim_port[w])
+		len += snprintf(n.msg + len, sizeof(n.msg) - (size_t)len, " to port %u",
+				t->lim_port[w]);
+	snprintf(n.msg + len, sizeof(n.msg) - (size_t)len, ") released after %.1fs",
+		 det_secs(det_since(now, t->lim_since[w])));
+	snprintf(n.sub, sizeof(n.sub), "evidence gone");
+	t->lim_until[w] = 0;
+	t->limited_until = t->lim_until[0] > t->lim_until[1] ? t->lim_until[0] : t->lim_until[1];
+	if (t->lim_until[2] > t->limited_until)
+		t->limited_until = t->lim_until[2];
+	/* the same flood again is a new one: noticed, and limited, at once;
+	 * this window's counts are the old one's */
+	det_unsuppress(d, flood_notes[w], t->addr);
+	det_raise(d, &n);
+	memset(&t->f[w], 0, sizeof(t->f[w]));
+}
+
+static void flood_check(struct pl_detect *d, struct det_dst *t, int w, uint64_t now,
+			uint64_t dt)
+{
 	const struct pl_detect_cfg *c = &d->c;
 	struct det_flood *f = &t->f[w];
 	uint64_t win = w == F_SYN ? c->syn_window_ns : w == F_UDP ? c->udp_window_ns :
@@ -218,88 +320,145 @@ static void flood_check(struct pl_detect *d, struct det_dst *t, int w, uint64_t 
 		       c->icmp_limit_ns;
 	uint32_t pps = w == F_SYN ? c->syn_limit_pps : w == F_UDP ? c->udp_limit_pps :
 		       c->icmp_limit_pps;
-	double rate = w == F_SYN ? c->syn_rate : w == F_UDP ? c->udp_rate : c->icmp_rate;
+	double rate = flood_rate(c, w);
 	double el, unans = 0, share;
-	struct det_notice n = { .note = notes[w], .port = -1 };
+	struct det_notice n = { .note = flood_notes[w], .port = -1 };
+	char ev[256], ds[64], ss[64];
 	uint8_t top[16];
-	uint64_t topn, nsrc;
-	char ds[64], ss[64];
-	int len;
+	uint64_t topn, nsrc, a;
+	/* seen: its answers are visible (--egress, or the destination was
+	 * heard in this window: a capture of both directions); harm: the
+	 * answers collapsed, so a spoofed flood's destination is limited */
+	int seen = 0, harm = 1, rate_only = 0, len;
 
-	if (!f->start)
+	if (t->lim_until[w] > now && dt &&
+	    (double)f->tick_n / det_secs(dt) < rate)
+		limit_release(d, t, w, now, (double)f->tick_n / det_secs(dt));
+	f->tick_n = 0;
+	if (!f->start) {
+		f->answered = f->unreach = 0;   /* answers to nothing counted */
 		return;
-	if ((double)f->n >= rate * det_secs(win)) {
-		if (w == F_SYN) {
-			uint64_t a = f->answered < f->n ? f->answered : f->n;
-
-			unans = (double)(f->n - a) / (double)f->n;
-		}
-		if (w == F_SYN && unans < c->syn_unanswered && !f->over) {
-			f->over = 1;
-			d->syn_answered++;
-		}
-		if (w != F_SYN || unans >= c->syn_unanswered) {
-			el = det_secs(det_since(now, f->start));
-			if (el < 0.001)
-				el = 0.001;
-			topn = det_hh_top(&f->hh, top);
-			share = (double)topn / (double)f->n;
-			n.ts = now;
-			n.dst = t->addr;
-			n.n = f->n;
-			n.suppress_ns = win;
-			n.supp_by_dst = 1;
-			if (w != F_ICMP && f->port)
-				n.port = f->port;
-			det_addr(t->addr, ds, sizeof(ds));
-			len = snprintf(n.msg, sizeof(n.msg), "%s flood against %s: %llu %s in %.1fs (%.0f/s",
-				       w == F_SYN ? "SYN" : w == F_UDP ? "UDP" : "ICMP", ds,
-				       (unsigned long long)f->n, what[w], el, (double)f->n / el);
-			if (w == F_SYN)
-				len += snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
-						", %.0f%% unanswered", unans * 100);
-			nsrc = det_sketch_count(f->srcs);
-			if (topn && share >= c->flood_share) {
-				det_addr(top, ss, sizeof(ss));
-				n.src = top;
-				n.ban = top;
-				n.ban_ns = ban;
-				snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
-					 "), %.0f%% of it from %s", share * 100, ss);
-			} else if (nsrc >= c->flood_spoofed) {
-				/* nobody to ban: cap what reaches the destination */
-				n.limit_ns = lim;
-				n.limit_pps = pps;
-				n.limit_proto = w == F_SYN ? PL_DLIM_SYN : w == F_UDP ? PL_DLIM_UDP :
-						det_is_v4(t->addr) ? PL_DLIM_ICMP : PL_DLIM_ICMP6;
-				n.limit_port = w != F_ICMP && !f->ports ? f->port : 0;
-				len += snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
-						") from ~%llu sources, none above %.0f%%: spoofed or distributed",
-						(unsigned long long)nsrc, share * 100);
-				if (lim && n.limit_port)
-					snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
-						 "; limit: %s to port %u, %u/s", what[w], n.limit_port,
-						 pps);
-				else if (lim)
-					snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
-						 "; limit: %s to it, %u/s", what[w], pps);
-				else
-					snprintf(n.msg + len, sizeof(n.msg) - (size_t)len, "; alert only");
-				snprintf(n.sub, sizeof(n.sub), "spoofed or distributed sources");
-			} else {
-				snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
-					 ") from ~%llu sources, none above %.0f%%; alert only",
-					 (unsigned long long)nsrc, share * 100);
-				snprintf(n.sub, sizeof(n.sub), "a few sources, none dominant");
-			}
-			det_raise(d, &n);
-			if (n.limit_ns && n.mitigated) {
-				if (now + lim > t->limited_until)
-					t->limited_until = now + lim;
-				det_trust_push_all(d, t, now);
-			}
-		}
 	}
+	if ((double)f->n < rate * det_secs(win))
+		goto window;
+	seen = c->egress || (t->heard && t->heard >= f->start);
+	a = f->answered < f->n ? f->answered : f->n;
+	if (w == F_SYN) {
+		unans = (double)(f->n - a) / (double)f->n;
+		if (unans < c->syn_unanswered) {
+			if (!f->over) {
+				f->over = 1;
+				d->syn_answered++;
+			}
+			goto window;
+		}
+		snprintf(ev, sizeof(ev), "handshakes: %llu of %llu SYNs completed (the senders' ACKs "
+			 "seen)", (unsigned long long)a, (unsigned long long)f->n);
+	} else if (w == F_UDP && seen) {
+		unans = (double)(f->n - a) / (double)f->n;
+		if (unans < c->udp_unanswered) {
+			/* a busy service answering: not a flood */
+			if (!f->over) {
+				f->over = 1;
+				d->udp_answered++;
+			}
+			goto window;
+		}
+		snprintf(ev, sizeof(ev), "answers: %llu datagrams back for %llu (%.0f%% unanswered), "
+			 "%llu ICMP unreachables", (unsigned long long)a, (unsigned long long)f->n,
+			 unans * 100, (unsigned long long)f->unreach);
+	} else if (w == F_UDP) {
+		rate_only = 1;
+		snprintf(ev, sizeof(ev), "rate alone: the destination's answers are not seen "
+			 "(run with --egress to see them); alert only");
+	} else if (seen && f->echo_req) {
+		uint64_t r = f->answered < f->echo_req ? f->answered : f->echo_req;
+
+		unans = (double)(f->echo_req - r) / (double)f->echo_req;
+		harm = unans >= c->icmp_unanswered;
+		snprintf(ev, sizeof(ev), "echo replies: %llu for %llu echo requests (%.0f%% "
+			 "unanswered)", (unsigned long long)r, (unsigned long long)f->echo_req,
+			 unans * 100);
+	} else {
+		snprintf(ev, sizeof(ev), "%s", seen ? "rate alone: no echo request among them" :
+			 "rate alone: the destination's echo replies are not seen (run with "
+			 "--egress to see them)");
+	}
+	el = det_secs(det_since(now, f->start));
+	if (el < 0.001)
+		el = 0.001;
+	topn = det_hh_top(&f->hh, top);
+	share = (double)topn / (double)f->n;
+	n.ts = now;
+	n.dst = t->addr;
+	n.n = f->n;
+	n.evidence = ev;
+	n.suppress_ns = win;
+	n.supp_by_dst = 1;
+	if (w != F_ICMP && f->port)
+		n.port = f->port;
+	det_addr(t->addr, ds, sizeof(ds));
+	len = snprintf(n.msg, sizeof(n.msg), "%s flood against %s: %llu %s in %.1fs (%.0f/s",
+		       w == F_SYN ? "SYN" : w == F_UDP ? "UDP" : "ICMP", ds,
+		       (unsigned long long)f->n, flood_what[w], el, (double)f->n / el);
+	if (w == F_SYN || (seen && (w == F_UDP || f->echo_req)))
+		len += snprintf(n.msg + len, sizeof(n.msg) - (size_t)len, ", %.0f%% unanswered",
+				unans * 100);
+	nsrc = det_sketch_count(f->srcs);
+	if (topn && share >= c->flood_share) {
+		det_addr(top, ss, sizeof(ss));
+		n.src = top;
+		len += snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
+				"), %.0f%% of it from %s", share * 100, ss);
+		if (rate_only)
+			snprintf(n.msg + len, sizeof(n.msg) - (size_t)len, "; %s", ev);
+		else {
+			n.ban = top;
+			n.ban_ns = ban;
+		}
+	} else if (nsrc >= c->flood_spoofed) {
+		len += snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
+				") from ~%llu sources, none above %.0f%%: spoofed or distributed",
+				(unsigned long long)nsrc, share * 100);
+		snprintf(n.sub, sizeof(n.sub), "spoofed or distributed sources");
+		if (rate_only || !harm) {
+			snprintf(n.msg + len, sizeof(n.msg) - (size_t)len, "; %s",
+				 rate_only ? ev : "the destination keeps answering: alert only");
+		} else {
+			/* nobody to ban: cap what reaches the destination */
+			n.limit_ns = lim;
+			n.limit_pps = pps;
+			n.limit_proto = w == F_SYN ? PL_DLIM_SYN : w == F_UDP ? PL_DLIM_UDP :
+					det_is_v4(t->addr) ? PL_DLIM_ICMP : PL_DLIM_ICMP6;
+			n.limit_port = w != F_ICMP && !f->ports ? f->port : 0;
+			if (lim && n.limit_port)
+				snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
+					 "; limit: %s to port %u, %u/s", flood_what[w], n.limit_port,
+					 pps);
+			else if (lim)
+				snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
+					 "; limit: %s to it, %u/s", flood_what[w], pps);
+			else
+				snprintf(n.msg + len, sizeof(n.msg) - (size_t)len, "; alert only");
+		}
+	} else {
+		snprintf(n.msg + len, sizeof(n.msg) - (size_t)len,
+			 ") from ~%llu sources, none above %.0f%%; alert only",
+			 (unsigned long long)nsrc, share * 100);
+		snprintf(n.sub, sizeof(n.sub), "a few sources, none dominant");
+	}
+	det_raise(d, &n);
+	if (n.limit_ns && n.mitigated) {
+		if (now + lim > t->limited_until)
+			t->limited_until = now + lim;
+		if (!t->lim_until[w])
+			t->lim_since[w] = now;
+		t->lim_until[w] = now + lim;
+		t->lim_proto[w] = n.limit_proto;
+		t->lim_port[w] = n.limit_port;
+		det_trust_push_all(d, t, now);
+	}
+window:
 	if (det_since(now, f->start) >= win)
 		memset(f, 0, sizeof(*f));
 }
@@ -523,11 +682,13 @@ static void baseline_tick(struct pl_detect *d, uint64_t now)
 void det_flood_tick(struct pl_detect *d, uint64_t now)
 {
 	struct det_dst *t, *tmp;
+	uint64_t dt = d->flood_tick ? det_since(now, d->flood_tick) : 0;
 	int w;
 
+	d->flood_tick = now;
 	HASH_ITER(hh, d->dsts, t, tmp) {
 		for (w = 0; w < 3; w++)
-			flood_check(d, t, w, now);
+			flood_check(d, t, w, now, dt);
 		if (!t->f[0].start && !t->f[1].start && !t->f[2].start &&
 		    det_since(now, t->last) > 60000000000ull && t->limited_until <= now) {
 			HASH_DEL(d->dsts, t);

@@ -30,7 +30,14 @@ uint64_t det_hh_top(const struct det_hh *h, uint8_t addr[16]);
 struct det_flood {
 	uint64_t start;                 /* window start; 0: not started */
 	uint64_t n;                     /* SYNs / packets */
-	uint64_t answered;              /* SYN flood: SYNs followed by an ACK */
+	/* what says it was answered: SYN, the handshakes completed (the
+	 * sender's ACK); UDP, datagrams the destination sent back from the
+	 * port; ICMP, its echo replies. UDP and ICMP answers are seen with
+	 * --egress (or in a capture of both directions). */
+	uint64_t answered;
+	uint64_t unreach;               /* UDP: ICMP unreachables the destination sent */
+	uint64_t echo_req;              /* ICMP: echo requests among n */
+	uint64_t tick_n;                /* n added since the last tick (limits' evidence) */
 	uint64_t bytes;
 	uint16_t port;                  /* last destination port seen */
 	int ports;                      /* more than one destination port seen */
@@ -44,7 +51,13 @@ struct det_dst {
 	UT_hash_handle hh;
 	struct det_flood f[3];          /* SYN, UDP, ICMP */
 	uint64_t last;
+	uint64_t heard;                 /* the destination's latest packet seen (its answers visible) */
 	uint64_t limited_until;         /* a destination limit is in force (event time) */
+	/* each kind's limit (SYN, UDP, ICMP), to take it back when its
+	 * evidence goes away: until 0 when there is none */
+	uint64_t lim_until[3], lim_since[3];
+	uint8_t lim_proto[3];
+	uint16_t lim_port[3];
 };
 
 struct det_src {                        /* per-source rate and baseline */
@@ -84,16 +97,18 @@ struct pl_detect {
 	uint64_t count[PL_NOTE__COUNT];
 	uint64_t bans, bans_refused, bans_dry;
 	uint64_t limits, limits_failed, limits_dry;
+	uint64_t limits_released;       /* taken back early: the evidence went away */
 	uint64_t pins, pins_failed, pins_dry;
 	uint64_t dropped[PL_DT__COUNT]; /* new keys refused: the table was full */
 	uint64_t base_judged, base_hosts;       /* struct pl_detect_activity */
 	uint64_t syn_answered;
+	uint64_t udp_answered;
 
 	struct det_supp *supp;
 	unsigned nsupp;
 	struct det_dst *dsts;
 	unsigned ndsts;
-	uint64_t flood_tick;            /* windows advance at ticks */
+	uint64_t flood_tick;            /* the previous tick (windows advance at ticks) */
 	struct det_src *srcs;
 	unsigned nsrcs;
 	uint64_t rate_start;
@@ -140,6 +155,9 @@ struct det_notice {
 	const uint8_t *pin_mac;
 	uint32_t pin_ifindex;
 	uint16_t pin_vlan;
+	const char *evidence;           /* what the verdict rests on (floods), or NULL */
+	const char *action;             /* one more action to list (a limit released) */
+	const char *action_error;       /* ... and why it failed, if it did */
 	int mitigated;                  /* out: the ban, limit or pin is in force */
 	const char *src_mac;            /* ARP: the MAC that claims the address */
 	uint64_t suppress_ns;           /* suppression for (note, src, dst) */
@@ -150,6 +168,8 @@ struct det_notice {
 /* 1 if (note, src, dst) is suppressed at ts; else records it as raised. */
 int det_suppressed(struct pl_detect *d, enum pl_note note, const uint8_t *src,
 		   const uint8_t *dst, uint64_t ts, uint64_t for_ns);
+/* Forgets that (note, NULL, dst) was raised: the next one is not suppressed. */
+void det_unsuppress(struct pl_detect *d, enum pl_note note, const uint8_t *dst);
 /* Writes the notice (unless suppressed) and mitigates. Returns 1 if written. */
 int det_raise(struct pl_detect *d, struct det_notice *n);
 void det_addr(const uint8_t *a, char *out, size_t len);

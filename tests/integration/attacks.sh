@@ -9,9 +9,11 @@
 # by veth pairs - the victim 10.77.0.1, a legitimate client 10.77.0.2 and
 # the attacker 10.77.0.3 (fixed MACs 02:77:00:00:00:0N, IPv6 off, no routes
 # anywhere else: nothing leaves the namespaces). `pktlens run` watches the
-# victim's interface (XDP) with --log-dir and a config of short windows and
-# 10 s bans (written below); the victim runs a TCP echo (8080) and a UDP
-# echo (9999) that log who reached them (attacks_peers.py).
+# victim's interface (XDP, and with --egress what the victim sends: its
+# answers are the evidence a UDP flood is judged by) with --log-dir and a
+# config of short windows and 10 s bans (written below); the victim runs a
+# TCP echo (8080) and a UDP echo (9999) that log who reached them
+# (attacks_peers.py).
 #
 # Per attack, while the legitimate client makes a small TCP request every
 # 50 ms: the attack (every flood bounded by a packet count and `timeout`),
@@ -29,8 +31,8 @@
 # (also source-rate outlier and learned-baseline notices on them); hping3
 # --syn --rand-source (spoofed: the notice has no source; the victim's SYNs
 # are limited instead: `pktlens limits list` counts the drops, the client,
-# which completed handshakes before, keeps connecting, and the limit expires
-# and goes); a real DNS tunnel (iodine against iodined, over UDP, raw mode
+# which completed handshakes before, keeps connecting, and the limit is
+# released once the flood stops: Flood::Limit_Released); a real DNS tunnel (iodine against iodined, over UDP, raw mode
 # off); ARP spoofing (arpspoof, dsniff: the client's binding is pinned, the
 # later lies are dropped in XDP and counted on the pin, and the victim's
 # neighbour entry for the client holds its real MAC) and a gratuitous ARP
@@ -149,7 +151,7 @@ EOF
 ip netns exec "$vic" python3 "$peers" server "$tmp/server.log" "$VIC" &
 pids+=($!)
 # (ip netns exec itself, not through a function: $! must be the daemon)
-ip netns exec "$vic" env --default-signal=INT "$pktlens" run -i eth0 --config "$tmp/pktlens.conf" \
+ip netns exec "$vic" env --default-signal=INT "$pktlens" run -i eth0 --egress --config "$tmp/pktlens.conf" \
 	--log-dir "$logs" --summary 1 > "$tmp/daemon.out" 2> "$tmp/daemon.err" &
 daemon=$!
 pids+=($daemon)
@@ -174,6 +176,8 @@ fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 
 # notice_count NOTE: notices of NOTE so far
 notice_count() { grep -c "\"note\":\"$1\"" "$logs/notice.log" 2>/dev/null; }
+# released N: more than N destination limits were released
+released() { [ "$(notice_count Flood::Limit_Released)" -gt "$1" ]; }
 # wait_notice NOTE SINCE: the first notice of NOTE after the first SINCE, on stdout
 wait_notice() {
 	local i line
@@ -241,8 +245,9 @@ pin_dropping() {
 # binding), "allowed" (an allowed source: ban refused) or "alert".
 attack() {
 	local name=$1 note=$2 src=$3 mit=$4; shift 4
-	local before drops0 line got acts probe ok_n total
+	local before drops0 line got acts probe ok_n total released0
 	before=$(notice_count "$note")
+	released0=$(notice_count Flood::Limit_Released)
 	drops0=$(xdp_drops)
 	in_ns "$leg" python3 "$peers" legit "$VIC" 6 "$tmp/legit.$name" 2> /dev/null &
 	local lp=$!
@@ -329,10 +334,14 @@ attack() {
 	else
 		fail "$name: legitimate client served ${ok_n:-0}/${total:-0} during the attack"
 	fi
-	# limits and pins run out and are removed (the next attacks start clean)
+	# limits go with their evidence, pins run out: removed either way (the
+	# next attacks start clean)
 	if [ "$mit" = limit ]; then
-		if wait_gone "$VIC" '^SYN'; then ok "$name: the limit expired and was removed"
-		else fail "$name: the limit on $VIC is still there $((BAN_SECS + 15))s later"; fi
+		if wait_gone "$VIC" '^SYN' && wait_until 5 released "${released0:-0}"; then
+			ok "$name: the flood over, its limit was released and removed: $(grep '"note":"Flood::Limit_Released"' "$logs/notice.log" | tail -n 1 | sed -n 's/.*"msg":"\([^"]*\)".*/\1/p')"
+		else
+			fail "$name: the limit on $VIC is still there $((BAN_SECS + 15))s later, or no Flood::Limit_Released ($(notice_count Flood::Limit_Released))"
+		fi
 	elif [ "$mit" = pin ]; then
 		if wait_gone "$LEG" '^eth0$'; then ok "$name: the pin expired and was removed"
 		else fail "$name: the pin on $LEG is still there $((BAN_SECS + 15))s later"; fi

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "detect.h"
+#include "pl_policy.h"
 
 #define S 1000000000ull
 
@@ -29,6 +30,9 @@ struct fx {
 	uint8_t limit_dst[16], limit_proto;
 	uint16_t limit_port;
 	uint64_t limit_pps, limit_ttl;
+	int unlimits;                   /* limits taken back */
+	uint8_t unlimit_dst[16], unlimit_proto;
+	uint16_t unlimit_port;
 	int trusts;                     /* the last trust handed over */
 	uint8_t trust_src[16], trust_dst[16];
 	uint64_t trust_ttl;
@@ -67,6 +71,20 @@ static int fake_limit(void *ctx, const uint8_t dst[16], uint8_t proto, uint16_t 
 	f->limit_port = dport;
 	f->limit_pps = pps;
 	f->limit_ttl = ttl;
+	return 0;
+}
+
+static int fake_unlimit(void *ctx, const uint8_t dst[16], uint8_t proto, uint16_t dport,
+			char *err, size_t errlen)
+{
+	struct fx *f = ctx;
+
+	(void)err;
+	(void)errlen;
+	f->unlimits++;
+	memcpy(f->unlimit_dst, dst, 16);
+	f->unlimit_proto = proto;
+	f->unlimit_port = dport;
 	return 0;
 }
 
@@ -112,7 +130,8 @@ static void addr4(uint8_t a[16], unsigned x)
 static void start(struct fx *f)
 {
 	struct pl_detect_actions act = { .ctx = f, .ban = fake_ban, .limit = fake_limit,
-					 .trust = fake_trust, .pin = fake_pin };
+					 .unlimit = fake_unlimit, .trust = fake_trust,
+					 .pin = fake_pin };
 	char err[256];
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/pl-test-detect.XXXXXX");
@@ -191,6 +210,27 @@ static void delta(struct fx *f, unsigned src, unsigned dst, uint8_t proto, uint1
 	struct pl_flow_key k;
 	struct pl_flow_delta d = { .pkts = pkts, .bytes = pkts * 100, .flags_before = before,
 				   .flags_now = now_flags, .first_ns = ts, .last_ns = ts };
+
+	memset(&k, 0, sizeof(k));
+	addr4(k.src, src);
+	addr4(k.dst, dst);
+	k.proto = proto;
+	k.sport = sport;
+	k.dport = dport;
+	f->h.on_flow_delta(f->h.ctx, &k, &d);
+}
+
+/* a flow's growth as the collector tells it with both directions in view:
+ * dir 1 is the responder's side of its connection, egress what the host
+ * sent (--egress) */
+static void delta_dir(struct fx *f, unsigned src, unsigned dst, uint8_t proto, uint16_t sport,
+		      uint16_t dport, uint64_t pkts, uint16_t before, uint16_t now_flags,
+		      uint64_t ts, uint8_t dir, uint8_t egress)
+{
+	struct pl_flow_key k;
+	struct pl_flow_delta d = { .pkts = pkts, .bytes = pkts * 100, .flags_before = before,
+				   .flags_now = now_flags, .first_ns = ts, .last_ns = ts,
+				   .dir = dir, .egress = egress };
 
 	memset(&k, 0, sizeof(k));
 	addr4(k.src, src);
@@ -411,18 +451,25 @@ static void test_spoofed_flood_limited(void **state)
 	addr4(a, 1);
 	assert_memory_equal(f->trust_dst, a, 16);
 	assert_int_equal(f->trust_ttl, 300 * S);
-	/* a handshake while limited: handed over at once, for the rest of it */
-	tick(f, t + 5 * S);                     /* the flood's window closes */
-	handshake(f, 60, 1, t + 10 * S);
-	tick(f, t + 10 * S);
+	/* a handshake while limited (the flood goes on): handed over at
+	 * once, for the rest of it */
+	for (i = 0; i < 1000; i++)
+		flow_new(f, 3000 + (unsigned)i, 1, 6, 7, 80, 0x02, t + S + (uint64_t)i * 1000000);
+	handshake(f, 60, 1, t + 2 * S);
+	tick(f, t + 2 * S);
+	assert_int_equal(f->unlimits, 0);
 	assert_int_equal(f->trusts, 2);
 	addr4(a, 60);
 	assert_memory_equal(f->trust_src, a, 16);
-	assert_int_equal(f->trust_ttl, 291 * S);
-	/* to another destination, or once the limit is over: not */
-	handshake(f, 61, 2, t + 11 * S);
-	tick(f, t + 11 * S);
-	handshake(f, 62, 1, t + 302 * S);
+	assert_int_equal(f->trust_ttl, 299 * S);
+	/* to another destination: not; nor once the flood is over and its
+	 * limit released, or run out */
+	handshake(f, 61, 2, t + 2 * S);
+	tick(f, t + 3 * S);
+	assert_int_equal(f->unlimits, 1);
+	handshake(f, 62, 1, t + 4 * S);
+	tick(f, t + 4 * S);
+	handshake(f, 63, 1, t + 302 * S);
 	tick(f, t + 302 * S);
 	assert_int_equal(f->trusts, 2);
 }
@@ -455,6 +502,7 @@ static void test_spoofed_flood_kinds(void **state)
 	int i;
 
 	f->cfg.syn_limit_ns = 0;                /* SYN floods: alert only */
+	f->cfg.egress = 1;                      /* UDP: its answers (none) in view */
 	start(f);
 	tick(f, t);
 	/* UDP to many ports: the limit is for any port */
@@ -511,6 +559,7 @@ static void test_udp_flood_dry_run(void **state)
 	uint64_t t = 100 * S;
 
 	f->cfg.dry_run = 1;
+	f->cfg.egress = 1;
 	start(f);
 	tick(f, t);
 	delta(f, 3, 1, 17, 5000, 9, 20000, 0, 0, t + S / 2);
@@ -916,6 +965,248 @@ static void test_baseline_huge_count(void **state)
 	assert_non_null(strstr(line, "\"n\":18446744073709551614,"));
 }
 
+/* ---- floods by their evidence (issue 11) ----------------------------------- */
+
+/* 200 spoofed sources, 60 datagrams each to port 53 of 10.0.0.1 at ts:
+ * 12000, above udp-flood-rate (2000/s) over its 5 s window */
+static void udp_spoofed(struct fx *f, uint64_t ts)
+{
+	unsigned i;
+
+	for (i = 0; i < 200; i++)
+		delta(f, 1000 + i, 1, 17, 5000, 53, 60, 0, 0, ts);
+}
+
+/* ... and 10.0.0.1 answering `per` of each source's 60 (--egress) */
+static void udp_answers(struct fx *f, uint64_t per, uint64_t ts)
+{
+	unsigned i;
+
+	for (i = 0; i < 200; i++)
+		delta_dir(f, 1, 1000 + i, 17, 53, 5000, per, 0, 0, ts, 1, 1);
+}
+
+/* With its answers in view, a UDP flood nobody answers is noticed and
+ * mitigated: spoofed, its destination limited; from one source, banned. */
+static void test_udp_flood_unanswered(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = 100 * S;
+	uint8_t a[16];
+
+	f->cfg.egress = 1;
+	start(f);
+	tick(f, t);
+	udp_spoofed(f, t + S / 2);
+	delta_dir(f, 1, 1000, 1, 3, 3, 50, 0, 0, t + S / 2, 0, 1);      /* unreachables back */
+	tick(f, t + S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "\"note\":\"Flood::UDP_Flood\""));
+	assert_non_null(strstr(buf, "\"evidence\":\"answers: 0 datagrams back for 12000 (100% "
+				    "unanswered), 50 ICMP unreachables\""));
+	assert_non_null(strstr(buf, "limit: UDP packets to port 53, 1000/s"));
+	assert_non_null(strstr(buf, "\"pktlens::ACTION_RATE_LIMIT_DST\""));
+	assert_int_equal(f->limits, 1);
+	addr4(a, 1);
+	assert_memory_equal(f->limit_dst, a, 16);
+	assert_int_equal(f->limit_proto, 17);
+	assert_int_equal(f->limit_port, 53);
+	/* one source alone, nothing back: banned (the first flood goes on) */
+	udp_spoofed(f, t + S + S / 2);
+	delta(f, 3, 2, 17, 5000, 7777, 12000, 0, 0, t + S + S / 2);
+	tick(f, t + 2 * S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 2);
+	assert_int_equal(f->bans, 1);
+	addr4(a, 3);
+	assert_memory_equal(f->banned, a, 16);
+}
+
+/* The same rates, answered: a busy service and a heavy client, not floods.
+ * No notice, nothing banned or limited; the summary counts the window. */
+static void test_udp_answered_no_notice(void **state)
+{
+	struct fx *f = *state;
+	struct pl_detect_activity act;
+	uint64_t t = 100 * S;
+
+	f->cfg.egress = 1;
+	start(f);
+	tick(f, t);
+	udp_spoofed(f, t + S / 2);
+	udp_answers(f, 55, t + S / 2);          /* 92% answered */
+	/* one client, 12000 datagrams to 10.0.0.2:443, 11000 back (QUIC-like) */
+	delta(f, 3, 2, 17, 40000, 443, 12000, 0, 0, t + S / 2);
+	delta_dir(f, 2, 3, 17, 443, 40000, 11000, 0, 0, t + S / 2, 1, 1);
+	tick(f, t + S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 0);
+	assert_int_equal(f->bans + f->limits, 0);
+	pl_detect_activity(f->d, &act);
+	assert_int_equal(act.udp_answered, 2);
+}
+
+/* Without --egress a UDP flood's answers are not seen: the notice says its
+ * verdict rests on the rate alone, and it only alerts. A capture of both
+ * directions shows the answers (no egress flag): then it is no flood. */
+static void test_udp_no_egress_alert_only(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = 100 * S, i;
+
+	start(f);
+	tick(f, t);
+	delta(f, 3, 2, 17, 5000, 7777, 12000, 0, 0, t + S / 2);      /* one source */
+	udp_spoofed(f, t + S / 2);                                      /* many */
+	tick(f, t + S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 2);
+	assert_non_null(strstr(buf, "\"evidence\":\"rate alone: the destination's answers are not "
+				    "seen (run with --egress to see them); alert only\""));
+	assert_non_null(strstr(buf, "100% of it from 10.0.0.3; rate alone"));
+	assert_null(strstr(buf, "pktlens::ACTION_"));
+	assert_int_equal(f->bans + f->limits, 0);
+	/* a capture: 10.0.0.2 answers 10.0.0.4's datagrams, over two sweeps
+	 * (in the first, who answers is not yet a destination to count for) */
+	for (i = 1; i <= 2; i++) {
+		delta(f, 4, 2, 17, 5000, 9000, 6000, 0, 0, t + i * S + S / 2);
+		delta_dir(f, 2, 4, 17, 9000, 5000, 6000, 0, 0, t + i * S + S / 2, 1, 0);
+		tick(f, t + (i + 1) * S);
+	}
+	assert_int_equal(notices(f, buf, sizeof(buf)), 2);
+}
+
+/* A limit lasts while its evidence does: the flood going on keeps it; a
+ * sweep interval below the flood rate takes it back (counted, noticed as
+ * Flood::Limit_Released); the flood coming back is limited again at once. */
+static void test_limit_released(void **state)
+{
+	struct fx *f = *state;
+	struct pl_detect_activity act;
+	uint64_t t = 100 * S;
+	uint8_t a[16];
+	char sum[1024];
+	FILE *m;
+
+	f->cfg.egress = 1;
+	start(f);
+	tick(f, t);
+	udp_spoofed(f, t + S / 2);
+	tick(f, t + S);
+	assert_int_equal(f->limits, 1);
+	udp_spoofed(f, t + S + S / 2);          /* it goes on (dropped, still counted) */
+	tick(f, t + 2 * S);
+	assert_int_equal(f->unlimits, 0);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
+	tick(f, t + 3 * S);                     /* a second without it */
+	assert_int_equal(f->unlimits, 1);
+	addr4(a, 1);
+	assert_memory_equal(f->unlimit_dst, a, 16);
+	assert_int_equal(f->unlimit_proto, 17);
+	assert_int_equal(f->unlimit_port, 53);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 2);
+	assert_non_null(strstr(buf, "\"note\":\"Flood::Limit_Released\""));
+	assert_non_null(strstr(buf, "\"pktlens::ACTION_RELEASE_LIMIT_DST\""));
+	assert_non_null(strstr(buf, "UDP flood against 10.0.0.1 is over: 0 UDP packets/s since "
+				    "the last sweep, below 2000/s; its limit (UDP packets to port 53) "
+				    "released after 2.0s"));
+	assert_int_equal(f->limits, 1);         /* not put back on the old window's counts */
+	m = fmemopen(sum, sizeof(sum), "w");
+	assert_non_null(m);
+	pl_detect_summary(f->d, m);
+	fclose(m);
+	assert_non_null(strstr(sum, "destination limits 1, released 1,"));
+	/* back again: noticed and limited at once, not suppressed */
+	udp_spoofed(f, t + 3 * S + S / 2);
+	tick(f, t + 4 * S);
+	assert_int_equal(f->limits, 2);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 3);
+	pl_detect_activity(f->d, &act);
+	assert_int_equal(act.udp_answered, 0);
+}
+
+/* ICMP by its echo replies: a spoofed echo flood the destination keeps
+ * answering is an alert; one it stops answering is limited. */
+static void test_icmp_flood_replies(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = 100 * S;
+	unsigned i;
+
+	f->cfg.egress = 1;
+	start(f);
+	tick(f, t);
+	for (i = 0; i < 600; i++) {
+		delta(f, 1000 + i, 1, 1, 8, 0, 20, 0, 0, t + S / 2);
+		delta_dir(f, 1, 1000 + i, 1, 0, 0, 20, 0, 0, t + S / 2, 1, 1);
+	}
+	tick(f, t + S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 1);
+	assert_non_null(strstr(buf, "\"evidence\":\"echo replies: 12000 for 12000 echo requests "
+				    "(0% unanswered)\""));
+	assert_non_null(strstr(buf, "the destination keeps answering: alert only"));
+	assert_int_equal(f->limits, 0);
+	for (i = 0; i < 600; i++) {
+		delta(f, 1000 + i, 2, 1, 8, 0, 20, 0, 0, t + S + S / 2);
+		delta_dir(f, 2, 1000 + i, 1, 0, 0, 2, 0, 0, t + S + S / 2, 1, 1);
+	}
+	tick(f, t + 2 * S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 2);
+	assert_non_null(strstr(buf, "(90% unanswered)"));
+	assert_int_equal(f->limits, 1);
+	assert_int_equal(f->limit_proto, PL_DLIM_ICMP);
+}
+
+/* With --egress, what the host sends is never a flood against its clients
+ * nor a source-rate outlier: a busy server's answers. */
+static void test_egress_not_judged(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = 100 * S;
+	unsigned i;
+
+	f->cfg.egress = 1;
+	f->cfg.src_pps = 100;                   /* an outlier is easy to be */
+	f->cfg.src_factor = 2;
+	start(f);
+	tick(f, t);
+	for (i = 0; i < 10; i++)                /* its clients, 10 packets each */
+		delta(f, 100 + i, 1, 17, 40000, 443, 10, 0, 0, t + S / 2);
+	/* 10.0.0.1 answers one of them with 50000 datagrams, pings back 10000 */
+	delta_dir(f, 1, 100, 17, 443, 40000, 50000, 0, 0, t + S / 2, 1, 1);
+	delta_dir(f, 1, 101, 1, 0, 0, 10000, 0, 0, t + S / 2, 1, 1);
+	tick(f, t + 11 * S);
+	assert_int_equal(notices(f, buf, sizeof(buf)), 0);
+	assert_int_equal(f->bans + f->limits, 0);
+	/* the same from a host that is not us is judged */
+	delta(f, 9, 100, 17, 443, 40000, 50000, 0, 0, t + 11 * S + S / 2);
+	tick(f, t + 22 * S);
+	assert_true(notices(f, buf, sizeof(buf)) >= 1);
+	assert_non_null(strstr(buf, "\"src\":\"10.0.0.9\""));
+}
+
+/* The trust table takes the originator of a completed handshake, never
+ * the server's side of it (SYN-ACK then ACKs shows SYN and ACK too). */
+static void test_trust_not_server_side(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t = 1000 * S;
+	uint8_t a[16];
+	int i;
+
+	start(f);
+	tick(f, t - 20 * S);
+	/* 10.0.0.1 served 10.0.0.50 on port 80: its side, 3 packets */
+	delta_dir(f, 1, 50, 6, 80, 5555, 3, 0, 0x12 | 0x10, t - 10 * S, 1, 0);
+	/* 10.0.0.51 completed a handshake with 10.0.0.50 */
+	delta_dir(f, 51, 50, 6, 5555, 22, 3, 0, 0x12, t - 10 * S, 0, 0);
+	tick(f, t);
+	for (i = 0; i < 2000; i++)              /* 10.0.0.50 is flooded, spoofed */
+		flow_new(f, 1000 + (unsigned)i, 50, 6, 7, 22, 0x02, t + (uint64_t)i * 100000);
+	tick(f, t + S);
+	assert_int_equal(f->limits, 1);
+	assert_int_equal(f->trusts, 1);         /* 10.0.0.51 alone */
+	addr4(a, 51);
+	assert_memory_equal(f->trust_src, a, 16);
+}
+
 static void test_settings(void **state)
 {
 	struct pl_detect_cfg c;
@@ -976,6 +1267,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_arp_pin_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_baseline_warmup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_baseline_huge_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_flood_unanswered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_answered_no_notice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_no_egress_alert_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limit_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_flood_replies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_egress_not_judged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trust_not_server_side, setup, teardown),
 		cmocka_unit_test(test_settings),
 	};
 
