@@ -59,6 +59,9 @@ struct pl_dns {
 	__u16 qdcount, ancount, nscount, arcount;
 	__u16 qtype, qclass;    /* of the first question, valid if has_question */
 	__u16 qname_len;        /* bytes in qname, no terminator counted */
+	__u16 msg_len;          /* the message's declared length (UDP payload,
+				 * TCP length prefix): what a response carries
+				 * back, for the tunnel detection */
 	__u8 qr, opcode, rcode;
 	__u8 has_question;
 	__u8 tcp;               /* carried over TCP (2-byte length prefix) */

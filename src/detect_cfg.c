@@ -96,11 +96,27 @@ static const struct key keys[] = {
 	  "so is one whose subdomain part (16 bytes or more) has this many bits of "
 	  "Shannon entropy per character" },
 	{ "dns-suspicious", K_U32, O(dns_suspicious), 1, 1 << 24, "10",
-	  "suspicious queries from one source under one domain" },
+	  "suspicious queries from one source under one domain (and at least a quarter "
+	  "of its queries there): names carrying data, 3 points; also the least number "
+	  "of queries or responses any other sign is judged on" },
 	{ "dns-subdomains", K_U32, O(dns_subdomains), 2, 1 << 24, "40",
-	  "unique names one source asks under one domain" },
+	  "unique names one source asks under one domain, fewer than 1 in 10 asked "
+	  "again, over dns-sustain: 1 point" },
 	{ "dns-odd-types", K_U32, O(dns_odd_types), 1, 1 << 24, "10",
-	  "queries from one source under one domain of types NULL, ANY, or private use" },
+	  "queries from one source under one domain of types NULL, ANY, or private use: "
+	  "1 point" },
+	{ "dns-answer-bytes", K_U32, O(dns_answer_bytes), 1, 65535, "100",
+	  "responses (dns-suspicious of them, half of those seen) of a type that carries "
+	  "data (NULL, TXT, CNAME, MX, SRV, private use) with this many bytes past the "
+	  "question: data coming back, 3 points" },
+	{ "dns-name-bytes", K_U32, O(dns_name_bytes), 1, 255, "48",
+	  "mean length of the subdomain part of the names asked: 1 point" },
+	{ "dns-sustain", K_SECS0, O(dns_sustain_ns), 0, 0, "10",
+	  "the unique names' sign needs queries over this long (0: a burst will do)" },
+	{ "dns-notice-score", K_U32, O(dns_notice_score), 1, 64, "4",
+	  "points for a notice (a source no other host shares the domain with: 1 more)" },
+	{ "dns-ban-score", K_U32, O(dns_ban_score), 1, 64, "6",
+	  "points for a ban (below it the notice is informational)" },
 	{ "dns-ban", K_SECS0, O(dns_ban_ns), 0, 0, "3600", "ban time (0: alert only)" },
 
 	{ "arp-window", K_SECS, O(arp_window_ns), 0, 0, "10", "ARP window, seconds" },

@@ -61,6 +61,11 @@ struct pl_detect_cfg {
 	uint32_t dns_suspicious;        /* long/high-entropy queries under one domain */
 	uint32_t dns_subdomains;        /* unique names under one domain */
 	uint32_t dns_odd_types;         /* queries of unusual types under one domain */
+	uint32_t dns_answer_bytes;      /* a response carrying this much back */
+	uint32_t dns_name_bytes;        /* mean subdomain length of a tunnel's names */
+	uint64_t dns_sustain_ns;        /* unique names over at least this long */
+	uint32_t dns_notice_score;      /* evidence score for a notice */
+	uint32_t dns_ban_score;         /* ... for a ban */
 	uint64_t dns_ban_ns;
 
 	/* ARP */

@@ -83,6 +83,7 @@ struct det_scan_src;
 struct det_pair;
 struct det_port;
 struct det_dns;
+struct det_dns_dom;
 struct det_arp_ip;
 struct det_arp_mac;
 struct det_supp;
@@ -125,6 +126,7 @@ struct pl_detect {
 	int scan_pairs_hot;             /* a pair reached the port threshold since the last tick */
 	struct det_dns *dns;
 	unsigned ndns;
+	struct det_dns_dom *dns_doms;   /* domains, with how many sources ask under each */
 	unsigned ndns_names;            /* in every det_dns together */
 	struct psl_ctx_st *psl;         /* public suffix list (detect_dns.c) */
 	struct det_arp_ip *arp_ips;

@@ -155,6 +155,7 @@ PL_INLINE int pl_parse_dns_msg(const struct pl_pkt *pk, struct pl_meta *m,
 	if (!h)
 		return pl_dns_fail(pk, m, msg, msg_end, PL_MAL_DNS_TRUNCATED);
 	m->l7_kind = PL_L7_DNS;
+	d->msg_len = (__u16)(msg_end - msg);
 	d->id = pl_be16(h);
 	d->flags = pl_be16(h + 2);
 	d->qr = (__u8)(d->flags >> 15);

@@ -190,6 +190,9 @@ static void test_events_flow_and_l7(void **s)
 	assert_int_equal(l->kind, PL_L7_DNS);
 	assert_int_equal(l->l7.dns.qname_len, 15);
 	assert_memory_equal(l->l7.dns.qname, "www.example.com", 15);
+	/* header 12, name 17 on the wire, type and class 4: what the
+	 * tunnel detection weighs a response by */
+	assert_int_equal(l->l7.dns.msg_len, 12 + 17 + 4);
 	/* the same flow again: an L7 record, but no new-flow event */
 	run_events(&p, 7001);
 	assert_int_equal(count_type(PL_EV_FLOW_NEW), 0);

@@ -106,7 +106,8 @@ def build(raw, where, base, t):
 
 
 # A DNS tunnel notice quotes the domain the names are under, in msg and sub:
-# three unique names under it, with `--dns-subdomains 3`.
+# three unique names under it, with `--dns-subdomains 3 --dns-sustain 0
+# --dns-notice-score 1` (one weak sign is enough).
 NOTICE_BASE = b'\x1b]0;t\x07\xff.test'
 NOTICE = {'notice.msg~': 'asked 3 names under \x1b]0;t\x07\\xff.test in ',
           'notice.sub': '\x1b]0;t\x07\\xff.test'}

@@ -34,8 +34,9 @@ pktlens=${1:-${PKTLENS:-$root/build/san/pktlens}}
 ATTACH_SECS=${ATTACH_SECS:-60}
 EXIT_SECS=${EXIT_SECS:-30}
 COUNT_SECS=${COUNT_SECS:-30}    # the daemon counting every frame replayed
-# the notice case: a tunnel of three names (the default wants 40)
-DET=(--dns-subdomains 3)
+# the notice case: three unique names, in a burst, are enough (by default,
+# unique names are one weak sign among several, docs/detections.md)
+DET=(--dns-subdomains 3 --dns-sustain 0 --dns-notice-score 1)
 
 die() { echo "hostile_text: $*" >&2; exit 1; }
 

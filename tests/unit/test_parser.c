@@ -36,6 +36,9 @@ static void test_dns_query(void **s)
 	assert_int_equal(m.l7.dns.qtype, 1);
 	assert_int_equal(m.l7.dns.qname_len, 15);
 	assert_memory_equal(m.l7.dns.qname, "www.example.com", 15);
+	/* header 12, name 17 on the wire, type and class 4: what the
+	 * tunnel detection weighs a response by */
+	assert_int_equal(m.l7.dns.msg_len, 12 + 17 + 4);
 }
 
 static void test_dns_label_overflow(void **s)
